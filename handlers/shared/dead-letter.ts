@@ -1,0 +1,46 @@
+import type { LineSource } from "./record-envelope";
+
+/**
+ * A line that can never be written, as the splitter or the writer puts it on the dead-letter
+ * queue. The same queue receives the event source mapping's own on-failure messages (those carry
+ * `KinesisBatchInfo` instead), so every message says which kind it is.
+ *
+ * SQS messages hold at most 256 KiB, so the line's bytes are included only when small.
+ */
+export const DEAD_LETTER_TYPE = "kinesis-fanout.dead-letter";
+export const DEAD_LETTER_INLINE_MAX_BYTES = 128 * 1024;
+
+export const DeadLetterReason = {
+    lineTooLarge: "line-too-large",
+    invalidJson: "invalid-json",
+    notAnObject: "not-an-object",
+    unsafeId: "unsafe-id",
+    invalidEnvelope: "invalid-envelope",
+    invalidEncoding: "invalid-encoding",
+} as const;
+export type DeadLetterReason = (typeof DeadLetterReason)[keyof typeof DeadLetterReason];
+
+export interface DeadLetterMessage {
+    type: typeof DEAD_LETTER_TYPE;
+    version: 1;
+    stage: "splitter" | "writer";
+    reason: DeadLetterReason;
+    detail: string;
+    source?: LineSource;
+    /** Byte length of the line. */
+    bytes: number;
+    /** The line, base64, when at most DEAD_LETTER_INLINE_MAX_BYTES. */
+    data?: string;
+    sequenceNumber?: string;
+    partitionKey?: string;
+}
+
+export function deadLetterMessage(fields: Omit<DeadLetterMessage, "type" | "version" | "bytes" | "data">, line?: Buffer): DeadLetterMessage {
+    const message: DeadLetterMessage = { type: DEAD_LETTER_TYPE, version: 1, ...fields, bytes: line?.length ?? 0 };
+    if (line && line.length <= DEAD_LETTER_INLINE_MAX_BYTES) message.data = line.toString("base64");
+    return message;
+}
+
+export function isDeadLetterMessage(value: unknown): value is DeadLetterMessage {
+    return typeof value === "object" && value !== null && (value as { type?: unknown }).type === DEAD_LETTER_TYPE;
+}

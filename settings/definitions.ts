@@ -1,0 +1,199 @@
+/**
+ * Every stack config key of the `kinesis-fanout` namespace: its type, default, the values AWS
+ * allows and what it changes. This table is the single source of truth: `parseSettings` applies
+ * it, `Pulumi.yaml` declares the same keys for the Pulumi CLI (a test keeps the two equal), and
+ * the README's config table is written from it.
+ *
+ * No Pulumi import here: the embedded runtime reads stack files with the same rules.
+ */
+
+export const CONFIG_NAMESPACE = "kinesis-fanout";
+
+/** CloudWatch Logs accepts only these retention periods (PutRetentionPolicy). */
+export const LOG_RETENTION_DAYS = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/** Lambda runtimes the handlers are written for (Node.js 20 and newer, AWS SDK v3 built in). */
+export const LAMBDA_RUNTIMES = ["nodejs20.x", "nodejs22.x", "nodejs24.x"] as const;
+
+interface Common {
+    description: string;
+}
+export interface IntegerDefinition extends Common {
+    type: "integer";
+    default: number;
+    min: number;
+    max?: number;
+    /** Values allowed besides the range (for example -1 meaning "forever"). */
+    also?: readonly number[];
+    /** When set, only these values are allowed. */
+    oneOf?: readonly number[];
+}
+export interface StringDefinition extends Common {
+    type: "string";
+    default: string;
+    oneOf?: readonly string[];
+}
+export interface BooleanDefinition extends Common {
+    type: "boolean";
+    default: boolean;
+}
+export type SettingDefinition = IntegerDefinition | StringDefinition | BooleanDefinition;
+
+export const SETTING_DEFINITIONS = {
+    streamMode: {
+        type: "string",
+        default: "PROVISIONED",
+        oneOf: ["PROVISIONED", "ON_DEMAND"],
+        description:
+            "Kinesis capacity mode. PROVISIONED uses shardCount; ON_DEMAND lets Kinesis scale (it starts with 4 shards).",
+    },
+    shardCount: {
+        type: "integer",
+        default: 1,
+        min: 1,
+        max: 10000,
+        description:
+            "Shards of a PROVISIONED stream. Each shard takes 1 MiB/s or 1,000 records/s of writes and serves 2 MiB/s of reads. Ignored for ON_DEMAND.",
+    },
+    retentionPeriodHours: {
+        type: "integer",
+        default: 24,
+        min: 24,
+        max: 8760,
+        description: "How long the stream keeps records, in hours (24 to 8760).",
+    },
+    batchSize: {
+        type: "integer",
+        default: 100,
+        min: 1,
+        max: 10000,
+        description:
+            "Most records per writer invocation (event source mapping BatchSize, 1 to 10000). Lambda also caps a batch at 6 MB of payload.",
+    },
+    maximumBatchingWindowInSeconds: {
+        type: "integer",
+        default: 0,
+        min: 0,
+        max: 300,
+        description: "How long the event source mapping may wait to fill a batch, in seconds (0 to 300).",
+    },
+    parallelizationFactor: {
+        type: "integer",
+        default: 1,
+        min: 1,
+        max: 10,
+        description:
+            "Concurrent writer batches per shard (1 to 10). Order is kept per partition key, so it needs many distinct keys.",
+    },
+    startingPosition: {
+        type: "string",
+        default: "TRIM_HORIZON",
+        oneOf: ["TRIM_HORIZON", "LATEST"],
+        description: "Where a new event source mapping starts reading: the oldest record kept, or only new ones.",
+    },
+    bisectBatchOnFunctionError: {
+        type: "boolean",
+        default: true,
+        description: "Split a failing batch in two and retry each half; a split does not count as a retry.",
+    },
+    maximumRetryAttempts: {
+        type: "integer",
+        default: 3,
+        min: -1,
+        max: 10000,
+        description:
+            "Retries of a failing batch before it goes to the dead-letter queue (-1 to 10000; -1 retries until the record expires and blocks its shard).",
+    },
+    maximumRecordAgeInSeconds: {
+        type: "integer",
+        default: -1,
+        min: 60,
+        max: 604800,
+        also: [-1],
+        description:
+            "Records older than this are not retried but dead-lettered (-1 for no limit, or 60 to 604800 seconds).",
+    },
+    writerConcurrency: {
+        type: "integer",
+        default: 16,
+        min: 1,
+        max: 1000,
+        description: "Concurrent S3 PutObject calls inside one writer invocation (1 to 1000).",
+    },
+    partitionKey: {
+        type: "string",
+        default: "field:original_id",
+        description:
+            "How each record picks its shard: `field:<name>` (a top-level JSON field), `line-hash` (MD5 of source key and line number), or `constant:<value>` (the seed's setup: one hot shard, no parallelism).",
+    },
+    outputKeyTemplate: {
+        type: "string",
+        default: "product_{original_id}.json",
+        description:
+            "Output object key. `{field}` is replaced by that top-level JSON field of the line, which must be a safe id (letters, digits, `.`, `_`, `-`, space).",
+    },
+    inputPrefix: {
+        type: "string",
+        default: "",
+        description: "Only objects whose key starts with this prefix trigger the splitter (empty for all).",
+    },
+    inputSuffix: {
+        type: "string",
+        default: "",
+        description: "Only objects whose key ends with this suffix trigger the splitter (empty for all).",
+    },
+    lambdaRuntime: {
+        type: "string",
+        default: "nodejs22.x",
+        oneOf: LAMBDA_RUNTIMES,
+        description: "Lambda runtime of both functions.",
+    },
+    splitterMemoryMb: {
+        type: "integer",
+        default: 512,
+        min: 128,
+        max: 10240,
+        description: "Splitter memory in MB (128 to 10240); CPU grows with it.",
+    },
+    writerMemoryMb: {
+        type: "integer",
+        default: 256,
+        min: 128,
+        max: 10240,
+        description: "Writer memory in MB (128 to 10240).",
+    },
+    splitterTimeoutSeconds: {
+        type: "integer",
+        default: 900,
+        min: 1,
+        max: 900,
+        description: "Splitter timeout in seconds (1 to 900, Lambda's 15-minute maximum).",
+    },
+    writerTimeoutSeconds: {
+        type: "integer",
+        default: 60,
+        min: 1,
+        max: 900,
+        description: "Writer timeout in seconds (1 to 900).",
+    },
+    iteratorAgeAlarmSeconds: {
+        type: "integer",
+        default: 60,
+        min: 1,
+        max: 604800,
+        description: "Alarm when the stream's GetRecords.IteratorAgeMilliseconds exceeds this many seconds.",
+    },
+    logRetentionDays: {
+        type: "integer",
+        default: 14,
+        min: 1,
+        max: 3653,
+        oneOf: LOG_RETENTION_DAYS,
+        description: "Retention of both functions' log groups, in days (one of CloudWatch's allowed values).",
+    },
+} as const satisfies Record<string, SettingDefinition>;
+
+export type SettingKey = keyof typeof SETTING_DEFINITIONS;
+export const SETTING_KEYS = Object.keys(SETTING_DEFINITIONS) as SettingKey[];
