@@ -1,0 +1,116 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Command, InvalidArgumentError } from "commander";
+import { readStackFile } from "./stack/read-stack-file";
+import { SEED_WORKLOAD, writeWorkloadFile } from "./workload/seed-workload";
+import { runPipeline } from "./pipeline/run-pipeline";
+import { formatSummary } from "./pipeline/run-report";
+import { createProgressDisplay } from "./progress-display";
+
+/** `npm start`: runs a stack's configuration end to end on this machine and verifies the output. */
+
+const PROJECT_DIR = path.resolve(__dirname, "..");
+
+function positiveInteger(name: string, min = 1) {
+    return (value: string): number => {
+        if (!/^\d+$/.test(value) || Number(value) < min) throw new InvalidArgumentError(`${name} must be a whole number of at least ${min} (got "${value}")`);
+        return Number(value);
+    };
+}
+
+function url(name: string) {
+    return (value: string): string => {
+        try {
+            const parsed = new URL(value);
+            if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error();
+            return value;
+        } catch {
+            throw new InvalidArgumentError(`${name} must be an http:// or https:// URL (got "${value}")`);
+        }
+    };
+}
+
+const program = new Command()
+    .name("npm start --")
+    .description(
+        "Run a stack's configuration end to end on this machine: local S3, SQS and Kinesis stand-ins, the same Lambda code `pulumi up` uploads, AWS's event source mapping semantics, and a verification of every output object.",
+    )
+    .option("--stack <name>", "stack whose Pulumi.<stack>.yaml settings to run", "dev")
+    .option("--records <n>", "lines to generate", positiveInteger("--records"), SEED_WORKLOAD.records)
+    .option("--record-bytes <n>", "bytes per generated line", positiveInteger("--record-bytes", 128), SEED_WORKLOAD.recordBytes)
+    .option("--seed <n>", "seed of the generated workload", positiveInteger("--seed", 0), SEED_WORKLOAD.seed)
+    .option("--input <file>", "a JSON-lines file to run instead of the generated workload")
+    .option("--report <file>", "write the run's report as JSON")
+    .option("--state <dir>", "keep the stand-ins' data and the mapping's checkpoints in this folder")
+    .option("--region <region>", "AWS region (default: the stack's aws:region)")
+    .option("--kinesis-endpoint <url>", "use this Kinesis endpoint instead of the embedded one", url("--kinesis-endpoint"))
+    .option("--s3-endpoint <url>", "use this S3 endpoint instead of the embedded one", url("--s3-endpoint"))
+    .option("--sqs-endpoint <url>", "use this SQS endpoint instead of the embedded one", url("--sqs-endpoint"))
+    .option("--no-s3-ceiling", "skip measuring the S3 endpoint's raw PutObject rate after the run")
+    .showHelpAfterError();
+
+async function main(): Promise<number> {
+    program.parse();
+    const options = program.opts();
+    const stack = readStackFile(PROJECT_DIR, options.stack);
+    for (const warning of stack.warnings) process.stderr.write(`warning: ${warning}\n`);
+
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "kinesis-fanout-"));
+    const controller = new AbortController();
+    let interrupts = 0;
+    const onInterrupt = () => {
+        if (++interrupts > 1) process.exit(130);
+        process.stderr.write("\ninterrupted: stopping the stand-ins and sandboxes (Ctrl-C again to force)\n");
+        controller.abort();
+    };
+    process.on("SIGINT", onInterrupt);
+    process.on("SIGTERM", onInterrupt);
+    const progress = createProgressDisplay();
+    try {
+        let inputFile: string = options.input;
+        let inputName = options.input ? path.basename(options.input) : "products.jsonl";
+        if (options.input) {
+            if (!fs.existsSync(options.input)) throw new Error(`--input ${options.input}: no such file`);
+        } else {
+            inputFile = path.join(scratch, inputName);
+            await writeWorkloadFile(inputFile, { records: options.records, recordBytes: options.recordBytes, seed: options.seed });
+            inputName = `products-${options.records}x${options.recordBytes}.jsonl`;
+        }
+        const report = await runPipeline({
+            stack: stack.stack,
+            settings: stack.settings,
+            region: options.region ?? stack.region,
+            inputFile,
+            inputName,
+            endpoints: { kinesis: options.kinesisEndpoint, s3: options.s3Endpoint, sqs: options.sqsEndpoint },
+            stateDir: options.state ? path.resolve(options.state) : undefined,
+            measureS3Ceiling: options.s3Ceiling,
+            onProgress: (snapshot) => progress.update(snapshot),
+            signal: controller.signal,
+        });
+        progress.stop();
+        process.stdout.write(formatSummary(report) + "\n");
+        if (options.report) {
+            fs.mkdirSync(path.dirname(path.resolve(options.report)), { recursive: true });
+            fs.writeFileSync(options.report, JSON.stringify(report, null, 2) + "\n");
+            process.stdout.write(`  report       ${options.report}\n`);
+        }
+        return report.output.verified ? 0 : 1;
+    } finally {
+        progress.stop();
+        fs.rmSync(scratch, { recursive: true, force: true });
+    }
+}
+
+main().then(
+    (code) => process.exit(code),
+    (error) => {
+        process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(exitCodeFor(error));
+    },
+);
+
+function exitCodeFor(error: unknown): number {
+    return error instanceof Error && error.message === "the run was interrupted" ? 130 : 2;
+}

@@ -1,0 +1,55 @@
+import * as http from "node:http";
+import * as https from "node:https";
+import { KinesisClient } from "@aws-sdk/client-kinesis";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+
+/**
+ * Where the runtime's services are. Each endpoint is optional: without one, the SDK's own
+ * resolution applies (AWS itself, or an AWS_ENDPOINT_URL_* variable), so the runtime uses only
+ * documented AWS APIs and works against any service that speaks them.
+ */
+export interface ServiceEndpoints {
+    s3?: string;
+    sqs?: string;
+    kinesis?: string;
+}
+
+export interface AwsClients {
+    s3: S3Client;
+    sqs: SQSClient;
+    kinesis: KinesisClient;
+}
+
+/** HTTP/1.1 with keep-alive: kinesalite can't speak HTTP/2, and many small calls want reused sockets. */
+export function httpHandler(maxSockets: number): NodeHttpHandler {
+    return new NodeHttpHandler({
+        httpAgent: new http.Agent({ keepAlive: true, maxSockets }),
+        httpsAgent: new https.Agent({ keepAlive: true, maxSockets }),
+    });
+}
+
+export function createAwsClients(region: string, endpoints: ServiceEndpoints, maxSockets = 128): AwsClients {
+    const common = { region, requestHandler: httpHandler(maxSockets) };
+    return {
+        s3: new S3Client({ ...common, endpoint: endpoints.s3, forcePathStyle: endpoints.s3 !== undefined }),
+        sqs: new SQSClient({ ...common, endpoint: endpoints.sqs }),
+        kinesis: new KinesisClient({ ...common, endpoint: endpoints.kinesis }),
+    };
+}
+
+export function destroyAwsClients(clients: AwsClients): void {
+    clients.s3.destroy();
+    clients.sqs.destroy();
+    clients.kinesis.destroy();
+}
+
+/** The variables that point the functions' SDK clients at the same services (AWS's standard names). */
+export function endpointEnvironment(endpoints: ServiceEndpoints): Record<string, string> {
+    const variables: Record<string, string> = {};
+    if (endpoints.s3) variables.AWS_ENDPOINT_URL_S3 = endpoints.s3;
+    if (endpoints.sqs) variables.AWS_ENDPOINT_URL_SQS = endpoints.sqs;
+    if (endpoints.kinesis) variables.AWS_ENDPOINT_URL_KINESIS = endpoints.kinesis;
+    return variables;
+}

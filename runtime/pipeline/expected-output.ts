@@ -1,0 +1,118 @@
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import { createGunzip } from "node:zlib";
+import { Readable } from "node:stream";
+import { encodeRecord, KINESIS_RECORD_MAX_BYTES } from "../../handlers/shared/record-envelope";
+import { parsePartitionKey, partitionKeyFor } from "../../handlers/shared/partition-key";
+import { parseOutputKeyTemplate, renderOutputKey } from "../../handlers/shared/output-key";
+
+/**
+ * What the pipeline must produce for one input file, worked out from the file itself and the
+ * documented contract, independently of the handlers: the object each valid line must become
+ * (key, MD5 and length of its exact bytes), and the lines that must be dead-lettered and why.
+ */
+export interface ExpectedObject {
+    line: number;
+    md5: string;
+    bytes: number;
+}
+
+export interface ExpectedOutput {
+    /** Lines that carry a record: every line that is not empty. */
+    records: number;
+    blankLines: number;
+    inputBytes: number;
+    /** Output key → the line that must be its body (the later line wins for a repeated id). */
+    objects: Map<string, ExpectedObject>;
+    /** Earlier lines whose id a later line of the file reuses. */
+    superseded: Array<{ line: number; key: string; supersededBy: number }>;
+    /** Line number → why the line can never be written. */
+    deadLetters: Map<number, string>;
+}
+
+export interface ExpectationOptions {
+    bucket: string;
+    key: string;
+    outputKeyTemplate: string;
+    partitionKey: string;
+}
+
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+function classify(line: Buffer, lineNumber: number, options: ExpectationOptions, strategy: ReturnType<typeof parsePartitionKey>) {
+    let parsed: unknown;
+    let text: string | undefined;
+    try {
+        text = UTF8.decode(line);
+        parsed = JSON.parse(text);
+    } catch {
+        parsed = undefined;
+    }
+    const partitionKey = partitionKeyFor(strategy, parsed, options.key, lineNumber);
+    const recordBytes = encodeRecord({ bucket: options.bucket, key: options.key, line: lineNumber }, line).length + Buffer.byteLength(partitionKey);
+    if (recordBytes > KINESIS_RECORD_MAX_BYTES) return { deadLetter: "line-too-large" };
+    if (text === undefined) return { deadLetter: "invalid-encoding" };
+    if (parsed === undefined) return { deadLetter: "invalid-json" };
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return { deadLetter: "not-an-object" };
+    const rendered = renderOutputKey(parseOutputKeyTemplate(options.outputKeyTemplate), parsed as Record<string, unknown>);
+    if ("error" in rendered) return { deadLetter: "unsafe-id" };
+    return { key: rendered.key };
+}
+
+async function* lines(file: string): AsyncGenerator<Buffer> {
+    const head = Buffer.alloc(2);
+    const fd = fs.openSync(file, "r");
+    const read = fs.readSync(fd, head, 0, 2, 0);
+    fs.closeSync(fd);
+    let source: Readable = fs.createReadStream(file);
+    if (read === 2 && head[0] === 0x1f && head[1] === 0x8b) source = source.pipe(createGunzip());
+    let rest = Buffer.alloc(0);
+    let first = true;
+    for await (const chunk of source) {
+        let buffer = rest.length ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
+        if (first && buffer.length >= 3) {
+            if (buffer.subarray(0, 3).equals(BOM)) buffer = buffer.subarray(3);
+            first = false;
+        }
+        let start = 0;
+        for (let newline = buffer.indexOf(0x0a, start); newline >= 0; newline = buffer.indexOf(0x0a, start)) {
+            yield buffer.subarray(start, newline);
+            start = newline + 1;
+        }
+        rest = Buffer.from(buffer.subarray(start));
+    }
+    if (rest.length > 0) yield rest;
+}
+
+export async function expectedOutput(file: string, options: ExpectationOptions): Promise<ExpectedOutput> {
+    const strategy = parsePartitionKey(options.partitionKey);
+    const expected: ExpectedOutput = {
+        records: 0,
+        blankLines: 0,
+        inputBytes: fs.statSync(file).size,
+        objects: new Map(),
+        superseded: [],
+        deadLetters: new Map(),
+    };
+    let lineNumber = 0;
+    for await (const raw of lines(file)) {
+        lineNumber++;
+        const line = raw.length > 0 && raw[raw.length - 1] === 0x0d ? raw.subarray(0, raw.length - 1) : raw;
+        if (line.length === 0) {
+            expected.blankLines++;
+            continue;
+        }
+        expected.records++;
+        const outcome = classify(line, lineNumber, options, strategy);
+        if (outcome.deadLetter) {
+            expected.deadLetters.set(lineNumber, outcome.deadLetter);
+            continue;
+        }
+        const key = outcome.key!;
+        const earlier = expected.objects.get(key);
+        if (earlier) expected.superseded.push({ line: earlier.line, key, supersededBy: lineNumber });
+        expected.objects.set(key, { line: lineNumber, md5: createHash("md5").update(line).digest("hex"), bytes: line.length });
+    }
+    return expected;
+}

@@ -1,0 +1,324 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Upload } from "@aws-sdk/lib-storage";
+import { createSplitterHandler } from "../../handlers/splitter";
+import { createWriterHandler } from "../../handlers/writer";
+import { splitterEnvironment, writerEnvironment } from "../../handlers/shared/environment";
+import type { FanoutSettings } from "../../settings/parse";
+import { startStandIns, type RunningStandIns } from "../standins/stand-ins";
+import { serializeHandler } from "../lambda/serialize-handler";
+import { FunctionPool, type InvocationResult } from "../lambda/function-pool";
+import { S3ObjectCreatedSource } from "../event-sources/s3-object-created";
+import { KinesisEventSourceMapping } from "../event-sources/kinesis-event-source-mapping";
+import { createAwsClients, destroyAwsClients, endpointEnvironment, type ServiceEndpoints } from "./aws-clients";
+import { provisionResources, type ProvisionedResources } from "./provision";
+import { expectedOutput } from "./expected-output";
+import { approximateMessages, readAllMessages } from "./dead-letter-queue";
+import { classifyDeadLetters, verifyOutput } from "./verify-output";
+import { measureS3PutRate, type S3PutRate } from "./s3-put-rate";
+import type { ProgressSnapshot, RunReport, TimelinePoint } from "./run-report";
+
+/**
+ * Runs one stack's configuration end to end: provisions its resources, runs the same Lambda code
+ * `pulumi up` would upload in local sandboxes behind AWS-shaped triggers, uploads the input,
+ * waits for the stream to drain and verifies the output against the input.
+ */
+export interface RunOptions {
+    stack: string;
+    settings: FanoutSettings;
+    region: string;
+    /** The local file to upload, and its name in the input bucket (prefix and suffix are added as the stack needs). */
+    inputFile: string;
+    inputName: string;
+    /** Services already running; an absent one is started embedded. */
+    endpoints?: ServiceEndpoints;
+    /** Folder for the stand-ins' data and the mapping's checkpoints. */
+    stateDir?: string;
+    /** Measure the S3 PutObject ceiling after the run (default true). */
+    measureS3Ceiling?: boolean;
+    /** Called about once a second while records flow. */
+    onProgress?: (snapshot: ProgressSnapshot) => void;
+    signal?: AbortSignal;
+    /** Lambda async retry delays, AWS's [60 s, 120 s] by default. */
+    asyncRetryDelaysMs?: number[];
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function inputKeyFor(settings: FanoutSettings, name: string): string {
+    const base = path.basename(name);
+    return `${settings.inputPrefix}${base}${base.endsWith(settings.inputSuffix) ? "" : settings.inputSuffix}`;
+}
+
+function checkAborted(signal?: AbortSignal): void {
+    if (signal?.aborted) throw new Error("the run was interrupted");
+}
+
+async function waitFor(condition: () => boolean, signal: AbortSignal | undefined, tick: () => void): Promise<void> {
+    while (!condition()) {
+        checkAborted(signal);
+        tick();
+        await sleep(50);
+    }
+}
+
+export async function runPipeline(options: RunOptions): Promise<RunReport> {
+    const cleanups: Array<() => Promise<void> | void> = [];
+    const started = Date.now();
+    const seconds: Record<string, number> = {};
+    try {
+        const external = options.endpoints ?? {};
+        let standIns: RunningStandIns | undefined;
+        if (!external.s3 || !external.sqs || !external.kinesis) {
+            const begin = Date.now();
+            standIns = await startStandIns({ stateDir: options.stateDir });
+            cleanups.push(() => standIns!.stop());
+            seconds.standIns = (Date.now() - begin) / 1000;
+        }
+        const endpoints: ServiceEndpoints = {
+            s3: external.s3 ?? standIns?.endpoints.s3,
+            sqs: external.sqs ?? standIns?.endpoints.sqs,
+            kinesis: external.kinesis ?? standIns?.endpoints.kinesis,
+        };
+        checkAborted(options.signal);
+        const { settings } = options;
+        const clients = createAwsClients(options.region, endpoints);
+        cleanups.push(() => destroyAwsClients(clients));
+        const resources = await provisionResources(clients, options.stack, settings);
+        const inputKey = inputKeyFor(settings, options.inputName);
+
+        let begin = Date.now();
+        const [splitterCode, writerCode] = await Promise.all([serializeHandler(createSplitterHandler), serializeHandler(createWriterHandler)]);
+        seconds.package = (Date.now() - begin) / 1000;
+
+        const lambdaEndpoints = endpointEnvironment(endpoints);
+        const functionArn = (name: string) => `arn:aws:lambda:${options.region}:000000000000:function:${name}`;
+        const splitter = new FunctionPool({
+            functionName: resources.splitterFunction,
+            handler: splitterCode,
+            environment: {
+                ...splitterEnvironment({ streamName: resources.streamName, deadLetterQueueUrl: resources.deadLetterQueueUrl, partitionKey: settings.partitionKey }),
+                ...lambdaEndpoints,
+            },
+            memoryMb: settings.splitterMemoryMb,
+            timeoutSeconds: settings.splitterTimeoutSeconds,
+            region: options.region,
+        });
+        cleanups.push(() => splitter.close());
+        const writer = new FunctionPool({
+            functionName: resources.writerFunction,
+            handler: writerCode,
+            environment: {
+                ...writerEnvironment({
+                    outputBucket: resources.outputBucket,
+                    deadLetterQueueUrl: resources.deadLetterQueueUrl,
+                    outputKeyTemplate: settings.outputKeyTemplate,
+                    writerConcurrency: settings.writerConcurrency,
+                }),
+                ...lambdaEndpoints,
+            },
+            memoryMb: settings.writerMemoryMb,
+            timeoutSeconds: settings.writerTimeoutSeconds,
+            region: options.region,
+            reservedConcurrency: resources.shardCount * settings.parallelizationFactor,
+        });
+        cleanups.push(() => writer.close());
+
+        const splitterResults: InvocationResult[] = [];
+        const s3Source = new S3ObjectCreatedSource({
+            s3: clients.s3,
+            sqs: clients.sqs,
+            bucket: resources.inputBucket,
+            prefix: settings.inputPrefix,
+            suffix: settings.inputSuffix,
+            region: options.region,
+            functionArn: functionArn(resources.splitterFunction),
+            onFailureQueueUrl: resources.deadLetterQueueUrl,
+            retryDelaysMs: options.asyncRetryDelaysMs,
+            invoke: async (event) => {
+                const result = await splitter.invoke(event);
+                splitterResults.push(result);
+                return result;
+            },
+        });
+        const mapping = new KinesisEventSourceMapping({
+            kinesis: clients.kinesis,
+            sqs: clients.sqs,
+            streamName: resources.streamName,
+            streamArn: resources.streamArn,
+            functionArn: functionArn(resources.writerFunction),
+            region: options.region,
+            settings: { ...settings, reportBatchItemFailures: true },
+            invoke: (event) => writer.invoke(event),
+            onFailureQueueUrl: resources.deadLetterQueueUrl,
+        });
+        s3Source.start();
+        cleanups.push(() => s3Source.stop());
+        await mapping.start();
+        cleanups.push(() => mapping.stop());
+
+        const expected = await expectedOutput(options.inputFile, {
+            bucket: resources.inputBucket,
+            key: inputKey,
+            outputKeyTemplate: settings.outputKeyTemplate,
+            partitionKey: settings.partitionKey,
+        });
+
+        const timeline: TimelinePoint[] = [];
+        let deadLetteredApprox = 0;
+        let lastTick = 0;
+        const runStart = Date.now();
+        const tick = () => {
+            const now = Date.now();
+            if (now - lastTick < 1000) return;
+            lastTick = now;
+            void approximateMessages(clients.sqs, resources.deadLetterQueueUrl)
+                .then((count) => (deadLetteredApprox = count))
+                .catch(() => undefined);
+            const stats = mapping.stats();
+            const point: TimelinePoint = {
+                seconds: (now - runStart) / 1000,
+                recordsInStream: stats.recordsReceived,
+                recordsProcessed: stats.recordsCheckpointed,
+                iteratorAgeMs: stats.iteratorAge.at(-1)?.ms ?? 0,
+            };
+            timeline.push(point);
+            options.onProgress?.({
+                ...point,
+                records: expected.records,
+                splitterDone: s3Source.idle() && s3Source.stats().objectsSeen > 0,
+                deadLettered: deadLetteredApprox,
+                batchesInFlight: stats.batchesInFlight,
+                maxIteratorAgeMs: stats.maxIteratorAgeMs,
+            });
+        };
+
+        begin = Date.now();
+        await new Upload({
+            client: clients.s3,
+            params: { Bucket: resources.inputBucket, Key: inputKey, Body: fs.createReadStream(options.inputFile), ContentType: "application/x-ndjson" },
+        }).done();
+        seconds.upload = (Date.now() - begin) / 1000;
+
+        const splitStart = Date.now();
+        await waitFor(() => s3Source.stats().objectsSeen > 0 && s3Source.idle(), options.signal, tick);
+        seconds.split = (Date.now() - splitStart) / 1000;
+        let drained = false;
+        void mapping.drained().then(() => (drained = true));
+        await waitFor(() => drained, options.signal, tick);
+        seconds.write = (Date.now() - splitStart) / 1000;
+        seconds.pipeline = (Date.now() - runStart) / 1000;
+        lastTick = 0;
+        tick();
+
+        const mappingStats = mapping.stats();
+        const splitterStats = splitter.stats();
+        const writerStats = writer.stats();
+        await mapping.stop();
+        await s3Source.stop();
+        const s3Stats = s3Source.stats();
+
+        begin = Date.now();
+        const deadLetters = classifyDeadLetters(await readAllMessages(clients.sqs, resources.deadLetterQueueUrl));
+        const verification = await verifyOutput({
+            s3: clients.s3,
+            kinesis: clients.kinesis,
+            outputBucket: resources.outputBucket,
+            streamName: resources.streamName,
+            sourceKey: inputKey,
+            expected,
+            deadLetters,
+        });
+        seconds.verify = (Date.now() - begin) / 1000;
+
+        let s3Ceiling: S3PutRate | undefined;
+        if (options.measureS3Ceiling !== false) {
+            s3Ceiling = await measureS3PutRate(clients.s3, `${resources.outputBucket}-ceiling`, {
+                objects: Math.min(expected.records, 5000),
+                bytes: Math.max(1, Math.round(expected.inputBytes / Math.max(1, expected.records))),
+                concurrency: settings.writerConcurrency * resources.shardCount * settings.parallelizationFactor,
+            });
+        }
+        seconds.total = (Date.now() - started) / 1000;
+
+        return buildReport({ options, resources, inputKey, expected, verification, deadLetters, seconds, timeline,
+            splitterResults, splitterStats, writerStats, mappingStats, s3Stats, s3Ceiling, endpoints, external });
+    } finally {
+        for (const cleanup of cleanups.reverse()) {
+            await Promise.resolve()
+                .then(cleanup)
+                .catch(() => undefined);
+        }
+    }
+}
+
+function buildReport(parts: {
+    options: RunOptions;
+    resources: ProvisionedResources;
+    inputKey: string;
+    expected: Awaited<ReturnType<typeof expectedOutput>>;
+    verification: Awaited<ReturnType<typeof verifyOutput>>;
+    deadLetters: ReturnType<typeof classifyDeadLetters>;
+    seconds: Record<string, number>;
+    timeline: TimelinePoint[];
+    splitterResults: InvocationResult[];
+    splitterStats: ReturnType<FunctionPool["stats"]>;
+    writerStats: ReturnType<FunctionPool["stats"]>;
+    mappingStats: ReturnType<KinesisEventSourceMapping["stats"]>;
+    s3Stats: ReturnType<S3ObjectCreatedSource["stats"]>;
+    s3Ceiling?: S3PutRate;
+    endpoints: ServiceEndpoints;
+    external: ServiceEndpoints;
+}): RunReport {
+    const { options, expected, verification, seconds, mappingStats } = parts;
+    const reasons: Record<string, number> = {};
+    for (const reason of verification.deadLettered.values()) reasons[reason] = (reasons[reason] ?? 0) + 1;
+    const recordsPerSecond = seconds.pipeline > 0 ? expected.records / seconds.pipeline : 0;
+    return {
+        stack: options.stack,
+        region: options.region,
+        settings: options.settings,
+        services: {
+            s3: parts.external.s3 ?? "embedded fauxqs",
+            sqs: parts.external.sqs ?? "embedded fauxqs",
+            kinesis: parts.external.kinesis ?? "embedded kinesalite",
+        },
+        resources: parts.resources,
+        input: { key: parts.inputKey, records: expected.records, bytes: expected.inputBytes, blankLines: expected.blankLines },
+        output: {
+            objects: verification.objectsWritten,
+            deadLettered: verification.deadLettered.size,
+            deadLetterReasons: reasons,
+            superseded: expected.superseded.length,
+            accounted: verification.accounted,
+            verified: verification.verified,
+            problems: verification.problems,
+        },
+        seconds: {
+            standIns: seconds.standIns ?? 0,
+            package: seconds.package,
+            upload: seconds.upload,
+            split: seconds.split,
+            write: seconds.write,
+            pipeline: seconds.pipeline,
+            verify: seconds.verify,
+            total: seconds.total,
+        },
+        recordsPerSecond,
+        invocations: { splitter: parts.splitterStats.invocations, writer: parts.writerStats.invocations },
+        coldStarts: { splitter: parts.splitterStats.coldStarts, writer: parts.writerStats.coldStarts },
+        functionErrors: { splitter: parts.splitterStats.errors, writer: parts.writerStats.errors },
+        splitter: parts.splitterResults.map((result) => (result.ok ? result.payload : { error: result.errorType, message: result.errorMessage })),
+        mapping: {
+            batches: mappingStats.batchesInvoked,
+            meanBatchSize: mappingStats.batchesInvoked ? mappingStats.recordsReceived / mappingStats.batchesInvoked : 0,
+            retries: mappingStats.retries,
+            bisections: mappingStats.bisections,
+            recordsSentToOnFailure: mappingStats.recordsSentToOnFailure,
+        },
+        maxIteratorAgeMs: mappingStats.maxIteratorAgeMs,
+        s3Ceiling: parts.s3Ceiling,
+        efficiency: parts.s3Ceiling ? recordsPerSecond / parts.s3Ceiling.putsPerSecond : undefined,
+        timeline: parts.timeline,
+    };
+}

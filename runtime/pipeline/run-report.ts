@@ -1,0 +1,78 @@
+import type { FanoutSettings } from "../../settings/parse";
+import type { ProvisionedResources } from "./provision";
+import type { S3PutRate } from "./s3-put-rate";
+
+/** One sample of a run's progress, about once a second. */
+export interface TimelinePoint {
+    seconds: number;
+    recordsInStream: number;
+    recordsProcessed: number;
+    iteratorAgeMs: number;
+}
+
+export interface ProgressSnapshot extends TimelinePoint {
+    records: number;
+    splitterDone: boolean;
+    deadLettered: number;
+    batchesInFlight: number;
+    maxIteratorAgeMs: number;
+}
+
+/** What `npm start -- --report FILE` writes. */
+export interface RunReport {
+    stack: string;
+    region: string;
+    settings: FanoutSettings;
+    services: { s3: string; sqs: string; kinesis: string };
+    resources: ProvisionedResources;
+    input: { key: string; records: number; bytes: number; blankLines: number };
+    output: {
+        objects: number;
+        deadLettered: number;
+        deadLetterReasons: Record<string, number>;
+        superseded: number;
+        accounted: number;
+        verified: boolean;
+        problems: string[];
+    };
+    seconds: { standIns: number; package: number; upload: number; split: number; write: number; pipeline: number; verify: number; total: number };
+    recordsPerSecond: number;
+    invocations: { splitter: number; writer: number };
+    coldStarts: { splitter: number; writer: number };
+    functionErrors: { splitter: number; writer: number };
+    splitter: unknown[];
+    mapping: { batches: number; meanBatchSize: number; retries: number; bisections: number; recordsSentToOnFailure: number };
+    maxIteratorAgeMs: number;
+    s3Ceiling?: S3PutRate;
+    efficiency?: number;
+    timeline: TimelinePoint[];
+}
+
+const n = (value: number) => value.toLocaleString("en-US");
+const s = (value: number) => `${value.toFixed(1)} s`;
+
+/** The summary `npm start` prints at the end. */
+export function formatSummary(report: RunReport): string {
+    const reasons = Object.entries(report.output.deadLetterReasons)
+        .map(([reason, count]) => `${reason} ${n(count)}`)
+        .join(", ");
+    const lines = [
+        `kinesis-fanout · stack ${report.stack} · ${report.services.kinesis}, ${report.services.s3}`,
+        `  settings     ${report.settings.streamMode === "ON_DEMAND" ? "on-demand" : `${report.settings.shardCount} shard(s)`}, batch ${report.settings.batchSize}, parallelization ${report.settings.parallelizationFactor}, writer concurrency ${report.settings.writerConcurrency}, partition key ${report.settings.partitionKey}`,
+        `  records in   ${n(report.input.records)} lines (${(report.input.bytes / 1048576).toFixed(1)} MiB)${report.input.blankLines ? `, ${n(report.input.blankLines)} blank skipped` : ""}`,
+        `  written      ${n(report.output.objects)} objects`,
+        `  dead-letters ${n(report.output.deadLettered)}${reasons ? ` (${reasons})` : ""}${report.output.superseded ? `; ${n(report.output.superseded)} superseded by a later line with the same id` : ""}`,
+        `  accounted    ${n(report.output.accounted)} of ${n(report.input.records)}`,
+        `  seconds      upload ${s(report.seconds.upload)}, split ${s(report.seconds.split)}, split+write ${s(report.seconds.write)}, verify ${s(report.seconds.verify)}; total ${s(report.seconds.total)} (stand-ins ${s(report.seconds.standIns)}, packaging ${s(report.seconds.package)})`,
+        `  throughput   ${n(Math.round(report.recordsPerSecond))} records/s from upload to drained (${s(report.seconds.pipeline)})`,
+        `  invocations  splitter ${n(report.invocations.splitter)} (${report.coldStarts.splitter} cold), writer ${n(report.invocations.writer)} (${report.coldStarts.writer} cold), errors ${report.functionErrors.splitter + report.functionErrors.writer}`,
+        `  mapping      ${n(report.mapping.batches)} batches, mean ${report.mapping.meanBatchSize.toFixed(0)} records, ${report.mapping.retries} retries, ${report.mapping.bisections} bisections; max iterator age ${n(Math.round(report.maxIteratorAgeMs))} ms`,
+    ];
+    if (report.s3Ceiling) {
+        lines.push(
+            `  S3 ceiling   ${n(Math.round(report.s3Ceiling.putsPerSecond))} PutObject/s raw (${n(report.s3Ceiling.objects)} × ${n(report.s3Ceiling.bytes)} B at ${report.s3Ceiling.concurrency} in flight); pipeline efficiency ${((report.efficiency ?? 0) * 100).toFixed(0)}%`,
+        );
+    }
+    lines.push(report.output.verified ? "  verified     yes: every valid line has exactly one object with its exact bytes" : `  verified     NO: ${report.output.problems.join("; ")}`);
+    return lines.join("\n");
+}

@@ -1,0 +1,36 @@
+import { CreateBucketCommand, HeadBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import pLimit from "p-limit";
+
+/**
+ * The S3 endpoint's raw PutObject rate with the same SDK client and the same number of calls in
+ * flight as the pipeline's writers at most: the local ceiling a pipeline run is measured against.
+ */
+export interface S3PutRate {
+    objects: number;
+    bytes: number;
+    concurrency: number;
+    seconds: number;
+    putsPerSecond: number;
+}
+
+export async function measureS3PutRate(
+    s3: S3Client,
+    bucket: string,
+    options: { objects: number; bytes: number; concurrency: number },
+): Promise<S3PutRate> {
+    try {
+        await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+    } catch {
+        await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    }
+    const body = Buffer.alloc(options.bytes, "x");
+    const limit = pLimit(options.concurrency);
+    const started = process.hrtime.bigint();
+    await Promise.all(
+        Array.from({ length: options.objects }, (_, index) =>
+            limit(() => s3.send(new PutObjectCommand({ Bucket: bucket, Key: `ceiling/${index}.json`, Body: body }))),
+        ),
+    );
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    return { ...options, seconds, putsPerSecond: options.objects / seconds };
+}

@@ -1,0 +1,198 @@
+import { createHash } from "node:crypto";
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
+import pLimit from "p-limit";
+import { decodeRecord } from "../../handlers/shared/record-envelope";
+import { isDeadLetterMessage, type DeadLetterMessage } from "../../handlers/shared/dead-letter";
+import type { ExpectedOutput } from "./expected-output";
+
+/**
+ * Reads the output bucket and the dead-letter messages back and reconciles them with what the
+ * input file requires: every valid line has exactly one object whose body equals the line, and
+ * every line is either written or dead-lettered with a reason.
+ */
+export interface Verification {
+    verified: boolean;
+    objectsWritten: number;
+    /** Expected objects whose body differs from their line. */
+    mismatched: string[];
+    /** Expected objects that are not in the bucket. */
+    missing: string[];
+    /** Objects in the bucket that no line asks for. */
+    unexpected: string[];
+    /** Line numbers dead-lettered, with the reason given. */
+    deadLettered: Map<number, string>;
+    /** Lines that must be dead-lettered but were not. */
+    notDeadLettered: number[];
+    /** Valid lines that were dead-lettered instead of written. */
+    validLinesDeadLettered: number[];
+    accounted: number;
+    problems: string[];
+}
+
+export interface BatchFailure {
+    shardId: string;
+    startSequenceNumber: string;
+    endSequenceNumber: string;
+    condition: string;
+}
+
+export interface DeadLetterContents {
+    lines: DeadLetterMessage[];
+    batches: BatchFailure[];
+    /** Async invocations of the splitter that failed for good (the object was not split). */
+    failedObjects: Array<{ bucket: string; key: string }>;
+    other: number;
+}
+
+/** Sorts the dead-letter queue's messages into line-level, batch-level and invocation-level failures. */
+export function classifyDeadLetters(bodies: string[]): DeadLetterContents {
+    const contents: DeadLetterContents = { lines: [], batches: [], failedObjects: [], other: 0 };
+    for (const body of bodies) {
+        let message: any;
+        try {
+            message = JSON.parse(body);
+        } catch {
+            contents.other++;
+            continue;
+        }
+        if (isDeadLetterMessage(message)) contents.lines.push(message);
+        else if (message?.KinesisBatchInfo) {
+            const info = message.KinesisBatchInfo;
+            contents.batches.push({
+                shardId: info.shardId,
+                startSequenceNumber: info.startSequenceNumber,
+                endSequenceNumber: info.endSequenceNumber,
+                condition: message.requestContext?.condition ?? "unknown",
+            });
+        } else if (message?.requestPayload?.Records) {
+            for (const record of message.requestPayload.Records) {
+                contents.failedObjects.push({
+                    bucket: record.s3.bucket.name,
+                    key: decodeURIComponent(String(record.s3.object.key).replace(/\+/g, " ")),
+                });
+            }
+        } else contents.other++;
+    }
+    return contents;
+}
+
+/**
+ * The source lines of a batch the event source mapping gave up on: the records between its
+ * start and end sequence numbers, read back from the stream while it still keeps them.
+ */
+export async function linesOfBatch(kinesis: KinesisClient, streamName: string, batch: BatchFailure): Promise<number[]> {
+    const lines: number[] = [];
+    const end = BigInt(batch.endSequenceNumber);
+    let { ShardIterator: iterator } = await kinesis.send(
+        new GetShardIteratorCommand({
+            StreamName: streamName,
+            ShardId: batch.shardId,
+            ShardIteratorType: "AT_SEQUENCE_NUMBER",
+            StartingSequenceNumber: batch.startSequenceNumber,
+        }),
+    );
+    while (iterator) {
+        const response = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10000 }));
+        for (const record of response.Records ?? []) {
+            if (BigInt(record.SequenceNumber!) > end) return lines;
+            try {
+                lines.push(decodeRecord(Buffer.from(record.Data!)).source.line);
+            } catch {
+                // A record this project did not write; it carries no line.
+            }
+        }
+        if (!response.Records?.length) return lines;
+        iterator = response.NextShardIterator;
+    }
+    return lines;
+}
+
+async function listKeys(s3: S3Client, bucket: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+        const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
+        for (const object of page.Contents ?? []) keys.push(object.Key!);
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return keys;
+}
+
+async function bodyDigest(s3: S3Client, bucket: string, key: string): Promise<{ md5: string; bytes: number }> {
+    const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const body = Buffer.from(await response.Body!.transformToByteArray());
+    return { md5: createHash("md5").update(body).digest("hex"), bytes: body.length };
+}
+
+export async function verifyOutput(options: {
+    s3: S3Client;
+    kinesis: KinesisClient;
+    outputBucket: string;
+    streamName: string;
+    sourceKey: string;
+    expected: ExpectedOutput;
+    deadLetters: DeadLetterContents;
+    concurrency?: number;
+}): Promise<Verification> {
+    const { s3, expected } = options;
+    const limit = pLimit(options.concurrency ?? 64);
+    const keys = await listKeys(s3, options.outputBucket);
+    const present = new Set(keys);
+    const mismatched: string[] = [];
+    const missing: string[] = [];
+    await Promise.all(
+        [...expected.objects].map(([key, object]) =>
+            limit(async () => {
+                if (!present.has(key)) return missing.push(key);
+                const actual = await bodyDigest(s3, options.outputBucket, key);
+                if (actual.md5 !== object.md5 || actual.bytes !== object.bytes) mismatched.push(key);
+            }),
+        ),
+    );
+    const unexpected = keys.filter((key) => !expected.objects.has(key));
+
+    const deadLettered = new Map<number, string>();
+    const problems: string[] = [];
+    for (const message of options.deadLetters.lines) {
+        if (message.source?.key !== options.sourceKey) continue;
+        if (deadLettered.has(message.source.line)) problems.push(`line ${message.source.line} was dead-lettered more than once`);
+        deadLettered.set(message.source.line, message.reason);
+    }
+    for (const batch of options.deadLetters.batches) {
+        for (const line of await linesOfBatch(options.kinesis, options.streamName, batch)) {
+            if (!deadLettered.has(line)) deadLettered.set(line, `batch-${batch.condition}`);
+        }
+    }
+    for (const failed of options.deadLetters.failedObjects) {
+        if (failed.key === options.sourceKey) problems.push(`the splitter gave up on s3://${failed.bucket}/${failed.key} after its retries`);
+    }
+    const notDeadLettered = [...expected.deadLetters.keys()].filter((line) => !deadLettered.has(line));
+    const validLines = new Set([...expected.objects.values()].map((object) => object.line));
+    const validLinesDeadLettered = [...deadLettered.keys()].filter((line) => validLines.has(line));
+    const badKeys = new Set([...missing, ...mismatched]);
+    const accountedLines = new Set<number>(deadLettered.keys());
+    for (const [key, object] of expected.objects) if (!badKeys.has(key)) accountedLines.add(object.line);
+    for (const superseded of expected.superseded) accountedLines.add(superseded.line);
+    const objectsWritten = expected.objects.size - badKeys.size;
+    const accounted = accountedLines.size;
+
+    if (missing.length) problems.push(`${missing.length} expected object(s) missing, e.g. ${missing.slice(0, 3).join(", ")}`);
+    if (mismatched.length) problems.push(`${mismatched.length} object(s) differ from their line, e.g. ${mismatched.slice(0, 3).join(", ")}`);
+    if (unexpected.length) problems.push(`${unexpected.length} object(s) no line asks for, e.g. ${unexpected.slice(0, 3).join(", ")}`);
+    if (notDeadLettered.length) problems.push(`${notDeadLettered.length} invalid line(s) not dead-lettered, e.g. lines ${notDeadLettered.slice(0, 5).join(", ")}`);
+    if (validLinesDeadLettered.length) problems.push(`${validLinesDeadLettered.length} valid line(s) dead-lettered instead of written`);
+    if (accounted !== expected.records) problems.push(`accounted for ${accounted} of ${expected.records} lines`);
+    return {
+        verified: problems.length === 0,
+        objectsWritten,
+        mismatched,
+        missing,
+        unexpected,
+        deadLettered,
+        notDeadLettered,
+        validLinesDeadLettered,
+        accounted,
+        problems,
+    };
+}

@@ -1,0 +1,61 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { readStackFile } from "../../runtime/stack/read-stack-file";
+import { writeWorkloadFile } from "../../runtime/workload/seed-workload";
+import { runPipeline } from "../../runtime/pipeline/run-pipeline";
+import type { RunReport } from "../../runtime/pipeline/run-report";
+
+const PROJECT_DIR = path.resolve(__dirname, "../..");
+
+/**
+ * The whole pipeline on the real stand-ins, through the real serialized handlers in sandboxes,
+ * for each stack the project ships: the output is read back and reconciled with the input.
+ */
+describe("the pipeline end to end on the embedded stand-ins", function () {
+    this.timeout(180_000);
+    let inputFile: string;
+
+    before(async () => {
+        inputFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "e2e-")), "products.jsonl");
+        await writeWorkloadFile(inputFile, { records: 1000, recordBytes: 2048, seed: 7 });
+    });
+
+    for (const stackName of ["dev", "prod"]) {
+        describe(`through the ${stackName} stack's settings`, () => {
+            let report: RunReport;
+
+            before(async () => {
+                const stack = readStackFile(PROJECT_DIR, stackName);
+                report = await runPipeline({
+                    stack: stackName,
+                    settings: stack.settings,
+                    region: stack.region,
+                    inputFile,
+                    inputName: "products.jsonl",
+                    measureS3Ceiling: false,
+                });
+            });
+
+            it("writes one object per line with the line's exact bytes, and verifies it", () => {
+                assert.deepEqual(report.output.problems, []);
+                assert.equal(report.output.verified, true);
+                assert.equal(report.output.objects, 1000);
+            });
+
+            it("accounts for every line, with nothing dead-lettered from clean input", () => {
+                assert.equal(report.input.records, 1000);
+                assert.equal(report.output.deadLettered, 0);
+                assert.equal(report.output.accounted, 1000);
+            });
+
+            it("invokes the splitter once and the writer in batches no larger than the stack's batch size", () => {
+                const { settings } = readStackFile(PROJECT_DIR, stackName);
+                assert.equal(report.invocations.splitter, 1);
+                assert.ok(report.invocations.writer >= Math.ceil(1000 / settings.batchSize), `writer invocations ${report.invocations.writer}`);
+                assert.ok(report.mapping.meanBatchSize <= settings.batchSize);
+            });
+        });
+    }
+});
