@@ -1,0 +1,217 @@
+/**
+ * Predicts how long AWS takes to drain one file of N lines through splitter -> Kinesis -> writer.
+ *
+ * The model, stage by stage (every number is also written into the prediction's `notes`):
+ *
+ * 1. Splitter (one invocation per file). It sends put calls one after another, each carrying
+ *    `recordsPerPutCall` records (500 by default, PutRecords' maximum, fewer if 5 MiB is reached;
+ *    1 models the seed's PutRecord per line). Client rate = recordsPerPutCall / putRecordsCallMs.
+ *    The shards it can use cap it: min(1,000 records/s, 1 MiB/s / record bytes) per shard used.
+ *    A constant partition key uses 1 shard; otherwise min(shards, distinct keys).
+ * 2. Writer. Concurrent batches ("lanes") = shards used × parallelizationFactor, at most the
+ *    distinct keys and Lambda's concurrency. A full batch holds min(batchSize, what 6 MB of
+ *    payload holds, N / lanes) records and takes invokeOverhead + ceil(batch / writerConcurrency)
+ *    × S3 PutObject latency, plus one GetRecords call before it. Rate = lanes × batch / cycle,
+ *    capped by each used shard's reads: 2 MiB/s, and 5 GetRecords calls/s of at most 10,000
+ *    records or 10 MiB each.
+ * 3. Pipeline. Two stages in series, each at its steady rate (the usual bound for a pipeline):
+ *      seconds = max(split time + the last batch's wait and run,
+ *                    the first record's arrival at the writer + write time)
+ *    When the splitter is the slower stage, writers see fewer records than a full batch: the mean
+ *    batch b solves b = (split rate / lanes) × max(batching window, 0.2 s between polls of a
+ *    shard, cycle(b)), at most a full batch. The last records wait out the batching window.
+ *    The bottleneck reported is the largest term of the bound that wins ("poll" when waiting for
+ *    GetRecords and batching windows is the largest).
+ *
+ * Left out: throttling retries and their backoff, cold starts, Lambda's scaling ramp, S3's
+ * 3,500 PUT/s per prefix, uneven spreading of keys over shards, the splitter's own S3 read.
+ */
+import type { FanoutSettings } from "../settings/parse";
+import { effectiveShardCount } from "../settings/parse";
+import { parsePartitionKey } from "../handlers/shared/partition-key";
+import { AWS_LIMITS, PARTITION_KEY_BYTES_ESTIMATE, kinesisRecordBytes, recordsPerPayload } from "./aws-limits";
+import { SEED_LATENCIES, type Latencies } from "./latencies";
+
+export interface Workload {
+    /** Lines in the file, each one a record. */
+    records: number;
+    /** Bytes of one line (the record adds its envelope header). */
+    recordBytes: number;
+    /** Distinct partition keys among the records; defaults to one per record (a constant key is 1). */
+    distinctKeys?: number;
+}
+
+export interface DrainOptions {
+    /** Records per put call: 500 by default (PutRecords), 1 for the seed's one PutRecord per line. */
+    recordsPerPutCall?: number;
+    /** Concurrent executions the writer may use (default 1,000, an account's default). */
+    lambdaConcurrency?: number;
+}
+
+export type Bottleneck = "shard-write" | "shard-read" | "writers" | "splitter" | "poll";
+
+export interface DrainPrediction {
+    seconds: number;
+    recordsPerSecond: number;
+    bottleneck: Bottleneck;
+    stages: {
+        splitSeconds: number;
+        writeSeconds: number;
+        /** Records/s into the stream ("in"). */
+        splitRecordsPerSecond: number;
+        /** Records/s the writers can store when batches are full ("out"). */
+        writeRecordsPerSecond: number;
+    };
+    shardsUsed: number;
+    concurrentBatches: number;
+    /** Records in a full batch, and in the mean batch this drain produces. */
+    fullBatchRecords: number;
+    meanBatchRecords: number;
+    /** Billed duration of one mean batch (invoke overhead plus the PutObject rounds). */
+    meanBatchSeconds: number;
+    writerInvocations: number;
+    notes: string[];
+}
+
+const MiB = 1024 * 1024;
+const GET_RECORDS_MAX_RECORDS = 10000;
+const GET_RECORDS_MAX_BYTES = 10 * MiB;
+
+export function predictDrainTime(
+    settings: FanoutSettings,
+    workload: Workload,
+    latencies: Latencies = SEED_LATENCIES,
+    options: DrainOptions = {},
+): DrainPrediction {
+    checkInputs(workload, latencies, options);
+    const n = workload.records;
+    const lineBytes = workload.recordBytes;
+    const recordBytes = kinesisRecordBytes(lineBytes);
+    const constantKey = parsePartitionKey(settings.partitionKey).kind === "constant";
+    const distinctKeys = constantKey ? 1 : Math.max(1, workload.distinctKeys ?? n);
+    const shards = effectiveShardCount(settings);
+    const shardsUsed = Math.min(shards, distinctKeys);
+    const notes: string[] = [];
+    if (constantKey && shards > 1) notes.push(`constant partition key: 1 of ${shards} shards takes every record`);
+
+    // 1. Splitter.
+    const perCall =
+        options.recordsPerPutCall ??
+        Math.min(AWS_LIMITS.putRecordsMaxRecords, Math.floor(AWS_LIMITS.putRecordsMaxBytes / (recordBytes + PARTITION_KEY_BYTES_ESTIMATE)));
+    const clientRate = (Math.max(1, perCall) * 1000) / latencies.putRecordsCallMs;
+    const perShardWrite = Math.min(AWS_LIMITS.shardWriteRecordsPerSecond, AWS_LIMITS.shardWriteBytesPerSecond / recordBytes);
+    const shardWriteRate = shardsUsed * perShardWrite;
+    const splitRate = Math.min(clientRate, shardWriteRate);
+    const splitLimit: Bottleneck = clientRate <= shardWriteRate ? "splitter" : "shard-write";
+    notes.push(
+        `splitter: ${perCall} record(s) per put call every ${latencies.putRecordsCallMs} ms = ${fmt(clientRate)} records/s; ` +
+            `shard writes allow ${shardsUsed} shard(s) × ${fmt(perShardWrite)} records/s (1,000 records/s or 1 MiB/s of ${recordBytes}-byte records) ` +
+            `= ${fmt(shardWriteRate)}; in = ${fmt(splitRate)} records/s (${splitLimit})`,
+    );
+
+    // 2. Writer.
+    const lanes = Math.max(1, Math.min(shardsUsed * settings.parallelizationFactor, distinctKeys, options.lambdaConcurrency ?? AWS_LIMITS.lambdaConcurrency));
+    const payloadFit = recordsPerPayload(lineBytes);
+    const fullBatch = Math.max(1, Math.min(settings.batchSize, payloadFit, Math.ceil(n / lanes) || 1));
+    if (payloadFit < settings.batchSize) notes.push(`6 MB invocation payload holds ${payloadFit} records, so batches stop there (batchSize ${settings.batchSize})`);
+    const batchSeconds = (b: number) => (latencies.invokeOverheadMs + Math.ceil(b / settings.writerConcurrency) * latencies.s3PutObjectMs) / 1000;
+    const cycle = (b: number) => latencies.getRecordsMs / 1000 + batchSeconds(b);
+    // Lanes beyond the file's records have nothing to do: at most N records are in flight.
+    const writersRate = Math.min(lanes * fullBatch, Math.max(1, n)) / cycle(fullBatch);
+    const readRate = (shardsUsed * AWS_LIMITS.shardReadBytesPerSecond) / recordBytes;
+    const pollRate = shardsUsed * AWS_LIMITS.shardGetRecordsCallsPerSecond * Math.min(GET_RECORDS_MAX_RECORDS, GET_RECORDS_MAX_BYTES / recordBytes);
+    const writeRate = Math.min(writersRate, readRate, pollRate);
+    const writeLimit: Bottleneck = writeRate === writersRate ? "writers" : writeRate === readRate ? "shard-read" : "poll";
+    notes.push(
+        `writer: ${lanes} concurrent batch(es) (${shardsUsed} shard(s) × parallelizationFactor ${settings.parallelizationFactor}) of ${fullBatch} records; ` +
+            `a batch takes ${latencies.invokeOverheadMs} ms + ceil(${fullBatch} / ${settings.writerConcurrency}) × ${latencies.s3PutObjectMs} ms = ${fmt(batchSeconds(fullBatch))} s ` +
+            `after a ${latencies.getRecordsMs} ms GetRecords; writers ${fmt(writersRate)} records/s, shard reads ${fmt(readRate)}, ` +
+            `GetRecords calls ${fmt(pollRate)}; out = ${fmt(writeRate)} records/s (${writeLimit})`,
+    );
+    if (writeRate > 3500) notes.push(`above 3,500 records/s S3 may throttle PutObject on one key prefix (not modelled)`);
+
+    // 3. Pipeline.
+    const window = settings.maximumBatchingWindowInSeconds;
+    // A shard is polled at most 5 times a second, so a lane gets a new batch at most that often.
+    const minimumWait = Math.max(window, 1 / AWS_LIMITS.shardGetRecordsCallsPerSecond);
+    const meanBatch = splitRate >= writeRate ? fullBatch : meanBatchWhenFed(splitRate / lanes, minimumWait, fullBatch, cycle);
+    const splitSeconds = n / splitRate;
+    const writeSeconds = n / writeRate;
+    // The last records rarely fill a batch, so they wait out the batching window.
+    const lastWait = window + latencies.getRecordsMs / 1000;
+    const lastRun = batchSeconds(meanBatch);
+    const firstArrival = latencies.putRecordsCallMs / 1000 + Math.min(window, fullBatch / splitRate) + latencies.getRecordsMs / 1000;
+    const splitSide = splitSeconds + lastWait + lastRun;
+    const writeSide = firstArrival + writeSeconds;
+    const seconds = n === 0 ? 0 : Math.max(splitSide, writeSide);
+    const bottleneck =
+        splitSide >= writeSide
+            ? largest([splitSeconds, splitLimit], [lastWait, "poll"], [lastRun, "writers"])
+            : largest([writeSeconds, writeLimit], [firstArrival, "poll"]);
+    notes.push(
+        `pipeline: max(split ${fmt(splitSeconds)} s + last batch ${fmt(lastWait + lastRun)} s, first record ${fmt(firstArrival)} s + write ${fmt(writeSeconds)} s) ` +
+            `= ${fmt(seconds)} s; mean batch ${fmt(meanBatch)} records; bottleneck ${bottleneck}`,
+    );
+    if (splitSeconds > settings.splitterTimeoutSeconds) {
+        notes.push(`the splitter needs ${fmt(splitSeconds)} s for this file, more than its ${settings.splitterTimeoutSeconds} s timeout`);
+    }
+    if (lastRun > settings.writerTimeoutSeconds) {
+        notes.push(`a writer batch needs ${fmt(lastRun)} s, more than the writer's ${settings.writerTimeoutSeconds} s timeout`);
+    }
+    return {
+        seconds,
+        recordsPerSecond: n === 0 ? 0 : n / seconds,
+        bottleneck,
+        stages: { splitSeconds, writeSeconds, splitRecordsPerSecond: splitRate, writeRecordsPerSecond: writeRate },
+        shardsUsed,
+        concurrentBatches: lanes,
+        fullBatchRecords: fullBatch,
+        meanBatchRecords: meanBatch,
+        meanBatchSeconds: lastRun,
+        writerInvocations: Math.ceil(n / meanBatch),
+        notes,
+    };
+}
+
+/** The steady batch size when records arrive at `perLaneRate` per lane: b = rate × max(wait, cycle(b)). */
+function meanBatchWhenFed(perLaneRate: number, minimumWait: number, fullBatch: number, cycle: (b: number) => number): number {
+    let batch = 1;
+    for (let i = 0; i < 100; i++) {
+        const next = Math.min(fullBatch, Math.max(1, perLaneRate * Math.max(minimumWait, cycle(batch))));
+        if (Math.abs(next - batch) < 1e-9) break;
+        batch = next;
+    }
+    return batch;
+}
+
+function largest(...terms: Array<[number, Bottleneck]>): Bottleneck {
+    return terms.reduce((best, term) => (term[0] > best[0] ? term : best))[1];
+}
+
+function checkInputs(workload: Workload, latencies: Latencies, options: DrainOptions): void {
+    if (!Number.isInteger(workload.records) || workload.records < 0) {
+        throw new Error(`workload.records must be a whole number of at least 0 (got ${workload.records})`);
+    }
+    if (!Number.isFinite(workload.recordBytes) || workload.recordBytes < 1 || workload.recordBytes > 1024 * 1024) {
+        throw new Error(`workload.recordBytes must be between 1 and 1048576, Kinesis's record limit (got ${workload.recordBytes})`);
+    }
+    if (workload.distinctKeys !== undefined && !(Number.isInteger(workload.distinctKeys) && workload.distinctKeys >= 1)) {
+        throw new Error(`workload.distinctKeys must be a whole number of at least 1 (got ${workload.distinctKeys})`);
+    }
+    for (const [name, value] of Object.entries(latencies)) {
+        if (!Number.isFinite(value) || value < 0) throw new Error(`latencies.${name} must be a number of milliseconds, 0 or more (got ${value})`);
+    }
+    if (!(latencies.putRecordsCallMs > 0)) throw new Error(`latencies.putRecordsCallMs must be more than 0 (got ${latencies.putRecordsCallMs})`);
+    const perCall = options.recordsPerPutCall;
+    if (perCall !== undefined && !(Number.isInteger(perCall) && perCall >= 1 && perCall <= AWS_LIMITS.putRecordsMaxRecords)) {
+        throw new Error(`recordsPerPutCall must be between 1 and ${AWS_LIMITS.putRecordsMaxRecords}, PutRecords' limit (got ${perCall})`);
+    }
+    const concurrency = options.lambdaConcurrency;
+    if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) {
+        throw new Error(`lambdaConcurrency must be a whole number of at least 1 (got ${concurrency})`);
+    }
+}
+
+function fmt(value: number): string {
+    return Number.isInteger(value) ? String(value) : value.toFixed(value < 10 ? 3 : 1);
+}

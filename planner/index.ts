@@ -1,0 +1,18 @@
+/**
+ * The planner: per stack, the time AWS takes to drain a file and the monthly bill for a volume.
+ * Pure arithmetic over settings, latencies and a region's price file; no Pulumi, no network.
+ */
+export { SEED_LATENCIES, type Latencies } from "./latencies";
+export { AWS_LIMITS, kinesisRecordBytes, eventRecordBytes, recordsPerPayload, putPayloadUnits } from "./aws-limits";
+export { predictDrainTime, type Workload, type DrainOptions, type DrainPrediction, type Bottleneck } from "./drain-time";
+export { loadPrices, availableRegions, validatePriceTable, PriceFileError, PRICE_ITEMS, PRICES_DIRECTORY, type PriceTable } from "./prices";
+export {
+    estimateMonthlyCost,
+    HOURS_PER_MONTH,
+    DAYS_PER_MONTH,
+    DEFAULT_RECORDS_PER_FILE,
+    type MonthlyVolume,
+    type CostOptions,
+    type CostItem,
+    type CostEstimate,
+} from "./monthly-cost";

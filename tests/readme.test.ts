@@ -1,0 +1,20 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { configTableMarkdown } from "../settings/config-table";
+import { readmeConfigTable } from "../settings/readme-config-table";
+import { SETTING_KEYS } from "../settings/definitions";
+
+const readme = fs.readFileSync(path.resolve(__dirname, "../README.md"), "utf8");
+
+describe("the README", () => {
+    it("gives the set-up, main-job and test commands for a fresh machine", () => {
+        for (const command of ["npm ci", "npm start", "npm test"]) assert.ok(readme.includes(command), `README lacks ${command}`);
+    });
+
+    it("has a config table equal to the one the settings definitions produce, with a row per key", () => {
+        const table = readmeConfigTable(readme);
+        assert.equal(table, configTableMarkdown(), "stale table: run npx ts-node scripts/update-readme-config-table.ts");
+        for (const key of SETTING_KEYS) assert.ok(table.includes(`kinesis-fanout:${key}\``), `no row for ${key}`);
+    });
+});
