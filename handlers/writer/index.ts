@@ -1,8 +1,30 @@
-// PLACEHOLDER: replaced by the handlers work. Signature is the contract.
+import { Logger } from "@aws-lambda-powertools/logger";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
+import { ENV } from "../shared/environment";
+import { readWriterConfig } from "./config";
+import { writeBatch } from "./write-batch";
 
+/**
+ * The writer Lambda: the `callbackFactory` of its CallbackFunction. It runs once per sandbox,
+ * creates the SDK clients there (a client captured at module level can't be serialized), and
+ * returns the handler. Endpoints come from the SDK's standard settings (AWS_ENDPOINT_URL_S3 and
+ * friends), configuration from the variables in handlers/shared/environment.ts.
+ */
 export function createWriterHandler(): (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse> {
-    return async () => {
-        throw new Error("writer not implemented yet");
+    const logger = new Logger();
+    // Keep-alive sockets, enough for every PutObject in flight (the SDK's default pool is 50).
+    const maxSockets = Math.max(50, Number(process.env[ENV.writerConcurrency]) || 0);
+    const agent = { keepAlive: true, maxSockets };
+    const s3 = new S3Client({ requestHandler: new NodeHttpHandler({ httpAgent: agent, httpsAgent: agent }) });
+    // Send to the SDK's resolved endpoint (the regional one, or AWS_ENDPOINT_URL_SQS), not to the
+    // queue URL's host: a local stand-in's queue URL may name a host that doesn't resolve.
+    const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+    return async (event, context) => {
+        logger.addContext(context);
+        const config = readWriterConfig(process.env);
+        return writeBatch(event, { s3, sqs, config, logger }, context);
     };
 }

@@ -34,7 +34,8 @@ export function createAwsClients(region: string, endpoints: ServiceEndpoints, ma
     const common = { region, requestHandler: httpHandler(maxSockets) };
     return {
         s3: new S3Client({ ...common, endpoint: endpoints.s3, forcePathStyle: endpoints.s3 !== undefined }),
-        sqs: new SQSClient({ ...common, endpoint: endpoints.sqs }),
+        // fauxqs answers with queue URLs on *.localhost hosts; send to the endpoint, not to the URL's host.
+        sqs: new SQSClient({ ...common, endpoint: endpoints.sqs, useQueueUrlAsEndpoint: false }),
         kinesis: new KinesisClient({ ...common, endpoint: endpoints.kinesis }),
     };
 }

@@ -18,7 +18,7 @@ export interface ExpectedObject {
 }
 
 export interface ExpectedOutput {
-    /** Lines that carry a record: every line that is not empty. */
+    /** Lines that carry a record: every line with more than spaces, tabs and CRs. */
     records: number;
     blankLines: number;
     inputBytes: number;
@@ -99,7 +99,7 @@ export async function expectedOutput(file: string, options: ExpectationOptions):
     for await (const raw of lines(file)) {
         lineNumber++;
         const line = raw.length > 0 && raw[raw.length - 1] === 0x0d ? raw.subarray(0, raw.length - 1) : raw;
-        if (line.length === 0) {
+        if (line.every((byte) => byte === 0x20 || byte === 0x09 || byte === 0x0d)) {
             expected.blankLines++;
             continue;
         }

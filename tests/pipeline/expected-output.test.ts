@@ -14,8 +14,8 @@ function fileWith(content: Buffer | string): string {
 }
 
 describe("the expected output of an input file", () => {
-    it("expects one object per valid line, keyed by the template, and skips blank lines", async () => {
-        const expected = await expectedOutput(fileWith('\uFEFF{"original_id":"a"}\r\n\r\n{"original_id":2}\n\n'), options);
+    it("expects one object per valid line, keyed by the template, and skips blank and whitespace-only lines", async () => {
+        const expected = await expectedOutput(fileWith('\uFEFF{"original_id":"a"}\r\n\r\n{"original_id":2}\n \t\n'), options);
         assert.equal(expected.records, 2);
         assert.equal(expected.blankLines, 2);
         assert.deepEqual([...expected.objects.keys()], ["product_a.json", "product_2.json"]);

@@ -1,0 +1,102 @@
+import { PutRecordsCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
+import { backOff } from "exponential-backoff";
+import type { PendingRecord } from "./record-batcher";
+
+/**
+ * Sends one PutRecords request and retries only the entries that failed, with exponential backoff
+ * and full jitter, up to a bound. PutRecords reports failed entries inside a 200 response
+ * (`FailedRecordCount`, and an `ErrorCode` per entry such as ProvisionedThroughputExceededException
+ * or InternalFailure); the SDK's own retries cover whole-request errors. When the bound is reached
+ * it throws a PutRecordsFailedError: nothing is dropped silently.
+ */
+export interface RetryPolicy {
+    /** Most PutRecords calls for one batch, the first included. */
+    attempts: number;
+    firstDelayMs: number;
+    maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 10, firstDelayMs: 100, maxDelayMs: 5000 };
+
+export interface PutOutcome {
+    /** PutRecords calls made, retries included. */
+    requests: number;
+    /** Entries sent again after they failed. */
+    retriedEntries: number;
+}
+
+/**
+ * Fields are assigned in the constructor, not declared as parameter properties: Pulumi's closure
+ * serializer drops class field initializers.
+ */
+export class PutRecordsFailedError extends Error {
+    declare readonly streamName: string;
+    declare readonly failedEntries: number;
+    declare readonly errorCodes: Readonly<Record<string, number>>;
+    declare readonly attempts: number;
+
+    constructor(streamName: string, failedEntries: number, errorCodes: Readonly<Record<string, number>>, attempts: number) {
+        const codes = Object.entries(errorCodes)
+            .map(([code, count]) => `${code} x${count}`)
+            .join(", ");
+        super(`PutRecords to stream ${streamName} still failed for ${failedEntries} entries after ${attempts} attempts (${codes})`);
+        this.name = "PutRecordsFailedError";
+        Object.assign(this, { streamName, failedEntries, errorCodes, attempts });
+    }
+}
+
+class FailedEntries extends Error {
+    declare readonly codes: Record<string, number>;
+
+    constructor(codes: Record<string, number>) {
+        super("some PutRecords entries failed");
+        Object.assign(this, { codes });
+    }
+}
+
+export async function putRecordsWithRetry(
+    kinesis: KinesisClient,
+    streamName: string,
+    records: readonly PendingRecord[],
+    policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+): Promise<PutOutcome> {
+    let pending = records;
+    let requests = 0;
+    let retriedEntries = 0;
+    try {
+        await backOff(
+            async () => {
+                if (requests > 0) retriedEntries += pending.length;
+                requests++;
+                const output = await kinesis.send(
+                    new PutRecordsCommand({
+                        StreamName: streamName,
+                        Records: pending.map((record) => ({ Data: record.data, PartitionKey: record.partitionKey })),
+                    }),
+                );
+                if (!output.FailedRecordCount) return;
+                const results = output.Records ?? [];
+                const failed = pending.filter((_, index) => results[index]?.ErrorCode);
+                if (failed.length === 0) return;
+                const codes: Record<string, number> = {};
+                for (const result of results) {
+                    if (result.ErrorCode) codes[result.ErrorCode] = (codes[result.ErrorCode] ?? 0) + 1;
+                }
+                pending = failed;
+                throw new FailedEntries(codes);
+            },
+            {
+                numOfAttempts: policy.attempts,
+                startingDelay: policy.firstDelayMs,
+                maxDelay: policy.maxDelayMs,
+                timeMultiple: 2,
+                jitter: "full",
+                retry: (error) => error instanceof FailedEntries,
+            },
+        );
+    } catch (error) {
+        if (error instanceof FailedEntries) throw new PutRecordsFailedError(streamName, pending.length, error.codes, requests);
+        throw error;
+    }
+    return { requests, retriedEntries };
+}
