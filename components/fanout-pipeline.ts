@@ -1,0 +1,143 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { FanoutSettings } from "../settings/parse";
+import { DeadLetterQueue } from "./dead-letter-queue";
+import { FanoutStream } from "./fanout-stream";
+import { PipelineMonitoring } from "./pipeline-monitoring";
+import { SecureBucket } from "./secure-bucket";
+import { SplitterFunction } from "./splitter-function";
+import { WriterFunction } from "./writer-function";
+
+export interface FanoutPipelineArgs {
+    /**
+     * The stack's validated settings (settings/parse.ts `parseSettings`); every limit and default
+     * is documented in settings/definitions.ts. The component reads no config itself.
+     */
+    settings: FanoutSettings;
+    /**
+     * Let `pulumi destroy` delete both buckets while they still hold objects.
+     * @default false
+     */
+    forceDestroyBuckets?: boolean;
+    /**
+     * ARNs notified when an alarm fires.
+     * @default []
+     */
+    alarmActions?: pulumi.Input<string>[];
+}
+
+/**
+ * S3 (input) -> splitter -> Kinesis -> writer -> S3 (output), with a dead-letter queue and
+ * monitoring. The two buckets are separate, so a write can never re-trigger the splitter.
+ */
+export class FanoutPipeline extends pulumi.ComponentResource {
+    readonly inputBucketName: pulumi.Output<string>;
+    readonly outputBucketName: pulumi.Output<string>;
+    readonly streamName: pulumi.Output<string>;
+    readonly streamArn: pulumi.Output<string>;
+    readonly deadLetterQueueUrl: pulumi.Output<string>;
+    readonly splitterFunctionName: pulumi.Output<string>;
+    readonly writerFunctionName: pulumi.Output<string>;
+    readonly dashboardUrl: pulumi.Output<string>;
+
+    constructor(name: string, args: FanoutPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kinesis-fanout:index:FanoutPipeline", name, {}, opts);
+        const { settings } = args;
+        const parent = { parent: this };
+
+        const inputBucket = new SecureBucket(`${name}-input`, { forceDestroy: args.forceDestroyBuckets }, parent);
+        const outputBucket = new SecureBucket(`${name}-output`, { forceDestroy: args.forceDestroyBuckets }, parent);
+        const stream = new FanoutStream(
+            `${name}-stream`,
+            {
+                streamMode: settings.streamMode,
+                shardCount: settings.shardCount,
+                retentionPeriodHours: settings.retentionPeriodHours,
+            },
+            parent,
+        );
+        const deadLetters = new DeadLetterQueue(`${name}-dead-letters`, {}, parent);
+
+        const splitter = new SplitterFunction(
+            `${name}-splitter`,
+            {
+                inputBucketName: inputBucket.bucketName,
+                inputBucketArn: inputBucket.arn,
+                inputPrefix: settings.inputPrefix,
+                inputSuffix: settings.inputSuffix,
+                streamName: stream.streamName,
+                streamArn: stream.arn,
+                deadLetterQueueUrl: deadLetters.url,
+                deadLetterQueueArn: deadLetters.arn,
+                partitionKey: settings.partitionKey,
+                runtime: settings.lambdaRuntime,
+                memorySizeMb: settings.splitterMemoryMb,
+                timeoutSeconds: settings.splitterTimeoutSeconds,
+                logRetentionDays: settings.logRetentionDays,
+            },
+            parent,
+        );
+        const writer = new WriterFunction(
+            `${name}-writer`,
+            {
+                streamArn: stream.arn,
+                outputBucketName: outputBucket.bucketName,
+                outputBucketArn: outputBucket.arn,
+                deadLetterQueueUrl: deadLetters.url,
+                deadLetterQueueArn: deadLetters.arn,
+                outputKeyTemplate: settings.outputKeyTemplate,
+                writerConcurrency: settings.writerConcurrency,
+                runtime: settings.lambdaRuntime,
+                memorySizeMb: settings.writerMemoryMb,
+                timeoutSeconds: settings.writerTimeoutSeconds,
+                logRetentionDays: settings.logRetentionDays,
+                batchSize: settings.batchSize,
+                maximumBatchingWindowInSeconds: settings.maximumBatchingWindowInSeconds,
+                parallelizationFactor: settings.parallelizationFactor,
+                startingPosition: settings.startingPosition,
+                bisectBatchOnFunctionError: settings.bisectBatchOnFunctionError,
+                maximumRetryAttempts: settings.maximumRetryAttempts,
+                maximumRecordAgeInSeconds: settings.maximumRecordAgeInSeconds,
+            },
+            parent,
+        );
+        const monitoring = new PipelineMonitoring(
+            `${name}-monitoring`,
+            {
+                streamName: stream.streamName,
+                splitterFunctionName: splitter.functionName,
+                writerFunctionName: writer.functionName,
+                deadLetterQueueName: deadLetters.queueName,
+                iteratorAgeAlarmSeconds: settings.iteratorAgeAlarmSeconds,
+                dashboardName: `${name}-${pulumi.getStack()}`,
+                alarmActions: args.alarmActions,
+            },
+            parent,
+        );
+
+        this.inputBucketName = inputBucket.bucketName;
+        this.outputBucketName = outputBucket.bucketName;
+        this.streamName = stream.streamName;
+        this.streamArn = stream.arn;
+        this.deadLetterQueueUrl = deadLetters.url;
+        this.splitterFunctionName = splitter.functionName;
+        this.writerFunctionName = writer.functionName;
+        this.dashboardUrl = monitoring.dashboardUrl;
+        this.registerOutputs(pipelineOutputs(this));
+    }
+}
+
+/** The stack outputs of a pipeline, by name. */
+export type PipelineOutputs = ReturnType<typeof pipelineOutputs>;
+
+export function pipelineOutputs(pipeline: FanoutPipeline) {
+    return {
+        inputBucketName: pipeline.inputBucketName,
+        outputBucketName: pipeline.outputBucketName,
+        streamName: pipeline.streamName,
+        streamArn: pipeline.streamArn,
+        deadLetterQueueUrl: pipeline.deadLetterQueueUrl,
+        splitterFunctionName: pipeline.splitterFunctionName,
+        writerFunctionName: pipeline.writerFunctionName,
+        dashboardUrl: pipeline.dashboardUrl,
+    };
+}

@@ -1,0 +1,170 @@
+/**
+ * IAM policy documents of the pipeline, built by pure functions from resolved ARNs. No Pulumi
+ * import: the components resolve their Outputs and call these, and tests call them directly.
+ *
+ * Every grant names one resource (or the narrowest pattern IAM allows) and one purpose. Nothing
+ * here is an AWS managed policy: the roles carry only these inline documents.
+ */
+
+export interface PolicyStatement {
+    Sid: string;
+    Effect: "Allow" | "Deny";
+    Action: string[];
+    Resource: string[];
+    Principal?: "*" | { Service: string };
+    Condition?: Record<string, Record<string, string>>;
+}
+
+export interface PolicyDocument {
+    Version: "2012-10-17";
+    Statement: PolicyStatement[];
+}
+
+/** Lets the Lambda service assume a function's execution role. */
+export function lambdaAssumeRolePolicy(): { Version: "2012-10-17"; Statement: object[] } {
+    return {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
+    };
+}
+
+/**
+ * Escapes the characters IAM treats as wildcards (`*`, `?`) and the policy-variable marker (`$`),
+ * so that an S3 key prefix is matched literally inside a Resource ARN. Needs policy version
+ * 2012-10-17, which every document here uses.
+ */
+export function escapeIamResourceText(text: string): string {
+    return text.replace(/[$*?]/g, (character) => `\${${character}}`);
+}
+
+/** CreateLogStream and PutLogEvents on one function's own log group (and its streams) only. */
+export function ownLogGroupStatement(logGroupArn: string): PolicyStatement {
+    return {
+        Sid: "WriteOwnLogGroup",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: [`${logGroupArn}:*`],
+    };
+}
+
+export interface SplitterPolicyInput {
+    inputBucketArn: string;
+    /** Only objects under this prefix may be read; empty for the whole bucket. */
+    inputPrefix: string;
+    streamArn: string;
+    deadLetterQueueArn: string;
+    logGroupArn: string;
+}
+
+/**
+ * The splitter reads uploaded objects, puts their lines on the stream and dead-letters lines
+ * over 1 MiB; its failed asynchronous invocations also go to the dead-letter queue through this
+ * role (the FunctionEventInvokeConfig's on-failure destination).
+ *
+ * No kms grant: the stream is encrypted with the AWS managed key `alias/aws/kinesis`, and
+ * "the use of the default service key for encryption does not require application of custom
+ * IAM permissions" (docs.aws.amazon.com/streams/latest/dev/permissions-user-key-KMS.html). A
+ * customer managed key would need kms:GenerateDataKey here and kms:Decrypt for the writer.
+ */
+export function splitterPolicy(input: SplitterPolicyInput): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "ReadInputObjects",
+                Effect: "Allow",
+                Action: ["s3:GetObject"],
+                Resource: [`${input.inputBucketArn}/${escapeIamResourceText(input.inputPrefix)}*`],
+            },
+            {
+                Sid: "PutRecordsOnStream",
+                Effect: "Allow",
+                Action: ["kinesis:DescribeStreamSummary", "kinesis:PutRecords"],
+                Resource: [input.streamArn],
+            },
+            deadLetterStatement(input.deadLetterQueueArn),
+            ownLogGroupStatement(input.logGroupArn),
+        ],
+    };
+}
+
+export interface WriterPolicyInput {
+    streamArn: string;
+    outputBucketArn: string;
+    deadLetterQueueArn: string;
+    logGroupArn: string;
+}
+
+/**
+ * The writer's role is also the event source mapping's: Lambda polls the stream with it and sends
+ * the mapping's on-failure records to the dead-letter queue with it.
+ *
+ * - Stream-level read actions are scoped to the stream's ARN.
+ * - `kinesis:SubscribeToShard` authorizes on the *consumer* resource type
+ *   (`<stream ARN>/consumer/<name>:<timestamp>`), not on the stream, so it is granted on this
+ *   stream's consumers only; it is used only if the mapping is switched to an enhanced fan-out
+ *   consumer.
+ * - `kinesis:ListStreams` supports no resource-level permission (the Service Authorization
+ *   Reference lists no resource type for it), so IAM requires `"*"`; it reveals stream names only.
+ * - No kms grant: see `splitterPolicy`.
+ */
+export function writerPolicy(input: WriterPolicyInput): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "ReadStream",
+                Effect: "Allow",
+                Action: [
+                    "kinesis:DescribeStream",
+                    "kinesis:DescribeStreamSummary",
+                    "kinesis:GetRecords",
+                    "kinesis:GetShardIterator",
+                    "kinesis:ListShards",
+                ],
+                Resource: [input.streamArn],
+            },
+            {
+                Sid: "SubscribeThroughStreamConsumers",
+                Effect: "Allow",
+                Action: ["kinesis:SubscribeToShard"],
+                Resource: [`${input.streamArn}/consumer/*`],
+            },
+            {
+                Sid: "ListStreamsHasNoResourceLevelPermission",
+                Effect: "Allow",
+                Action: ["kinesis:ListStreams"],
+                Resource: ["*"],
+            },
+            {
+                Sid: "WriteOutputObjects",
+                Effect: "Allow",
+                Action: ["s3:PutObject"],
+                Resource: [`${input.outputBucketArn}/*`],
+            },
+            deadLetterStatement(input.deadLetterQueueArn),
+            ownLogGroupStatement(input.logGroupArn),
+        ],
+    };
+}
+
+/** Denies every S3 request to the bucket and its objects that does not use TLS. */
+export function denyInsecureTransportPolicy(bucketArn: string): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "DenyInsecureTransport",
+                Effect: "Deny",
+                Principal: "*",
+                Action: ["s3:*"],
+                Resource: [bucketArn, `${bucketArn}/*`],
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+            },
+        ],
+    };
+}
+
+function deadLetterStatement(deadLetterQueueArn: string): PolicyStatement {
+    return { Sid: "SendToDeadLetterQueue", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [deadLetterQueueArn] };
+}

@@ -1,0 +1,101 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { lambdaAssumeRolePolicy, type PolicyDocument } from "./iam-policies";
+
+export interface LeastPrivilegeFunctionArgs<E, R> {
+    /**
+     * Builds the handler once per execution environment. It is serialized by Pulumi's closure
+     * serializer, so it must create its SDK clients itself (see handlers/).
+     */
+    callbackFactory: aws.lambda.CallbackFactory<E, R>;
+    /** Lambda runtime, set explicitly (CallbackFunction's own default is applied with ignoreChanges). */
+    runtime: string;
+    /**
+     * Memory in MB, 128 to 10,240; CPU grows with it.
+     * @default 128 (Lambda's default)
+     */
+    memorySizeMb?: number;
+    /**
+     * Timeout in seconds, 1 to 900.
+     * @default 3 (Lambda's default; CallbackFunction would otherwise use 180)
+     */
+    timeoutSeconds?: number;
+    /** Environment variables (4 KB in total at most). */
+    environment: Record<string, pulumi.Input<string>>;
+    /**
+     * Retention of the function's log group in days; one of CloudWatch's allowed values
+     * (1, 3, 5, 7, 14, 30, ... 3653).
+     * @default 14
+     */
+    logRetentionDays?: number;
+    /**
+     * The role's only policy, given the ARN of the function's own log group (granting
+     * CreateLogStream/PutLogEvents there is the caller's job, see `ownLogGroupStatement`).
+     */
+    policy: (logGroupArn: pulumi.Output<string>) => pulumi.Output<PolicyDocument>;
+}
+
+/**
+ * A `CallbackFunction` with its own execution role, whose only permissions are one inline policy
+ * (no managed policy: no AWSLambdaBasicExecutionRole, none of CallbackFunction's default
+ * FullAccess set), and an explicit log group with a retention period.
+ *
+ * The log group is Lambda's default one, `/aws/lambda/<function name>`, created after the function
+ * from its (auto-generated) name; the role gets no logs:CreateLogGroup, so Lambda can never create
+ * a group without retention. Setting `loggingConfig.logGroup` instead would need the group's name
+ * before the function's, which means either a fixed function name or a dependency cycle.
+ *
+ * Whatever triggers the function should depend on `rolePolicy`, so that the first invocation
+ * already has its permissions.
+ */
+export class LeastPrivilegeFunction<E, R> extends pulumi.ComponentResource {
+    readonly role: aws.iam.Role;
+    readonly function: aws.lambda.CallbackFunction<E, R>;
+    readonly logGroup: aws.cloudwatch.LogGroup;
+    readonly rolePolicy: aws.iam.RolePolicy;
+    readonly functionName: pulumi.Output<string>;
+    readonly arn: pulumi.Output<string>;
+
+    constructor(name: string, args: LeastPrivilegeFunctionArgs<E, R>, opts?: pulumi.ComponentResourceOptions) {
+        super("kinesis-fanout:compute:LeastPrivilegeFunction", name, {}, opts);
+        const parent = { parent: this };
+
+        this.role = new aws.iam.Role(
+            `${name}-role`,
+            { assumeRolePolicy: JSON.stringify(lambdaAssumeRolePolicy()) },
+            parent,
+        );
+        this.function = new aws.lambda.CallbackFunction<E, R>(
+            name,
+            {
+                callbackFactory: args.callbackFactory,
+                role: this.role,
+                runtime: args.runtime,
+                memorySize: args.memorySizeMb ?? 128,
+                timeout: args.timeoutSeconds ?? 3,
+                environment: { variables: args.environment },
+            },
+            parent,
+        );
+        this.logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-logs`,
+            {
+                name: pulumi.interpolate`/aws/lambda/${this.function.name}`,
+                retentionInDays: args.logRetentionDays ?? 14,
+            },
+            parent,
+        );
+        this.rolePolicy = new aws.iam.RolePolicy(
+            `${name}-policy`,
+            {
+                role: this.role.id,
+                policy: args.policy(this.logGroup.arn).apply((document) => JSON.stringify(document)),
+            },
+            parent,
+        );
+
+        this.functionName = this.function.name;
+        this.arn = this.function.arn;
+        this.registerOutputs({ functionName: this.functionName, arn: this.arn, roleArn: this.role.arn });
+    }
+}

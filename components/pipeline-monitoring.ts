@@ -1,0 +1,115 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { dashboardBody, dashboardUrl } from "./dashboard-body";
+
+export interface PipelineMonitoringArgs {
+    streamName: pulumi.Input<string>;
+    splitterFunctionName: pulumi.Input<string>;
+    writerFunctionName: pulumi.Input<string>;
+    deadLetterQueueName: pulumi.Input<string>;
+    /**
+     * Alarm when the stream's oldest unread record is older than this, in seconds (1 to 604,800,
+     * Kinesis's maximum retention shown in the metric).
+     * @default 60
+     */
+    iteratorAgeAlarmSeconds?: number;
+    /**
+     * Name of the dashboard: 1 to 255 letters, digits, `-` and `_`, unique in the account and
+     * region.
+     * @default "<name>-<stack>"
+     */
+    dashboardName?: string;
+    /**
+     * ARNs (an SNS topic, for example) notified when an alarm fires.
+     * @default [] (alarms only change state)
+     */
+    alarmActions?: pulumi.Input<string>[];
+}
+
+/**
+ * Four alarms (writer lag, writer errors, writer throttles, anything dead-lettered) and a
+ * dashboard. Every alarm looks at one-minute points; missing data (no traffic) is not a breach.
+ */
+export class PipelineMonitoring extends pulumi.ComponentResource {
+    readonly dashboardName: pulumi.Output<string>;
+    readonly dashboardUrl: pulumi.Output<string>;
+    readonly alarms: aws.cloudwatch.MetricAlarm[];
+
+    constructor(name: string, args: PipelineMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kinesis-fanout:monitoring:PipelineMonitoring", name, {}, opts);
+        const parent = { parent: this };
+        const alarmActions = args.alarmActions ?? [];
+        const alarm = (suffix: string, alarmArgs: aws.cloudwatch.MetricAlarmArgs) =>
+            new aws.cloudwatch.MetricAlarm(
+                `${name}-${suffix}`,
+                { period: 60, treatMissingData: "notBreaching", alarmActions, okActions: alarmActions, ...alarmArgs },
+                parent,
+            );
+        const iteratorAgeSeconds = args.iteratorAgeAlarmSeconds ?? 60;
+
+        this.alarms = [
+            alarm("iterator-age", {
+                alarmDescription: `The writer is more than ${iteratorAgeSeconds} s behind the stream.`,
+                namespace: "AWS/Kinesis",
+                metricName: "GetRecords.IteratorAgeMilliseconds",
+                dimensions: { StreamName: args.streamName },
+                statistic: "Maximum",
+                comparisonOperator: "GreaterThanThreshold",
+                threshold: iteratorAgeSeconds * 1000,
+                evaluationPeriods: 1,
+            }),
+            alarm("writer-errors", {
+                alarmDescription: "The writer failed whole invocations (a thrown error or a timeout).",
+                namespace: "AWS/Lambda",
+                metricName: "Errors",
+                dimensions: { FunctionName: args.writerFunctionName },
+                statistic: "Sum",
+                comparisonOperator: "GreaterThanThreshold",
+                threshold: 0,
+                evaluationPeriods: 1,
+            }),
+            alarm("writer-throttles", {
+                alarmDescription: "Writer invocations were throttled (concurrency limit reached).",
+                namespace: "AWS/Lambda",
+                metricName: "Throttles",
+                dimensions: { FunctionName: args.writerFunctionName },
+                statistic: "Sum",
+                comparisonOperator: "GreaterThanThreshold",
+                threshold: 0,
+                evaluationPeriods: 1,
+            }),
+            alarm("dead-letters", {
+                alarmDescription: "The dead-letter queue holds messages: lines or batches that could not be written.",
+                namespace: "AWS/SQS",
+                metricName: "ApproximateNumberOfMessagesVisible",
+                dimensions: { QueueName: args.deadLetterQueueName },
+                statistic: "Maximum",
+                comparisonOperator: "GreaterThanThreshold",
+                threshold: 0,
+                evaluationPeriods: 1,
+            }),
+        ];
+
+        const region = aws.getRegionOutput({}, parent).region;
+        const dashboard = new aws.cloudwatch.Dashboard(
+            name,
+            {
+                dashboardName: args.dashboardName ?? `${name}-${pulumi.getStack()}`,
+                dashboardBody: pulumi
+                    .all([region, args.streamName, args.splitterFunctionName, args.writerFunctionName, args.deadLetterQueueName])
+                    .apply(([regionName, streamName, splitterFunctionName, writerFunctionName, deadLetterQueueName]) =>
+                        JSON.stringify(
+                            dashboardBody({ region: regionName, streamName, splitterFunctionName, writerFunctionName, deadLetterQueueName }),
+                        ),
+                    ),
+            },
+            parent,
+        );
+
+        this.dashboardName = dashboard.dashboardName;
+        this.dashboardUrl = pulumi.all([region, dashboard.dashboardName]).apply(([regionName, dashboardName]) =>
+            dashboardUrl(regionName, dashboardName),
+        );
+        this.registerOutputs({ dashboardName: this.dashboardName, dashboardUrl: this.dashboardUrl });
+    }
+}

@@ -1,0 +1,136 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { S3Event } from "aws-lambda";
+import { createSplitterHandler, type SplitterResult } from "../handlers/splitter";
+import { splitterEnvironment } from "../handlers/shared/environment";
+import { splitterPolicy } from "./iam-policies";
+import { LeastPrivilegeFunction } from "./least-privilege-function";
+
+/** How often Lambda retries a failed asynchronous (S3-triggered) invocation before dead-lettering it: 0 to 2. */
+export const SPLITTER_ASYNC_RETRY_ATTEMPTS = 2;
+
+export interface SplitterFunctionArgs {
+    /** Name (id) of the bucket whose uploads trigger the splitter. */
+    inputBucketName: pulumi.Input<string>;
+    inputBucketArn: pulumi.Input<string>;
+    /**
+     * Only keys starting with this trigger the splitter, and only they are readable (S3 keys are
+     * at most 1,024 bytes).
+     * @default "" (every key)
+     */
+    inputPrefix?: string;
+    /**
+     * Only keys ending with this trigger the splitter.
+     * @default "" (every key)
+     */
+    inputSuffix?: string;
+    streamName: pulumi.Input<string>;
+    streamArn: pulumi.Input<string>;
+    deadLetterQueueUrl: pulumi.Input<string>;
+    deadLetterQueueArn: pulumi.Input<string>;
+    /** Partition key strategy (`field:<name>`, `line-hash` or `constant:<value>`), validated by settings/parse.ts. */
+    partitionKey: string;
+    /** Lambda runtime, for example `nodejs22.x`. */
+    runtime: string;
+    /**
+     * Memory in MB, 128 to 10,240.
+     * @default 512
+     */
+    memorySizeMb?: number;
+    /**
+     * Timeout in seconds, 1 to 900 (a whole file is split in one invocation).
+     * @default 900
+     */
+    timeoutSeconds?: number;
+    /**
+     * Log retention in days (one of CloudWatch's allowed values).
+     * @default 14
+     */
+    logRetentionDays?: number;
+}
+
+/**
+ * The splitter: an S3-triggered CallbackFunction that streams each uploaded object and puts its
+ * lines on the stream. Triggered by an explicit BucketNotification (not `bucket.onObjectCreated`,
+ * which registers the notification at process exit), allowed by a Permission scoped to the bucket
+ * and the account; failed asynchronous invocations go to the dead-letter queue.
+ */
+export class SplitterFunction extends pulumi.ComponentResource {
+    readonly handler: LeastPrivilegeFunction<S3Event, SplitterResult>;
+    readonly functionName: pulumi.Output<string>;
+    readonly arn: pulumi.Output<string>;
+
+    constructor(name: string, args: SplitterFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kinesis-fanout:compute:SplitterFunction", name, {}, opts);
+        const inputPrefix = args.inputPrefix ?? "";
+        const inputSuffix = args.inputSuffix ?? "";
+
+        this.handler = new LeastPrivilegeFunction<S3Event, SplitterResult>(
+            name,
+            {
+                callbackFactory: createSplitterHandler,
+                runtime: args.runtime,
+                memorySizeMb: args.memorySizeMb ?? 512,
+                timeoutSeconds: args.timeoutSeconds ?? 900,
+                logRetentionDays: args.logRetentionDays,
+                environment: splitterEnvironment<pulumi.Input<string>>({
+                    streamName: args.streamName,
+                    deadLetterQueueUrl: args.deadLetterQueueUrl,
+                    partitionKey: args.partitionKey,
+                }),
+                policy: (logGroupArn) =>
+                    pulumi
+                        .all([args.inputBucketArn, args.streamArn, args.deadLetterQueueArn, logGroupArn])
+                        .apply(([inputBucketArn, streamArn, deadLetterQueueArn, logGroup]) =>
+                            splitterPolicy({ inputBucketArn, inputPrefix, streamArn, deadLetterQueueArn, logGroupArn: logGroup }),
+                        ),
+            },
+            { parent: this },
+        );
+        const fn = this.handler.function;
+
+        new aws.lambda.FunctionEventInvokeConfig(
+            `${name}-async-failures`,
+            {
+                functionName: fn.name,
+                maximumRetryAttempts: SPLITTER_ASYNC_RETRY_ATTEMPTS,
+                destinationConfig: { onFailure: { destination: args.deadLetterQueueArn } },
+            },
+            // Lambda checks that the role may send to the destination.
+            { parent: this, dependsOn: [this.handler.rolePolicy] },
+        );
+
+        const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+        const permission = new aws.lambda.Permission(
+            `${name}-s3-invoke`,
+            {
+                action: "lambda:InvokeFunction",
+                function: fn.name,
+                principal: "s3.amazonaws.com",
+                sourceArn: args.inputBucketArn,
+                sourceAccount: accountId,
+            },
+            { parent: this },
+        );
+        new aws.s3.BucketNotification(
+            `${name}-trigger`,
+            {
+                bucket: args.inputBucketName,
+                lambdaFunctions: [
+                    {
+                        lambdaFunctionArn: fn.arn,
+                        events: ["s3:ObjectCreated:*"],
+                        filterPrefix: inputPrefix === "" ? undefined : inputPrefix,
+                        filterSuffix: inputSuffix === "" ? undefined : inputSuffix,
+                    },
+                ],
+            },
+            // S3 checks its invoke permission when the notification is saved, and no upload may fire before the role works.
+            { parent: this, dependsOn: [permission, this.handler.rolePolicy] },
+        );
+
+        this.functionName = this.handler.functionName;
+        this.arn = this.handler.arn;
+        this.registerOutputs({ functionName: this.functionName, arn: this.arn });
+    }
+}
