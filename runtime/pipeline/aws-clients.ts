@@ -30,13 +30,26 @@ export function httpHandler(maxSockets: number): NodeHttpHandler {
     });
 }
 
+/** Stand-ins on this machine accept any credentials; anything else gets the SDK's default chain. */
+export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
+
+export function isLoopback(endpoint: string | undefined): boolean {
+    if (!endpoint) return false;
+    const host = new URL(endpoint).hostname;
+    return host === "localhost" || host === "[::1]" || host.startsWith("127.");
+}
+
+function credentialsFor(endpoint: string | undefined) {
+    return isLoopback(endpoint) ? { credentials: LOCAL_CREDENTIALS } : {};
+}
+
 export function createAwsClients(region: string, endpoints: ServiceEndpoints, maxSockets = 128): AwsClients {
     const common = { region, requestHandler: httpHandler(maxSockets) };
     return {
-        s3: new S3Client({ ...common, endpoint: endpoints.s3, forcePathStyle: endpoints.s3 !== undefined }),
+        s3: new S3Client({ ...common, ...credentialsFor(endpoints.s3), endpoint: endpoints.s3, forcePathStyle: endpoints.s3 !== undefined }),
         // fauxqs answers with queue URLs on *.localhost hosts; send to the endpoint, not to the URL's host.
-        sqs: new SQSClient({ ...common, endpoint: endpoints.sqs, useQueueUrlAsEndpoint: false }),
-        kinesis: new KinesisClient({ ...common, endpoint: endpoints.kinesis }),
+        sqs: new SQSClient({ ...common, ...credentialsFor(endpoints.sqs), endpoint: endpoints.sqs, useQueueUrlAsEndpoint: false }),
+        kinesis: new KinesisClient({ ...common, ...credentialsFor(endpoints.kinesis), endpoint: endpoints.kinesis }),
     };
 }
 
