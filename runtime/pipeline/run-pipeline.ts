@@ -6,6 +6,7 @@ import { createWriterHandler } from "../../handlers/writer";
 import { splitterEnvironment, writerEnvironment } from "../../handlers/shared/environment";
 import type { FanoutSettings } from "../../settings/parse";
 import { startStandIns, type RunningStandIns } from "../standins/stand-ins";
+import { startAwsProfile, type AwsProfileOptions, type AwsProfileProxy } from "../aws-profile";
 import { serializeHandler } from "../lambda/serialize-handler";
 import { FunctionPool, type InvocationResult } from "../lambda/function-pool";
 import { S3ObjectCreatedSource } from "../event-sources/s3-object-created";
@@ -41,6 +42,13 @@ export interface RunOptions {
     signal?: AbortSignal;
     /** Lambda async retry delays, AWS's [60 s, 120 s] by default. */
     asyncRetryDelaysMs?: number[];
+    /** Put AWS's per-shard limits and calibrated latencies in front of Kinesis and S3. */
+    awsProfile?: AwsProfileOptions;
+    /**
+     * Other function code to run instead of the project's handlers, for benchmarks such as the
+     * seed article's own setup. Default: the factories the Pulumi components deploy.
+     */
+    functions?: { splitter?: () => unknown; writer?: () => unknown };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -80,6 +88,13 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
             sqs: external.sqs ?? standIns?.endpoints.sqs,
             kinesis: external.kinesis ?? standIns?.endpoints.kinesis,
         };
+        let profile: AwsProfileProxy | undefined;
+        if (options.awsProfile) {
+            profile = await startAwsProfile({ kinesis: endpoints.kinesis!, s3: endpoints.s3! }, options.awsProfile);
+            cleanups.push(() => profile!.close());
+            endpoints.kinesis = profile.kinesisEndpoint;
+            endpoints.s3 = profile.s3Endpoint;
+        }
         checkAborted(options.signal);
         const { settings } = options;
         const clients = createAwsClients(options.region, endpoints);
@@ -88,7 +103,9 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
         const inputKey = inputKeyFor(settings, options.inputName);
 
         let begin = Date.now();
-        const [splitterCode, writerCode] = await Promise.all([serializeHandler(createSplitterHandler), serializeHandler(createWriterHandler)]);
+        const [splitterCode, writerCode] = await Promise.all([serializeHandler(options.functions?.splitter ?? createSplitterHandler),
+            serializeHandler(options.functions?.writer ?? createWriterHandler),
+        ]);
         seconds.package = (Date.now() - begin) / 1000;
 
         const lambdaEndpoints = endpointEnvironment(endpoints);
@@ -242,7 +259,8 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
         seconds.total = (Date.now() - started) / 1000;
 
         return buildReport({ options, resources, inputKey, expected, verification, deadLetters, seconds, timeline,
-            splitterResults, splitterStats, writerStats, mappingStats, s3Stats, s3Ceiling, endpoints, external });
+            splitterResults, splitterStats, writerStats, mappingStats, s3Stats, s3Ceiling, endpoints, external,
+            profile: profile && { options: profile.options, stats: profile.stats() } });
     } finally {
         for (const cleanup of cleanups.reverse()) {
             await Promise.resolve()
@@ -269,6 +287,7 @@ function buildReport(parts: {
     s3Ceiling?: S3PutRate;
     endpoints: ServiceEndpoints;
     external: ServiceEndpoints;
+    profile?: RunReport["awsProfile"];
 }): RunReport {
     const { options, expected, verification, seconds, mappingStats } = parts;
     const reasons: Record<string, number> = {};
@@ -319,6 +338,7 @@ function buildReport(parts: {
         maxIteratorAgeMs: mappingStats.maxIteratorAgeMs,
         s3Ceiling: parts.s3Ceiling,
         efficiency: parts.s3Ceiling ? recordsPerSecond / parts.s3Ceiling.putsPerSecond : undefined,
+        awsProfile: parts.profile,
         timeline: parts.timeline,
     };
 }

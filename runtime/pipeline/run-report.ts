@@ -1,6 +1,7 @@
 import type { FanoutSettings } from "../../settings/parse";
 import type { ProvisionedResources } from "./provision";
 import type { S3PutRate } from "./s3-put-rate";
+import type { AwsProfileStats } from "../aws-profile";
 
 /** One sample of a run's progress, about once a second. */
 export interface TimelinePoint {
@@ -45,6 +46,8 @@ export interface RunReport {
     maxIteratorAgeMs: number;
     s3Ceiling?: S3PutRate;
     efficiency?: number;
+    /** Present when the run had AWS's limits and latencies in front of the stand-ins. */
+    awsProfile?: { options: object; stats: AwsProfileStats };
     timeline: TimelinePoint[];
 }
 
