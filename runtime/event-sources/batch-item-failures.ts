@@ -1,0 +1,36 @@
+/**
+ * How an event source mapping with ReportBatchItemFailures reads a function's response
+ * (services-kinesis-batchfailurereporting, "Success and failure conditions"):
+ * - a null or empty response, or a null or empty `batchItemFailures` list: the whole batch succeeded;
+ * - identifiers that are sequence numbers of the batch: processing resumes from the lowest one;
+ * - an empty or null `itemIdentifier`, a bad key name, or anything else it can't read: the whole
+ *   batch failed. An identifier that is not in the batch is treated the same way.
+ */
+import { lowestSequenceNumber } from "./sequence-numbers";
+
+export type BatchResponseOutcome =
+    | { kind: "success" }
+    | { kind: "partial"; /** Index in the batch of the lowest failed record. */ resumeIndex: number }
+    | { kind: "failure"; reason: string };
+
+export function readBatchItemFailures(payload: unknown, batchSequenceNumbers: readonly string[]): BatchResponseOutcome {
+    if (payload === null || payload === undefined || typeof payload !== "object" || Array.isArray(payload)) return { kind: "success" };
+    const failures = (payload as { batchItemFailures?: unknown }).batchItemFailures;
+    if (failures === null || failures === undefined) return { kind: "success" };
+    if (!Array.isArray(failures)) return { kind: "failure", reason: "batchItemFailures is not a list" };
+    if (failures.length === 0) return { kind: "success" };
+    const indexOf = new Map(batchSequenceNumbers.map((sequenceNumber, index) => [sequenceNumber, index]));
+    const identifiers: string[] = [];
+    for (const failure of failures) {
+        const identifier = typeof failure === "object" && failure !== null ? (failure as { itemIdentifier?: unknown }).itemIdentifier : undefined;
+        if (typeof identifier !== "string" || identifier === "") {
+            return { kind: "failure", reason: "a batchItemFailures entry has no itemIdentifier (empty, null or a wrong key name)" };
+        }
+        if (!indexOf.has(identifier)) {
+            return { kind: "failure", reason: `itemIdentifier ${identifier} is not a sequence number of this batch` };
+        }
+        identifiers.push(identifier);
+    }
+    const lowest = lowestSequenceNumber(identifiers) as string;
+    return { kind: "partial", resumeIndex: indexOf.get(lowest) as number };
+}

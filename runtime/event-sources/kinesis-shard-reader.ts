@@ -1,0 +1,238 @@
+import { createHash } from "node:crypto";
+import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient, type ShardIteratorType } from "@aws-sdk/client-kinesis";
+import { LAMBDA_PAYLOAD_MAX_BYTES } from "../../settings/parse";
+import { runBatch, type BatchRunner } from "./kinesis-batch-runner";
+import { EVENT_ENVELOPE_BYTES, toBufferedRecord, type BufferedRecord, type EventRecordContext } from "./kinesis-event";
+import { ShardCheckpointTracker } from "./shard-checkpoint-tracker";
+
+/**
+ * One shard of an event source mapping: reads it with GetRecords (at most once per interval, 5/s
+ * by default, like AWS's limit per shard), splits its records over ParallelizationFactor lanes by a
+ * hash of the partition key (so one key's records stay in order, in one lane), and keeps one batch
+ * in flight per lane. A lane waits up to MaximumBatchingWindowInSeconds for a full batch (BatchSize
+ * records or 6 MB of payload). Reading pauses while enough records wait in the lanes, so records
+ * wait in the stream instead, where the iterator age shows them.
+ */
+
+export interface ShardReaderSettings {
+    batchSize: number;
+    maximumBatchingWindowInSeconds: number;
+    parallelizationFactor: number;
+    startingPosition: "TRIM_HORIZON" | "LATEST" | "AT_TIMESTAMP";
+    startingPositionTimestamp?: Date;
+}
+
+export interface ShardReaderOptions {
+    kinesis: KinesisClient;
+    streamName: string;
+    shardId: string;
+    settings: ShardReaderSettings;
+    eventContext: EventRecordContext;
+    getRecordsIntervalMs: number;
+    /** Checkpoint stored by an earlier run: reading resumes after it. */
+    checkpoint?: string;
+    /** Builds the runner for this shard's batches; `onDone` is filled in by the reader. */
+    runner: Omit<BatchRunner, "onDone">;
+    /** `getRecordsAgeMs`: now minus the arrival of the newest record read (Kinesis's GetRecords.IteratorAgeMilliseconds). */
+    onRecordsReceived(count: number, getRecordsAgeMs: number): void;
+    /** `iteratorAgeMs`: now minus the arrival of the batch's last record, as it finishes (Lambda's IteratorAge). */
+    onBatchFinished(iteratorAgeMs: number): void;
+    onCheckpoint(sequenceNumber: string, advancedBy: number): Promise<void>;
+    onBatchInFlight(delta: number): void;
+    onProgress(): void;
+}
+
+interface Lane {
+    queue: BufferedRecord[];
+    queueBytes: number;
+    busy: boolean;
+    /** When the lane last had nothing to do: its batching window starts then, or at the next record. */
+    idleSince: number;
+    firstQueuedAt: number;
+    timer?: NodeJS.Timeout;
+    running?: Promise<void>;
+}
+
+export class KinesisShardReader {
+    private iterator: string | undefined;
+    private lastReadSequenceNumber: string | undefined;
+    private ended = false;
+    private stopped = false;
+    private lastEmptyReadStartedAt = Number.NEGATIVE_INFINITY;
+    private checkpointWrites = 0;
+    private loop: Promise<void> | undefined;
+    private wake: (() => void) | undefined;
+    private readonly lanes: Lane[];
+    private readonly tracker = new ShardCheckpointTracker();
+    lastError: Error | undefined;
+
+    constructor(private readonly options: ShardReaderOptions) {
+        const now = Date.now();
+        this.lanes = Array.from({ length: options.settings.parallelizationFactor }, () => ({
+            queue: [],
+            queueBytes: 0,
+            busy: false,
+            idleSince: now,
+            firstQueuedAt: now,
+        }));
+        this.lastReadSequenceNumber = options.checkpoint;
+    }
+
+    get shardId(): string {
+        return this.options.shardId;
+    }
+
+    /** Gets the first iterator (so LATEST means "after start()"), then polls in the background. */
+    async start(): Promise<void> {
+        this.iterator = await this.newIterator();
+        this.loop = this.pollLoop();
+    }
+
+    async stop(): Promise<void> {
+        this.stopped = true;
+        this.wake?.();
+        for (const lane of this.lanes) clearTimeout(lane.timer);
+        await this.loop;
+        await Promise.all(this.lanes.map((lane) => lane.running));
+    }
+
+    /** Caught up: a read that started at or after `since` found nothing, and nothing is left to do. */
+    caughtUpSince(since: number): boolean {
+        const idle = this.lanes.every((lane) => !lane.busy && lane.queue.length === 0) && this.checkpointWrites === 0;
+        return idle && (this.ended || this.lastEmptyReadStartedAt >= since);
+    }
+
+    private async pollLoop(): Promise<void> {
+        while (!this.stopped && !this.ended) {
+            const started = Date.now();
+            if (this.hasRoom()) await this.readOnce(started);
+            const wait = this.options.getRecordsIntervalMs - (Date.now() - started);
+            if (wait > 0 && !this.stopped) {
+                await new Promise<void>((resolve) => {
+                    const timer = setTimeout(resolve, wait);
+                    this.wake = () => {
+                        clearTimeout(timer);
+                        resolve();
+                    };
+                });
+                this.wake = undefined;
+            }
+        }
+    }
+
+    private hasRoom(): boolean {
+        const { batchSize, parallelizationFactor } = this.options.settings;
+        const queued = this.lanes.reduce((sum, lane) => sum + lane.queue.length, 0);
+        const queuedBytes = this.lanes.reduce((sum, lane) => sum + lane.queueBytes, 0);
+        return queued < batchSize * parallelizationFactor && queuedBytes < LAMBDA_PAYLOAD_MAX_BYTES * parallelizationFactor;
+    }
+
+    private async readOnce(started: number): Promise<void> {
+        try {
+            this.iterator ??= await this.newIterator();
+            const output = await this.options.kinesis.send(new GetRecordsCommand({ ShardIterator: this.iterator, Limit: 10_000 }));
+            this.iterator = output.NextShardIterator;
+            if (!this.iterator) this.ended = true;
+            const records = output.Records ?? [];
+            this.lastError = undefined;
+            if (records.length === 0) {
+                this.lastEmptyReadStartedAt = started;
+                this.options.onProgress();
+                return;
+            }
+            const buffered = records.map((record) => toBufferedRecord(record, this.options.eventContext));
+            this.lastReadSequenceNumber = buffered[buffered.length - 1].sequenceNumber;
+            this.tracker.add(buffered.map((record) => record.sequenceNumber));
+            this.options.onRecordsReceived(buffered.length, Date.now() - buffered[buffered.length - 1].arrivalMs);
+            for (const record of buffered) this.enqueue(record);
+            for (const lane of this.lanes) this.pump(lane);
+        } catch (error) {
+            this.lastError = error as Error;
+            // An iterator expires after 5 minutes unused (reading pauses while lanes are full).
+            if ((error as Error).name === "ExpiredIteratorException") this.iterator = undefined;
+        }
+    }
+
+    private newIterator(): Promise<string> {
+        const { kinesis, streamName, shardId, settings } = this.options;
+        const type: ShardIteratorType = this.lastReadSequenceNumber ? "AFTER_SEQUENCE_NUMBER" : settings.startingPosition;
+        return kinesis
+            .send(
+                new GetShardIteratorCommand({
+                    StreamName: streamName,
+                    ShardId: shardId,
+                    ShardIteratorType: type,
+                    StartingSequenceNumber: this.lastReadSequenceNumber,
+                    Timestamp: type === "AT_TIMESTAMP" ? settings.startingPositionTimestamp : undefined,
+                }),
+            )
+            .then((output) => {
+                if (!output.ShardIterator) throw new Error(`GetShardIterator returned no iterator for ${shardId}`);
+                return output.ShardIterator;
+            });
+    }
+
+    private enqueue(record: BufferedRecord): void {
+        const lanes = this.lanes.length;
+        const index = lanes === 1 ? 0 : createHash("md5").update(record.partitionKey).digest().readUInt32BE(0) % lanes;
+        const lane = this.lanes[index];
+        if (lane.queue.length === 0) lane.firstQueuedAt = Date.now();
+        lane.queue.push(record);
+        lane.queueBytes += record.eventBytes;
+    }
+
+    /** Starts the lane's next batch when it is due. */
+    private pump(lane: Lane): void {
+        if (lane.busy || this.stopped || lane.queue.length === 0) return;
+        const { batchSize, maximumBatchingWindowInSeconds } = this.options.settings;
+        let count = 0;
+        let bytes = EVENT_ENVELOPE_BYTES;
+        while (count < lane.queue.length && count < batchSize && bytes + lane.queue[count].eventBytes <= LAMBDA_PAYLOAD_MAX_BYTES) {
+            bytes += lane.queue[count].eventBytes;
+            count++;
+        }
+        count = Math.max(count, 1);
+        const full = count === batchSize || count < lane.queue.length;
+        if (maximumBatchingWindowInSeconds > 0 && !full) {
+            const due = Math.max(lane.idleSince, lane.firstQueuedAt) + maximumBatchingWindowInSeconds * 1000;
+            if (Date.now() < due) {
+                clearTimeout(lane.timer);
+                lane.timer = setTimeout(() => this.pump(lane), due - Date.now());
+                return;
+            }
+        }
+        clearTimeout(lane.timer);
+        const batch = lane.queue.splice(0, count);
+        lane.queueBytes -= batch.reduce((sum, record) => sum + record.eventBytes, 0);
+        lane.busy = true;
+        this.options.onBatchInFlight(1);
+        const runner: BatchRunner = { ...this.options.runner, onDone: (records) => this.done(records) };
+        lane.running = runBatch(runner, batch)
+            .then((outcome) => {
+                if (outcome === "completed") this.options.onBatchFinished(Date.now() - batch[batch.length - 1].arrivalMs);
+            })
+            .catch((error: Error) => {
+                this.lastError = error;
+            })
+            .then(() => {
+                lane.busy = false;
+                lane.idleSince = Date.now();
+                this.options.onBatchInFlight(-1);
+                this.pump(lane);
+                this.options.onProgress();
+            });
+    }
+
+    private done(records: BufferedRecord[]): void {
+        const moved = this.tracker.markDone(records.map((record) => record.sequenceNumber));
+        if (!moved) return;
+        this.checkpointWrites++;
+        void this.options
+            .onCheckpoint(moved.checkpoint, moved.advancedBy)
+            .catch((error: Error) => (this.lastError = error))
+            .finally(() => {
+                this.checkpointWrites--;
+                this.options.onProgress();
+            });
+    }
+}

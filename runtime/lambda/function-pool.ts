@@ -1,0 +1,215 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { createLogSink, type LogDestination, type LogSink } from "./log-sink";
+import { Sandbox, SandboxInitError, type SandboxOutcome } from "./sandbox";
+import { checkFunctionEnvironment, sandboxEnvironment } from "./sandbox-environment";
+import type { SerializedHandler } from "./serialize-handler";
+
+/**
+ * Lambda's execution model for one function: each concurrent invocation runs in its own sandbox
+ * process; an idle sandbox is reused (a warm start), and a new one is started only when every
+ * sandbox is busy (a cold start), up to the function's concurrency. Invocations beyond that wait
+ * for a sandbox to free up (Lambda would throttle them, and the event source would retry).
+ */
+
+export interface FunctionDefinition {
+    functionName: string;
+    handler: SerializedHandler;
+    /** Function env vars + AWS_ENDPOINT_URL_* etc. Lambda's reserved names are rejected. */
+    environment: Record<string, string>;
+    /** Enforced as the V8 heap limit (--max-old-space-size). */
+    memoryMb: number;
+    /** A sandbox running past it is killed; that invocation fails with errorType "Sandbox.Timedout". */
+    timeoutSeconds: number;
+    region: string;
+    /** Max concurrent sandboxes; default 1000 (the account default). */
+    reservedConcurrency?: number;
+    /** Shown in AWS_EXECUTION_ENV; default nodejs22.x. */
+    runtime?: string;
+    /** Account id in ARNs; default 000000000000. */
+    accountId?: string;
+}
+
+export interface InvocationResult {
+    requestId: string;
+    /** false when the handler threw, timed out, crashed or ran out of memory. */
+    ok: boolean;
+    /** The handler's return value (after a JSON round trip) when ok. */
+    payload?: unknown;
+    errorType?: string;
+    errorMessage?: string;
+    stackTrace?: string[];
+    durationMs: number;
+    coldStart: boolean;
+}
+
+export interface FunctionPoolOptions {
+    /** Where the module is written; default a new folder under os.tmpdir(), removed on close. */
+    workDir?: string;
+    /** Where the sandboxes' stdout/stderr go; default discarded. */
+    logs?: LogDestination;
+}
+
+export interface FunctionPoolStats {
+    invocations: number;
+    coldStarts: number;
+    errors: number;
+    timeouts: number;
+    crashes: number;
+    inFlight: number;
+    maxConcurrency: number;
+    sandboxes: number;
+}
+
+const DEFAULT_CONCURRENCY = 1000;
+const DEFAULT_ACCOUNT = "000000000000";
+
+export class FunctionPool {
+    readonly functionArn: string;
+    private readonly workDir: string;
+    private readonly ownsWorkDir: boolean;
+    private readonly codeDir: string;
+    private readonly logSink: LogSink;
+    private readonly concurrency: number;
+    private readonly idle: Sandbox[] = [];
+    private readonly all = new Set<Sandbox>();
+    private readonly waiters: Array<() => void> = [];
+    /** Sandboxes alive or starting. */
+    private live = 0;
+    private closed = false;
+    private readonly counters = { invocations: 0, coldStarts: 0, errors: 0, timeouts: 0, crashes: 0, inFlight: 0, maxConcurrency: 0 };
+
+    constructor(private readonly definition: FunctionDefinition, options: FunctionPoolOptions = {}) {
+        checkDefinition(definition);
+        this.concurrency = definition.reservedConcurrency ?? DEFAULT_CONCURRENCY;
+        this.functionArn = `arn:aws:lambda:${definition.region}:${definition.accountId ?? DEFAULT_ACCOUNT}:function:${definition.functionName}`;
+        this.ownsWorkDir = options.workDir === undefined;
+        this.workDir = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), `kinesis-fanout-${definition.functionName}-`));
+        this.codeDir = path.join(this.workDir, "task");
+        fs.mkdirSync(this.codeDir, { recursive: true });
+        fs.writeFileSync(path.join(this.codeDir, "index.js"), definition.handler.text);
+        this.logSink = createLogSink(options.logs);
+    }
+
+    /** RequestResponse invocation: resolves with the outcome; never rejects for function errors. */
+    async invoke(event: unknown): Promise<InvocationResult> {
+        if (this.closed) throw new Error(`function ${this.definition.functionName} is closed; create a new FunctionPool to invoke it`);
+        const requestId = randomUUID();
+        const existing = await this.acquire();
+        const started = Date.now();
+        this.counters.invocations++;
+        this.counters.inFlight++;
+        this.counters.maxConcurrency = Math.max(this.counters.maxConcurrency, this.counters.inFlight);
+        let sandbox = existing;
+        let outcome: SandboxOutcome;
+        try {
+            if (!sandbox) {
+                this.counters.coldStarts++;
+                sandbox = await this.startSandbox();
+            }
+            outcome = await sandbox.invoke(requestId, event, this.definition.timeoutSeconds * 1000, this.functionArn);
+        } catch (error) {
+            const errorType = error instanceof SandboxInitError ? error.errorType : "Runtime.ExitError";
+            outcome = { ok: false, errorType, errorMessage: (error as Error).message, dead: true };
+        } finally {
+            this.counters.inFlight--;
+        }
+        this.count(outcome);
+        this.release(sandbox, !outcome.dead);
+        const result: InvocationResult = { requestId, ok: outcome.ok, durationMs: Date.now() - started, coldStart: !existing };
+        if (outcome.ok) result.payload = outcome.payload;
+        else Object.assign(result, { errorType: outcome.errorType, errorMessage: outcome.errorMessage, stackTrace: outcome.stackTrace ?? [] });
+        return result;
+    }
+
+    stats(): FunctionPoolStats {
+        return { ...this.counters, sandboxes: [...this.all].filter((sandbox) => sandbox.alive).length };
+    }
+
+    /** Kills every sandbox, closes the log sink and removes the default work dir. */
+    async close(): Promise<void> {
+        if (this.closed) return;
+        this.closed = true;
+        await Promise.all([...this.all].map((sandbox) => sandbox.kill()));
+        for (const wake of this.waiters.splice(0)) wake();
+        await this.logSink.close();
+        if (this.ownsWorkDir) fs.rmSync(this.workDir, { recursive: true, force: true });
+    }
+
+    /** A warm sandbox, or undefined when the caller may start a new one (a cold start). */
+    private async acquire(): Promise<Sandbox | undefined> {
+        for (;;) {
+            if (this.closed) throw new Error(`function ${this.definition.functionName} was closed while an invocation waited for a sandbox`);
+            let sandbox = this.idle.pop();
+            while (sandbox && !sandbox.alive) sandbox = this.idle.pop();
+            if (sandbox) return sandbox;
+            if (this.live < this.concurrency) {
+                this.live++;
+                return undefined;
+            }
+            await new Promise<void>((resolve) => this.waiters.push(resolve));
+        }
+    }
+
+    private release(sandbox: Sandbox | undefined, reusable: boolean): void {
+        if (sandbox && reusable && sandbox.alive && !this.closed) {
+            this.idle.push(sandbox);
+        } else {
+            this.live--;
+            if (sandbox) {
+                this.all.delete(sandbox);
+                void sandbox.kill();
+            }
+        }
+        this.waiters.shift()?.();
+    }
+
+    private async startSandbox(): Promise<Sandbox> {
+        const { functionName, memoryMb, region, environment } = this.definition;
+        const logStreamName = `${new Date().toISOString().slice(0, 10).replace(/-/g, "/")}/[$LATEST]${randomBytes(16).toString("hex")}`;
+        const env = sandboxEnvironment({
+            functionName,
+            environment,
+            memoryMb,
+            region,
+            runtime: this.definition.runtime ?? "nodejs22.x",
+            codeDir: this.codeDir,
+            logGroupName: `/aws/lambda/${functionName}`,
+            logStreamName,
+            exportName: this.definition.handler.exportName,
+        });
+        const sandbox = await Sandbox.start({ env, codeDir: this.codeDir, memoryMb, logStreamName, logSink: this.logSink });
+        if (this.closed) {
+            await sandbox.kill();
+            throw new SandboxInitError("Runtime.ExitError", `function ${functionName} was closed during INIT`);
+        }
+        this.all.add(sandbox);
+        return sandbox;
+    }
+
+    private count(outcome: SandboxOutcome): void {
+        if (outcome.ok) return;
+        this.counters.errors++;
+        if (outcome.errorType === "Sandbox.Timedout") this.counters.timeouts++;
+        else if (outcome.dead) this.counters.crashes++;
+    }
+}
+
+function checkDefinition(definition: FunctionDefinition): void {
+    const { functionName, memoryMb, timeoutSeconds, reservedConcurrency } = definition;
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(functionName)) {
+        throw new Error(`function name must be 1 to 64 letters, digits, - and _ (got "${functionName}")`);
+    }
+    if (!Number.isInteger(memoryMb) || memoryMb < 128 || memoryMb > 10240) {
+        throw new Error(`function ${functionName}: memoryMb must be an integer from 128 to 10240 (got ${memoryMb})`);
+    }
+    if (!(timeoutSeconds > 0 && timeoutSeconds <= 900)) {
+        throw new Error(`function ${functionName}: timeoutSeconds must be more than 0 and at most 900 (got ${timeoutSeconds})`);
+    }
+    if (reservedConcurrency !== undefined && !(Number.isInteger(reservedConcurrency) && reservedConcurrency >= 1)) {
+        throw new Error(`function ${functionName}: reservedConcurrency must be a positive integer (got ${reservedConcurrency})`);
+    }
+    checkFunctionEnvironment(functionName, definition.environment);
+}

@@ -1,0 +1,193 @@
+import { fork, type ChildProcess } from "node:child_process";
+import * as path from "node:path";
+import type { LogSink } from "./log-sink";
+
+/**
+ * One execution environment: a long-lived Node process (process.execPath) that runs the function's
+ * module, one invocation at a time. The V8 heap is capped at the function's memory size; a process
+ * that runs past the timeout is killed, and so is never reused.
+ */
+
+const BOOTSTRAP = path.join(__dirname, "sandbox-bootstrap.js");
+/** Lambda's init phase may take up to 10 s. */
+const INIT_TIMEOUT_MS = 10_000;
+const STDERR_TAIL_BYTES = 8 * 1024;
+const OUT_OF_MEMORY = /heap out of memory|Reached heap limit|Allocation failed/i;
+
+export interface SandboxSpec {
+    env: Record<string, string>;
+    codeDir: string;
+    memoryMb: number;
+    logStreamName: string;
+    logSink: LogSink;
+}
+
+export interface SandboxOutcome {
+    ok: boolean;
+    payload?: unknown;
+    errorType?: string;
+    errorMessage?: string;
+    stackTrace?: string[];
+    /** The process is gone (timeout, crash, out of memory) and can't be reused. */
+    dead: boolean;
+}
+
+interface ChildMessage {
+    type: "ready" | "init-error" | "result";
+    requestId?: string;
+    ok?: boolean;
+    payloadJson?: string;
+    errorType?: string;
+    errorMessage?: string;
+    stackTrace?: string[];
+    /** The runtime is about to exit (uncaught exception): the process can't be reused. */
+    fatal?: boolean;
+}
+
+interface Pending {
+    requestId: string;
+    resolve(outcome: SandboxOutcome): void;
+    timer: NodeJS.Timeout;
+}
+
+/** Init failed: the module threw, a handler export is missing, or init ran past its limit. */
+export class SandboxInitError extends Error {
+    constructor(readonly errorType: string, message: string) {
+        super(message);
+        this.name = "SandboxInitError";
+    }
+}
+
+export class Sandbox {
+    private pending: Pending | undefined;
+    private stderrTail = "";
+    private exited = false;
+    private readonly closed: Promise<void>;
+
+    private constructor(private readonly child: ChildProcess, readonly logStreamName: string, logSink: LogSink) {
+        child.stdout?.setEncoding("utf8").on("data", (text: string) => logSink.write(logStreamName, text));
+        child.stderr?.setEncoding("utf8").on("data", (text: string) => {
+            logSink.write(logStreamName, text);
+            this.stderrTail = (this.stderrTail + text).slice(-STDERR_TAIL_BYTES);
+        });
+        child.on("message", (message: ChildMessage) => this.onMessage(message));
+        this.closed = new Promise((resolve) => {
+            const gone = (code: number | null, signal: NodeJS.Signals | null) => {
+                if (this.exited) return;
+                this.exited = true;
+                this.onExit(code, signal);
+                resolve();
+            };
+            child.once("close", gone);
+            child.once("error", (error) => {
+                this.stderrTail += `${error.message}\n`;
+                gone(null, null);
+            });
+        });
+    }
+
+    get alive(): boolean {
+        return !this.exited;
+    }
+
+    /** Starts a process and waits for its init phase to finish. */
+    static start(spec: SandboxSpec): Promise<Sandbox> {
+        const child = fork(BOOTSTRAP, [], {
+            execPath: process.execPath,
+            execArgv: [`--max-old-space-size=${spec.memoryMb}`],
+            cwd: spec.codeDir,
+            env: spec.env,
+            stdio: ["ignore", "pipe", "pipe", "ipc"],
+        });
+        const sandbox = new Sandbox(child, spec.logStreamName, spec.logSink);
+        return new Promise((resolve, reject) => {
+            const timer = setTimeout(() => {
+                child.kill("SIGKILL");
+                reject(new SandboxInitError("Sandbox.Timedout", `INIT phase timed out after ${INIT_TIMEOUT_MS / 1000} seconds`));
+            }, INIT_TIMEOUT_MS);
+            const onMessage = (message: ChildMessage) => {
+                if (message.type === "ready") {
+                    clearTimeout(timer);
+                    child.off("message", onMessage);
+                    resolve(sandbox);
+                } else if (message.type === "init-error") {
+                    clearTimeout(timer);
+                    child.off("message", onMessage);
+                    reject(new SandboxInitError(message.errorType ?? "Runtime.ImportModuleError", message.errorMessage ?? "init failed"));
+                }
+            };
+            child.on("message", onMessage);
+            void sandbox.closed.then(() => {
+                clearTimeout(timer);
+                reject(new SandboxInitError(sandbox.exitErrorType(), `Runtime exited during INIT: ${sandbox.stderrTail.trim().split("\n").pop() ?? ""}`));
+            });
+        });
+    }
+
+    /** Runs one invocation; never rejects. A timeout kills the process. */
+    invoke(requestId: string, event: unknown, timeoutMs: number, invokedFunctionArn: string): Promise<SandboxOutcome> {
+        if (this.pending) throw new Error(`sandbox ${this.logStreamName} is busy with ${this.pending.requestId}`);
+        if (this.exited) return Promise.resolve(this.exitOutcome(requestId, null, null));
+        return new Promise((resolve) => {
+            const timer = setTimeout(() => {
+                this.pending = undefined;
+                this.child.kill("SIGKILL");
+                resolve({
+                    ok: false,
+                    errorType: "Sandbox.Timedout",
+                    errorMessage: `RequestId: ${requestId} Error: Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`,
+                    dead: true,
+                });
+            }, timeoutMs);
+            this.pending = { requestId, resolve, timer };
+            this.child.send({ type: "invoke", requestId, event, deadlineMs: Date.now() + timeoutMs, invokedFunctionArn });
+        });
+    }
+
+    /** Kills the process and waits until it is gone. */
+    async kill(): Promise<void> {
+        if (!this.exited) this.child.kill("SIGKILL");
+        await this.closed;
+    }
+
+    private onMessage(message: ChildMessage): void {
+        const pending = this.pending;
+        if (message.type !== "result" || !pending || message.requestId !== pending.requestId) return;
+        clearTimeout(pending.timer);
+        this.pending = undefined;
+        if (message.ok) {
+            pending.resolve({ ok: true, payload: message.payloadJson === undefined ? null : JSON.parse(message.payloadJson), dead: false });
+        } else {
+            if (message.fatal) this.child.kill("SIGKILL");
+            pending.resolve({
+                ok: false,
+                errorType: message.errorType,
+                errorMessage: message.errorMessage,
+                stackTrace: message.stackTrace,
+                dead: message.fatal === true,
+            });
+        }
+    }
+
+    private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+        const pending = this.pending;
+        if (!pending) return;
+        clearTimeout(pending.timer);
+        this.pending = undefined;
+        pending.resolve(this.exitOutcome(pending.requestId, code, signal));
+    }
+
+    private exitErrorType(): string {
+        return OUT_OF_MEMORY.test(this.stderrTail) ? "Runtime.OutOfMemory" : "Runtime.ExitError";
+    }
+
+    private exitOutcome(requestId: string, code: number | null, signal: NodeJS.Signals | null): SandboxOutcome {
+        const status = signal ? `signal: ${signal}` : `exit status ${code}`;
+        return {
+            ok: false,
+            errorType: this.exitErrorType(),
+            errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: ${status}`,
+            dead: true,
+        };
+    }
+}
