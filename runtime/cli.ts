@@ -1,7 +1,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
+import { addAwsProfileOptions, awsProfileFrom, httpUrl, wholeNumber } from "./cli-options";
 import { readStackFile } from "./stack/read-stack-file";
 import { SEED_WORKLOAD, writeWorkloadFile } from "./workload/seed-workload";
 import { runPipeline } from "./pipeline/run-pipeline";
@@ -12,43 +13,25 @@ import { createProgressDisplay } from "./progress-display";
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
 
-function positiveInteger(name: string, min = 1) {
-    return (value: string): number => {
-        if (!/^\d+$/.test(value) || Number(value) < min) throw new InvalidArgumentError(`${name} must be a whole number of at least ${min} (got "${value}")`);
-        return Number(value);
-    };
-}
-
-function url(name: string) {
-    return (value: string): string => {
-        try {
-            const parsed = new URL(value);
-            if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error();
-            return value;
-        } catch {
-            throw new InvalidArgumentError(`${name} must be an http:// or https:// URL (got "${value}")`);
-        }
-    };
-}
-
 const program = new Command()
     .name("npm start --")
     .description(
         "Run a stack's configuration end to end on this machine: local S3, SQS and Kinesis stand-ins, the same Lambda code `pulumi up` uploads, AWS's event source mapping semantics, and a verification of every output object.",
     )
     .option("--stack <name>", "stack whose Pulumi.<stack>.yaml settings to run", "dev")
-    .option("--records <n>", "lines to generate", positiveInteger("--records"), SEED_WORKLOAD.records)
-    .option("--record-bytes <n>", "bytes per generated line", positiveInteger("--record-bytes", 128), SEED_WORKLOAD.recordBytes)
-    .option("--seed <n>", "seed of the generated workload", positiveInteger("--seed", 0), SEED_WORKLOAD.seed)
+    .option("--records <n>", "lines to generate", wholeNumber("--records"), SEED_WORKLOAD.records)
+    .option("--record-bytes <n>", "bytes per generated line", wholeNumber("--record-bytes", 128), SEED_WORKLOAD.recordBytes)
+    .option("--seed <n>", "seed of the generated workload", wholeNumber("--seed", 0), SEED_WORKLOAD.seed)
     .option("--input <file>", "a JSON-lines file to run instead of the generated workload")
     .option("--report <file>", "write the run's report as JSON")
     .option("--state <dir>", "keep the stand-ins' data and the mapping's checkpoints in this folder")
     .option("--region <region>", "AWS region (default: the stack's aws:region)")
-    .option("--kinesis-endpoint <url>", "use this Kinesis endpoint instead of the embedded one", url("--kinesis-endpoint"))
-    .option("--s3-endpoint <url>", "use this S3 endpoint instead of the embedded one", url("--s3-endpoint"))
-    .option("--sqs-endpoint <url>", "use this SQS endpoint instead of the embedded one", url("--sqs-endpoint"))
+    .option("--kinesis-endpoint <url>", "use this Kinesis endpoint instead of the embedded one", httpUrl("--kinesis-endpoint"))
+    .option("--s3-endpoint <url>", "use this S3 endpoint instead of the embedded one", httpUrl("--s3-endpoint"))
+    .option("--sqs-endpoint <url>", "use this SQS endpoint instead of the embedded one", httpUrl("--sqs-endpoint"))
     .option("--no-s3-ceiling", "skip measuring the S3 endpoint's raw PutObject rate after the run")
     .showHelpAfterError();
+addAwsProfileOptions(program, false);
 
 async function main(): Promise<number> {
     program.parse();
@@ -86,6 +69,7 @@ async function main(): Promise<number> {
             endpoints: { kinesis: options.kinesisEndpoint, s3: options.s3Endpoint, sqs: options.sqsEndpoint },
             stateDir: options.state ? path.resolve(options.state) : undefined,
             measureS3Ceiling: options.s3Ceiling,
+            awsProfile: awsProfileFrom(options),
             onProgress: (snapshot) => progress.update(snapshot),
             signal: controller.signal,
         });

@@ -71,6 +71,12 @@ export function formatSummary(report: RunReport): string {
         `  invocations  splitter ${n(report.invocations.splitter)} (${report.coldStarts.splitter} cold), writer ${n(report.invocations.writer)} (${report.coldStarts.writer} cold), errors ${report.functionErrors.splitter + report.functionErrors.writer}`,
         `  mapping      ${n(report.mapping.batches)} batches, mean ${report.mapping.meanBatchSize.toFixed(0)} records, ${report.mapping.retries} retries, ${report.mapping.bisections} bisections; max iterator age ${n(Math.round(report.maxIteratorAgeMs))} ms`,
     ];
+    if (report.awsProfile) {
+        const { kinesis } = report.awsProfile.stats;
+        lines.push(
+            `  AWS profile  ${n(kinesis.throttledPutEntries)} put entries throttled of ${n(kinesis.putEntries)}, ${n(kinesis.throttledGetRecordsCalls)} GetRecords calls throttled; splitter retried ${n(retriedEntries(report))} entries`,
+        );
+    }
     if (report.s3Ceiling) {
         lines.push(
             `  S3 ceiling   ${n(Math.round(report.s3Ceiling.putsPerSecond))} PutObject/s raw (${n(report.s3Ceiling.objects)} × ${n(report.s3Ceiling.bytes)} B at ${report.s3Ceiling.concurrency} in flight); pipeline efficiency ${((report.efficiency ?? 0) * 100).toFixed(0)}%`,
@@ -78,4 +84,9 @@ export function formatSummary(report: RunReport): string {
     }
     lines.push(report.output.verified ? "  verified     yes: every valid line has exactly one object with its exact bytes" : `  verified     NO: ${report.output.problems.join("; ")}`);
     return lines.join("\n");
+}
+
+/** Entries the splitter had to send again, summed over its invocations. */
+export function retriedEntries(report: RunReport): number {
+    return report.splitter.reduce<number>((sum, result) => sum + (typeof (result as { retriedEntries?: unknown })?.retriedEntries === "number" ? (result as { retriedEntries: number }).retriedEntries : 0), 0);
 }

@@ -1,0 +1,59 @@
+import { InvalidArgumentError, type Command } from "commander";
+import type { AwsProfileOptions } from "./aws-profile";
+
+/** Option parsers and option groups shared by `npm start`, `npm run compare` and `npm run bench`. */
+
+export function wholeNumber(name: string, min = 1) {
+    return (value: string): number => {
+        if (!/^\d+$/.test(value) || Number(value) < min) {
+            throw new InvalidArgumentError(`${name} must be a whole number of at least ${min} (got "${value}")`);
+        }
+        return Number(value);
+    };
+}
+
+export function milliseconds(name: string) {
+    return (value: string): number => {
+        if (!/^\d+(\.\d+)?$/.test(value)) throw new InvalidArgumentError(`${name} must be a number of milliseconds ≥ 0 (got "${value}")`);
+        return Number(value);
+    };
+}
+
+export function httpUrl(name: string) {
+    return (value: string): string => {
+        let parsed: URL | undefined;
+        try {
+            parsed = new URL(value);
+        } catch {
+            parsed = undefined;
+        }
+        if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
+            throw new InvalidArgumentError(`${name} must be an http:// or https:// URL (got "${value}")`);
+        }
+        return value;
+    };
+}
+
+/** --aws-profile and the latency overrides (defaults: the seed article's measurements). */
+export function addAwsProfileOptions(command: Command, enabledByDefault: boolean): Command {
+    const profile = enabledByDefault
+        ? command.option("--no-aws-profile", "run at local speed, without AWS's per-shard limits and latencies")
+        : command.option("--aws-profile", "put AWS's per-shard limits and the seed's measured latencies in front of Kinesis and S3");
+    return profile
+        .option("--put-latency-ms <ms>", "latency of a PutRecords/PutRecord call under the AWS profile (seed: 10)", milliseconds("--put-latency-ms"))
+        .option("--s3-put-latency-ms <ms>", "latency of an S3 PutObject under the AWS profile (seed: 50)", milliseconds("--s3-put-latency-ms"))
+        .option("--get-records-latency-ms <ms>", "most latency of a GetRecords call under the AWS profile (seed: 18)", milliseconds("--get-records-latency-ms"));
+}
+
+/** The profile options from parsed flags, or undefined when the profile is off. */
+export function awsProfileFrom(options: Record<string, unknown>): AwsProfileOptions | undefined {
+    if (!options.awsProfile) return undefined;
+    const profile: AwsProfileOptions = {};
+    if (options.putLatencyMs !== undefined) profile.putRecordsLatencyMs = options.putLatencyMs as number;
+    if (options.s3PutLatencyMs !== undefined) profile.s3PutObjectLatencyMs = options.s3PutLatencyMs as number;
+    if (options.getRecordsLatencyMs !== undefined) {
+        const most = options.getRecordsLatencyMs as number;
+        profile.getRecordsLatencyMs = [Math.min(5, most), most];
+    }
+    return profile;
+}
