@@ -1,4 +1,5 @@
 import * as fs from "node:fs";
+import * as path from "node:path";
 
 /**
  * `out/compare.html`: one self-contained page that opens offline. Chart.js is inlined from
@@ -25,7 +26,8 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.char
 const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, "\\u003c");
 
 export function renderComparePage(page: ComparePage): string {
-    const chartJs = fs.readFileSync(require.resolve("chart.js/dist/chart.umd.js"), "utf8");
+    // The UMD build defines window.Chart; chart.js doesn't export its path, but it sits beside the main file.
+    const chartJs = fs.readFileSync(path.join(path.dirname(require.resolve("chart.js")), "chart.umd.js"), "utf8");
     const [header, ...rows] = page.table;
     const table = [
         `<tr>${header.map((cell) => `<th>${escapeHtml(cell)}</th>`).join("")}</tr>`,

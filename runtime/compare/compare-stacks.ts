@@ -1,0 +1,107 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { readStackFile, type StackFile } from "../stack/read-stack-file";
+import { writeWorkloadFile, type WorkloadOptions } from "../workload/seed-workload";
+import { runPipeline } from "../pipeline/run-pipeline";
+import type { RunReport } from "../pipeline/run-report";
+import type { AwsProfileOptions } from "../aws-profile";
+import { estimateMonthlyCost, loadPrices, predictDrainTime, SEED_LATENCIES, type CostEstimate, type DrainPrediction, type Latencies } from "../../planner";
+
+/**
+ * `npm run compare`: the same generated input through each named stack's settings, one stack
+ * after another in one run, under the AWS profile by default, with the planner's predictions for
+ * AWS beside each measured run.
+ */
+export interface CompareOptions {
+    projectDir: string;
+    stacks: string[];
+    workload: WorkloadOptions;
+    /** AWS's limits and latencies in front of the stand-ins; undefined runs at local speed. */
+    awsProfile?: AwsProfileOptions;
+    /** The volume the monthly cost is planned for. */
+    recordsPerDay: number;
+    onStackStart?: (stack: string, index: number) => void;
+    onProgress?: Parameters<typeof runPipeline>[0]["onProgress"];
+    signal?: AbortSignal;
+}
+
+export interface StackComparison {
+    stack: string;
+    region: string;
+    settings: StackFile["settings"];
+    warnings: string[];
+    run: RunReport;
+    prediction: DrainPrediction;
+    cost: CostEstimate & { region: string; pricesRetrieved: string };
+}
+
+export interface Comparison {
+    generatedAt: string;
+    workload: WorkloadOptions;
+    awsProfile: boolean;
+    recordsPerDay: number;
+    stacks: StackComparison[];
+}
+
+/** The planner's latencies, made to agree with the profile the run used. */
+export function plannerLatencies(profile: AwsProfileOptions | undefined): Latencies {
+    return {
+        ...SEED_LATENCIES,
+        ...(profile?.putRecordsLatencyMs !== undefined ? { putRecordsCallMs: profile.putRecordsLatencyMs } : {}),
+        ...(profile?.s3PutObjectLatencyMs !== undefined ? { s3PutObjectMs: profile.s3PutObjectLatencyMs } : {}),
+        ...(profile?.getRecordsLatencyMs !== undefined ? { getRecordsMs: profile.getRecordsLatencyMs[1] } : {}),
+    };
+}
+
+export async function compareStacks(options: CompareOptions): Promise<Comparison> {
+    if (options.stacks.length === 0) throw new Error("name at least one stack to compare, e.g. npm run compare -- dev prod");
+    // Read (and validate) every stack before running any, so a typo fails at once.
+    const stacks = options.stacks.map((stack) => readStackFile(options.projectDir, stack));
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "kinesis-fanout-compare-"));
+    try {
+        const inputFile = path.join(scratch, "products.jsonl");
+        await writeWorkloadFile(inputFile, options.workload);
+        const latencies = plannerLatencies(options.awsProfile);
+        const results: StackComparison[] = [];
+        for (const [index, stack] of stacks.entries()) {
+            options.onStackStart?.(stack.stack, index);
+            const run = await runPipeline({
+                stack: stack.stack,
+                settings: stack.settings,
+                region: stack.region,
+                inputFile,
+                inputName: "products.jsonl",
+                awsProfile: options.awsProfile,
+                measureS3Ceiling: false,
+                onProgress: options.onProgress,
+                signal: options.signal,
+            });
+            const prices = loadPrices(stack.region);
+            results.push({
+                stack: stack.stack,
+                region: stack.region,
+                settings: stack.settings,
+                warnings: stack.warnings,
+                run,
+                prediction: predictDrainTime(stack.settings, { records: options.workload.records, recordBytes: options.workload.recordBytes }, latencies),
+                cost: {
+                    ...estimateMonthlyCost(stack.settings, { recordsPerDay: options.recordsPerDay, recordBytes: options.workload.recordBytes }, prices, latencies, {
+                        recordsPerFile: options.workload.records,
+                    }),
+                    region: stack.region,
+                    pricesRetrieved: prices.retrieved,
+                },
+            });
+        }
+        return {
+            generatedAt: new Date().toISOString(),
+            workload: options.workload,
+            awsProfile: options.awsProfile !== undefined,
+            recordsPerDay: options.recordsPerDay,
+            stacks: results,
+        };
+    } finally {
+        fs.rmSync(scratch, { recursive: true, force: true });
+    }
+}

@@ -1,0 +1,59 @@
+import * as assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+
+const PROJECT_DIR = path.resolve(__dirname, "../..");
+
+/**
+ * `npm run compare` end to end on a tiny workload: the real CLI process, real stand-ins behind the
+ * AWS profile, both shipped stacks, and the files it writes.
+ */
+describe("npm run compare on a tiny workload", function () {
+    this.timeout(180_000);
+    let stdout: string;
+    let report: any;
+    let html: string;
+
+    before(async () => {
+        const out = fs.mkdtempSync(path.join(os.tmpdir(), "compare-"));
+        const result = await promisify(execFile)(
+            process.execPath,
+            ["-r", "ts-node/register/transpile-only", "runtime/compare-cli.ts", "dev", "prod", "--records", "300", "--html", path.join(out, "compare.html"), "--report", path.join(out, "compare.json")],
+            { cwd: PROJECT_DIR, maxBuffer: 16 * 1024 * 1024 },
+        );
+        stdout = result.stdout;
+        report = JSON.parse(fs.readFileSync(path.join(out, "compare.json"), "utf8"));
+        html = fs.readFileSync(path.join(out, "compare.html"), "utf8");
+    });
+
+    it("prints a table with a column per stack and a row for each setting that differs", () => {
+        assert.match(stdout, /│\s+dev\s+│\s+prod\s+│/);
+        assert.match(stdout, /shardCount\s+│\s+1\s+│\s+4\s+│/);
+        assert.match(stdout, /parallelizationFactor\s+│\s+1\s+│\s+5\s+│/);
+        assert.doesNotMatch(stdout, /│ startingPosition/, "a setting both stacks share is not a row");
+        for (const label of ["records/s", "throttled put entries", "max iterator age", "dead-lettered", "planned on AWS: seconds", "monthly cost"]) {
+            assert.ok(stdout.includes(label), `no row "${label}"`);
+        }
+    });
+
+    it("runs both stacks under the AWS profile and verifies each run", () => {
+        assert.equal(report.awsProfile, true);
+        assert.deepEqual(report.stacks.map((stack: any) => stack.stack), ["dev", "prod"]);
+        for (const stack of report.stacks) {
+            assert.equal(stack.run.output.verified, true, `${stack.stack}: ${stack.run.output.problems}`);
+            assert.equal(stack.run.output.objects, 300);
+            assert.ok(stack.run.awsProfile.stats.kinesis.putEntries >= 300);
+            assert.ok(stack.prediction.seconds > 0 && stack.cost.monthlyUsd > 0);
+        }
+    });
+
+    it("writes a self-contained page with both charts, the data of each stack and the table", () => {
+        assert.ok(html.includes("Records written over time") && html.includes("Iterator age over time"));
+        assert.doesNotMatch(html, /<script[^>]+src=|<link[^>]+href=/, "nothing is fetched");
+        assert.ok(html.includes('"stack":"dev"') && html.includes('"stack":"prod"'));
+        assert.ok(html.includes("<th>parallelizationFactor</th>"));
+    });
+});
