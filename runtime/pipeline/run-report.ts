@@ -2,6 +2,7 @@ import type { FanoutSettings } from "../../settings/parse";
 import type { ProvisionedResources } from "./provision";
 import type { S3PutRate } from "./s3-put-rate";
 import type { AwsProfileStats } from "../aws-profile";
+import { formatFaultLine, type FaultReport } from "../faults/run-faults";
 
 /** One sample of a run's progress, about once a second. */
 export interface TimelinePoint {
@@ -42,12 +43,18 @@ export interface RunReport {
     coldStarts: { splitter: number; writer: number };
     functionErrors: { splitter: number; writer: number };
     splitter: unknown[];
+    /** Time the splitter's invocations ran, summed. */
+    splitterSeconds: number;
     mapping: { batches: number; meanBatchSize: number; retries: number; bisections: number; recordsSentToOnFailure: number };
     maxIteratorAgeMs: number;
     s3Ceiling?: S3PutRate;
     efficiency?: number;
     /** Present when the run had AWS's limits and latencies in front of the stand-ins. */
     awsProfile?: { options: object; stats: AwsProfileStats };
+    /** Present when the run injected faults (issue 5): what was injected. */
+    faults?: FaultReport;
+    /** Present with --state: whether this run resumed an earlier one. */
+    restart?: { stateDir: string; uploadSkipped: boolean; splitRedelivered: boolean; recordsReadThisRun: number };
     timeline: TimelinePoint[];
 }
 
@@ -76,6 +83,10 @@ export function formatSummary(report: RunReport): string {
         lines.push(
             `  AWS profile  ${n(kinesis.throttledPutEntries)} put entries throttled of ${n(kinesis.putEntries)}, ${n(kinesis.throttledGetRecordsCalls)} GetRecords calls throttled; splitter retried ${n(retriedEntries(report))} entries`,
         );
+    }
+    if (report.faults) lines.push(formatFaultLine(report.faults));
+    if (report.restart?.uploadSkipped) {
+        lines.push(`  resumed      input already uploaded (same key and ETag); ${report.restart.splitRedelivered ? "splitter event delivered again" : "splitter had finished"}; ${n(report.restart.recordsReadThisRun)} records read after the checkpoints`);
     }
     if (report.s3Ceiling) {
         lines.push(

@@ -1,0 +1,81 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Command } from "commander";
+import Table from "cli-table3";
+import { addAwsProfileOptions, awsProfileFrom, wholeNumber } from "./cli-options";
+import { runBench, type BenchReport, type BenchRun } from "./bench/run-bench";
+import { createProgressDisplay } from "./progress-display";
+
+/** `npm run bench`: prints the benchmark table and writes its JSON. A benchmark, not a test. */
+
+const PROJECT_DIR = path.resolve(__dirname, "..");
+
+const program = new Command()
+    .name("npm run bench --")
+    .description("The seed article's setup vs the prod stack under the AWS profile, and prod at local speed vs the embedded S3's raw PutObject rate, side by side in one run.")
+    .option("--records <n>", "lines for the prod and embedded runs", wholeNumber("--records"), 10_000)
+    .option("--seed-records <n>", "lines for the seed baseline (slow by design: about 20 records/s)", wholeNumber("--seed-records"), 1_000)
+    .option("--record-bytes <n>", "bytes per line", wholeNumber("--record-bytes", 128), 2048)
+    .option("--seed <n>", "seed of the generated workload", wholeNumber("--seed", 0), 42)
+    .option("--report <file>", "where to write the JSON", "out/bench.json")
+    .showHelpAfterError();
+addAwsProfileOptions(program, true);
+
+const n = (value: number, digits = 0) => value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+function row(name: string, run: BenchRun): string[] {
+    return [name, n(run.records), n(run.seconds, 1), n(run.recordsPerSecond), n(run.inRecordsPerSecond), n(run.outRecordsPerSecond), run.plannedRecordsPerSecond ? n(run.plannedRecordsPerSecond) : "–", n(run.throttledPutEntries), run.verified ? "yes" : "NO"];
+}
+
+export function formatBench(report: BenchReport): string {
+    const table = new Table({
+        head: ["run", "records", "seconds", "records/s", "in rec/s", "out rec/s", "planned rec/s", "throttled puts", "verified"],
+        style: { head: [], border: [] },
+    });
+    table.push(row("seedBaseline (AWS profile)", report.seedBaseline), row("prod (AWS profile)", report.prod), row("embedded (prod, local speed)", report.embedded));
+    const goal = (met: boolean) => (met ? "met" : "MISSED");
+    return [
+        table.toString(),
+        `seed article on AWS:  97 records/s in, 20 records/s out; seedBaseline here: ${n(report.seedBaseline.inRecordsPerSecond)} in, ${n(report.seedBaseline.outRecordsPerSecond)} out`,
+        `speedup               ${n(report.speedup, 1)}× (prod ÷ seedBaseline records/s; goal ≥ 50: ${goal(report.goals.speedupAtLeast50)})`,
+        `rawS3PutsPerSecond    ${n(report.rawS3PutsPerSecond)} (embedded S3, same client and concurrency as prod's writers, same run)`,
+        `efficiency            ${n(report.efficiency, 2)} (embedded records/s ÷ raw S3 PutObject/s; goal ≥ 0.8: ${goal(report.goals.efficiencyAtLeast08)})`,
+        `machine               ${report.machine.cpus} cores, ${report.machine.memoryGiB} GiB, Node ${report.machine.node}`,
+    ].join("\n");
+}
+
+async function main(): Promise<number> {
+    program.parse();
+    const options = program.opts();
+    const controller = new AbortController();
+    process.on("SIGINT", () => controller.abort());
+    const progress = createProgressDisplay();
+    const report = await runBench({
+        projectDir: PROJECT_DIR,
+        records: options.records,
+        seedRecords: options.seedRecords,
+        recordBytes: options.recordBytes,
+        seed: options.seed,
+        awsProfile: awsProfileFrom({ ...options, awsProfile: true }) ?? {},
+        onPhase: (phase) => {
+            progress.stop();
+            process.stderr.write(`${phase}\n`);
+        },
+        onProgress: (snapshot) => progress.update(snapshot),
+        signal: controller.signal,
+    });
+    progress.stop();
+    process.stdout.write(formatBench(report) + "\n");
+    fs.mkdirSync(path.dirname(path.resolve(options.report)), { recursive: true });
+    fs.writeFileSync(options.report, JSON.stringify(report, null, 2) + "\n");
+    process.stdout.write(`report: ${options.report}\n`);
+    return report.seedBaseline.verified && report.prod.verified && report.embedded.verified ? 0 : 1;
+}
+
+main().then(
+    (code) => process.exit(code),
+    (error) => {
+        process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(2);
+    },
+);

@@ -1,0 +1,119 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { readStackFile } from "../stack/read-stack-file";
+import { writeWorkloadFile } from "../workload/seed-workload";
+import { runPipeline, type RunOptions } from "../pipeline/run-pipeline";
+import type { RunReport } from "../pipeline/run-report";
+import { parseSettings, type FanoutSettings } from "../../settings/parse";
+import type { AwsProfileOptions } from "../aws-profile";
+import { predictDrainTime, SEED_LATENCIES } from "../../planner";
+import { createSeedSplitter, createSeedWriter } from "./seed-baseline-functions";
+
+/**
+ * `npm run bench`: the seed article's own setup against the prod stack, under the AWS profile,
+ * and prod at local speed against the embedded S3's raw PutObject rate, all in one run.
+ */
+export interface BenchOptions {
+    projectDir: string;
+    records: number;
+    seedRecords: number;
+    recordBytes: number;
+    seed: number;
+    awsProfile: AwsProfileOptions;
+    onPhase?: (phase: string) => void;
+    onProgress?: RunOptions["onProgress"];
+    signal?: AbortSignal;
+}
+
+export interface BenchRun {
+    records: number;
+    seconds: number;
+    recordsPerSecond: number;
+    /** Records/s into the stream: records ÷ the splitter's run time. */
+    inRecordsPerSecond: number;
+    /** Records/s out of it: records ÷ the time from the first record in the stream to the last one written. */
+    outRecordsPerSecond: number;
+    plannedRecordsPerSecond: number;
+    verified: boolean;
+    throttledPutEntries: number;
+}
+
+export interface BenchReport {
+    generatedAt: string;
+    machine: { cpus: number; memoryGiB: number; node: string };
+    seedBaseline: BenchRun & { settings: FanoutSettings; seedArticle: { inRecordsPerSecond: 97; outRecordsPerSecond: 20 } };
+    prod: BenchRun;
+    speedup: number;
+    embedded: BenchRun;
+    rawS3PutsPerSecond: number;
+    efficiency: number;
+    goals: { speedupAtLeast50: boolean; efficiencyAtLeast08: boolean };
+}
+
+/** The seed's setup: 1 shard, batch 1000, parallelization 1, one constant key, one PutObject at a time. */
+export function seedBaselineSettings(base: FanoutSettings): FanoutSettings {
+    return parseSettings({ ...base, shardCount: 1, streamMode: "PROVISIONED", batchSize: 1000, parallelizationFactor: 1, partitionKey: "constant:test", writerConcurrency: 1, maximumBatchingWindowInSeconds: 0 }).settings;
+}
+
+function summarize(report: RunReport, planned: number): BenchRun {
+    const firstInStream = report.timeline.find((point) => point.recordsInStream > 0)?.seconds ?? 0;
+    const writing = Math.max(report.seconds.pipeline - firstInStream, Number.EPSILON);
+    return {
+        records: report.input.records,
+        seconds: report.seconds.pipeline,
+        recordsPerSecond: report.recordsPerSecond,
+        inRecordsPerSecond: report.splitterSeconds > 0 ? report.input.records / report.splitterSeconds : 0,
+        outRecordsPerSecond: report.input.records / writing,
+        plannedRecordsPerSecond: planned,
+        verified: report.output.verified,
+        throttledPutEntries: report.awsProfile?.stats.kinesis.throttledPutEntries ?? 0,
+    };
+}
+
+export async function runBench(options: BenchOptions): Promise<BenchReport> {
+    const prodStack = readStackFile(options.projectDir, "prod");
+    const devStack = readStackFile(options.projectDir, "dev");
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "kinesis-fanout-bench-"));
+    try {
+        const seedFile = path.join(scratch, "seed.jsonl");
+        const mainFile = path.join(scratch, "products.jsonl");
+        await writeWorkloadFile(seedFile, { records: options.seedRecords, recordBytes: options.recordBytes, seed: options.seed });
+        await writeWorkloadFile(mainFile, { records: options.records, recordBytes: options.recordBytes, seed: options.seed });
+        const common = { region: prodStack.region, inputName: "products.jsonl", onProgress: options.onProgress, signal: options.signal };
+        const workload = (records: number) => ({ records, recordBytes: options.recordBytes });
+
+        options.onPhase?.(`seedBaseline: the seed's own code and setup, ${options.seedRecords} lines, AWS profile`);
+        const seedSettings = seedBaselineSettings(devStack.settings);
+        const seedRun = await runPipeline({ ...common, stack: "seed-baseline", settings: seedSettings, inputFile: seedFile, awsProfile: options.awsProfile,
+            measureS3Ceiling: false, functions: { splitter: createSeedSplitter, writer: createSeedWriter } });
+        const seedPlanned = predictDrainTime(seedSettings, workload(options.seedRecords), SEED_LATENCIES, { recordsPerPutCall: 1 }).recordsPerSecond;
+
+        options.onPhase?.(`prod: ${options.records} lines, AWS profile`);
+        const prodRun = await runPipeline({ ...common, stack: "prod", settings: prodStack.settings, inputFile: mainFile, awsProfile: options.awsProfile, measureS3Ceiling: false });
+        const prodPlanned = predictDrainTime(prodStack.settings, workload(options.records)).recordsPerSecond;
+
+        options.onPhase?.(`embedded: prod, ${options.records} lines, local speed, then the raw S3 PutObject rate`);
+        const embeddedRun = await runPipeline({ ...common, stack: "prod-embedded", settings: prodStack.settings, inputFile: mainFile, measureS3Ceiling: true });
+
+        const seedBaseline = summarize(seedRun, seedPlanned);
+        const prod = summarize(prodRun, prodPlanned);
+        const embedded = summarize(embeddedRun, 0);
+        const rawS3PutsPerSecond = embeddedRun.s3Ceiling!.putsPerSecond;
+        const speedup = prod.recordsPerSecond / seedBaseline.recordsPerSecond;
+        const efficiency = embedded.recordsPerSecond / rawS3PutsPerSecond;
+        return {
+            generatedAt: new Date().toISOString(),
+            machine: { cpus: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+            seedBaseline: { ...seedBaseline, settings: seedSettings, seedArticle: { inRecordsPerSecond: 97, outRecordsPerSecond: 20 } },
+            prod,
+            speedup,
+            embedded,
+            rawS3PutsPerSecond,
+            efficiency,
+            goals: { speedupAtLeast50: speedup >= 50, efficiencyAtLeast08: efficiency >= 0.8 },
+        };
+    } finally {
+        fs.rmSync(scratch, { recursive: true, force: true });
+    }
+}
