@@ -62,7 +62,10 @@ async function main(): Promise<number> {
         })),
         notes: [
             "Measured rows come from runs on local stand-ins; planned rows are the planner's arithmetic for AWS (planner/).",
-            ...comparison.stacks.map((stack) => `${stack.stack}: prices for ${stack.cost.region} retrieved ${stack.cost.pricesRetrieved}; ${stack.cost.assumptions.join(" ")}`),
+            ...comparison.stacks.flatMap((stack) => [
+                `${stack.stack}: prices for ${stack.cost.region}, retrieved ${stack.cost.pricesRetrieved} (planner/prices/${stack.cost.region}.json says where each came from).`,
+                ...stack.cost.assumptions.map((assumption) => `${stack.stack}: ${assumption}`),
+            ]),
         ],
     });
     fs.mkdirSync(path.dirname(path.resolve(options.html)), { recursive: true });
