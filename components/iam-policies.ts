@@ -54,12 +54,16 @@ export interface SplitterPolicyInput {
     streamArn: string;
     deadLetterQueueArn: string;
     logGroupArn: string;
+    /** The splitter's own unqualified ARN: it invokes itself to continue a file past its timeout. */
+    functionArn: string;
 }
 
 /**
  * The splitter reads uploaded objects, puts their lines on the stream and dead-letters lines
  * over 1 MiB; its failed asynchronous invocations also go to the dead-letter queue through this
- * role (the FunctionEventInvokeConfig's on-failure destination).
+ * role (the FunctionEventInvokeConfig's on-failure destination). When its time runs short it
+ * invokes itself asynchronously with a checkpoint (handlers/splitter/continuation.ts):
+ * `lambda:InvokeFunction` on its own unqualified ARN only, the one it calls by name.
  *
  * No kms grant: the stream is encrypted with the AWS managed key `alias/aws/kinesis`, and
  * "the use of the default service key for encryption does not require application of custom
@@ -81,6 +85,12 @@ export function splitterPolicy(input: SplitterPolicyInput): PolicyDocument {
                 Effect: "Allow",
                 Action: ["kinesis:DescribeStreamSummary", "kinesis:PutRecords"],
                 Resource: [input.streamArn],
+            },
+            {
+                Sid: "ContinueByInvokingItself",
+                Effect: "Allow",
+                Action: ["lambda:InvokeFunction"],
+                Resource: [input.functionArn],
             },
             deadLetterStatement(input.deadLetterQueueArn),
             ownLogGroupStatement(input.logGroupArn),

@@ -30,9 +30,12 @@ export interface LeastPrivilegeFunctionArgs<E, R> {
     logRetentionDays?: number;
     /**
      * The role's only policy, given the ARN of the function's own log group (granting
-     * CreateLogStream/PutLogEvents there is the caller's job, see `ownLogGroupStatement`).
+     * CreateLogStream/PutLogEvents there is the caller's job, see `ownLogGroupStatement`) and the
+     * function's own ARN (for a function that invokes itself). The policy is a RolePolicy created
+     * after the function, so naming the function's ARN in it makes no cycle (role -> function ->
+     * policy); an inline policy on the Role itself would.
      */
-    policy: (logGroupArn: pulumi.Output<string>) => pulumi.Output<PolicyDocument>;
+    policy: (logGroupArn: pulumi.Output<string>, functionArn: pulumi.Output<string>) => pulumi.Output<PolicyDocument>;
 }
 
 /**
@@ -89,7 +92,7 @@ export class LeastPrivilegeFunction<E, R> extends pulumi.ComponentResource {
             `${name}-policy`,
             {
                 role: this.role.id,
-                policy: args.policy(this.logGroup.arn).apply((document) => JSON.stringify(document)),
+                policy: args.policy(this.logGroup.arn, this.function.arn).apply((document) => JSON.stringify(document)),
             },
             parent,
         );

@@ -1,7 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { S3Event } from "aws-lambda";
-import { createSplitterHandler, type SplitterResult } from "../handlers/splitter";
+import { createSplitterHandler, type SplitterEvent, type SplitterResult } from "../handlers/splitter";
 import { splitterEnvironment } from "../handlers/shared/environment";
 import { splitterPolicy } from "./iam-policies";
 import { LeastPrivilegeFunction } from "./least-privilege-function";
@@ -38,7 +37,8 @@ export interface SplitterFunctionArgs {
      */
     memorySizeMb?: number;
     /**
-     * Timeout in seconds, 1 to 900 (a whole file is split in one invocation).
+     * Timeout in seconds, 1 to 900. A file that takes longer is continued by new invocations
+     * (an asynchronous self-invoke with a checkpoint), so this bounds one invocation, not a file.
      * @default 900
      */
     timeoutSeconds?: number;
@@ -51,12 +51,15 @@ export interface SplitterFunctionArgs {
 
 /**
  * The splitter: an S3-triggered CallbackFunction that streams each uploaded object and puts its
- * lines on the stream. Triggered by an explicit BucketNotification (not `bucket.onObjectCreated`,
+ * lines on the stream. A file longer than one invocation is continued by an asynchronous
+ * self-invoke carrying a checkpoint (its role may invoke this function and nothing else); the
+ * FunctionEventInvokeConfig below (two retries, then the dead-letter queue) covers those
+ * continuations exactly as it covers the S3 events. Triggered by an explicit BucketNotification (not `bucket.onObjectCreated`,
  * which registers the notification at process exit), allowed by a Permission scoped to the bucket
  * and the account; failed asynchronous invocations go to the dead-letter queue.
  */
 export class SplitterFunction extends pulumi.ComponentResource {
-    readonly handler: LeastPrivilegeFunction<S3Event, SplitterResult>;
+    readonly handler: LeastPrivilegeFunction<SplitterEvent, SplitterResult>;
     readonly functionName: pulumi.Output<string>;
     readonly arn: pulumi.Output<string>;
 
@@ -65,7 +68,7 @@ export class SplitterFunction extends pulumi.ComponentResource {
         const inputPrefix = args.inputPrefix ?? "";
         const inputSuffix = args.inputSuffix ?? "";
 
-        this.handler = new LeastPrivilegeFunction<S3Event, SplitterResult>(
+        this.handler = new LeastPrivilegeFunction<SplitterEvent, SplitterResult>(
             name,
             {
                 callbackFactory: createSplitterHandler,
@@ -78,11 +81,11 @@ export class SplitterFunction extends pulumi.ComponentResource {
                     deadLetterQueueUrl: args.deadLetterQueueUrl,
                     partitionKey: args.partitionKey,
                 }),
-                policy: (logGroupArn) =>
+                policy: (logGroupArn, functionArn) =>
                     pulumi
-                        .all([args.inputBucketArn, args.streamArn, args.deadLetterQueueArn, logGroupArn])
-                        .apply(([inputBucketArn, streamArn, deadLetterQueueArn, logGroup]) =>
-                            splitterPolicy({ inputBucketArn, inputPrefix, streamArn, deadLetterQueueArn, logGroupArn: logGroup }),
+                        .all([args.inputBucketArn, args.streamArn, args.deadLetterQueueArn, logGroupArn, functionArn])
+                        .apply(([inputBucketArn, streamArn, deadLetterQueueArn, logGroup, ownArn]) =>
+                            splitterPolicy({ inputBucketArn, inputPrefix, streamArn, deadLetterQueueArn, logGroupArn: logGroup, functionArn: ownArn }),
                         ),
             },
             { parent: this },

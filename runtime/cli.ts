@@ -1,13 +1,15 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Command } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 import { addAwsProfileOptions, awsProfileFrom, httpUrl, wholeNumber } from "./cli-options";
 import { readStackFile } from "./stack/read-stack-file";
 import { SEED_WORKLOAD, writeWorkloadFile } from "./workload/seed-workload";
 import { runPipeline } from "./pipeline/run-pipeline";
 import { formatSummary } from "./pipeline/run-report";
 import { createProgressDisplay } from "./progress-display";
+import { addFaultOptions, faultOptionsFrom } from "./faults/cli-options";
+import { writePoisonedWorkloadFile } from "./faults/poison-lines";
 
 /** `npm start`: runs a stack's configuration end to end on this machine and verifies the output. */
 
@@ -30,8 +32,10 @@ const program = new Command()
     .option("--s3-endpoint <url>", "use this S3 endpoint instead of the embedded one", httpUrl("--s3-endpoint"))
     .option("--sqs-endpoint <url>", "use this SQS endpoint instead of the embedded one", httpUrl("--sqs-endpoint"))
     .option("--no-s3-ceiling", "skip measuring the S3 endpoint's raw PutObject rate after the run")
+    .option("--splitter-timeout <seconds>", "override the stack's splitterTimeoutSeconds (more than 0, at most 900; fractions allowed locally), to watch the splitter continue past its timeout", splitterTimeout)
     .showHelpAfterError();
 addAwsProfileOptions(program, false);
+addFaultOptions(program);
 
 async function main(): Promise<number> {
     program.parse();
@@ -57,12 +61,14 @@ async function main(): Promise<number> {
             if (!fs.existsSync(options.input)) throw new Error(`--input ${options.input}: no such file`);
         } else {
             inputFile = path.join(scratch, inputName);
-            await writeWorkloadFile(inputFile, { records: options.records, recordBytes: options.recordBytes, seed: options.seed });
-            inputName = `products-${options.records}x${options.recordBytes}.jsonl`;
+            const workload = { records: options.records, recordBytes: options.recordBytes, seed: options.seed };
+            if (options.poison) await writePoisonedWorkloadFile(inputFile, { ...workload, poison: options.poison });
+            else await writeWorkloadFile(inputFile, workload);
+            inputName = `products-${options.records}x${options.recordBytes}${options.poison ? `-poison${options.poison}` : ""}.jsonl`;
         }
         const report = await runPipeline({
             stack: stack.stack,
-            settings: stack.settings,
+            settings: options.splitterTimeout === undefined ? stack.settings : { ...stack.settings, splitterTimeoutSeconds: options.splitterTimeout },
             region: options.region ?? stack.region,
             inputFile,
             inputName,
@@ -70,6 +76,7 @@ async function main(): Promise<number> {
             stateDir: options.state ? path.resolve(options.state) : undefined,
             measureS3Ceiling: options.s3Ceiling,
             awsProfile: awsProfileFrom(options),
+            faults: faultOptionsFrom(options),
             onProgress: (snapshot) => progress.update(snapshot),
             signal: controller.signal,
         });
@@ -97,4 +104,13 @@ main().then(
 
 function exitCodeFor(error: unknown): number {
     return error instanceof Error && error.message === "the run was interrupted" ? 130 : 2;
+}
+
+/** --splitter-timeout: seconds, fractions allowed (Lambda itself takes whole seconds, 1 to 900). */
+function splitterTimeout(value: string): number {
+    const seconds = Number(value);
+    if (!/^\d+(\.\d+)?$/.test(value) || !(seconds > 0 && seconds <= 900)) {
+        throw new InvalidArgumentError(`--splitter-timeout must be a number of seconds more than 0 and at most 900 (got "${value}")`);
+    }
+    return seconds;
 }

@@ -7,6 +7,7 @@ import { compareStacks } from "./compare/compare-stacks";
 import { comparisonRows, formatComparisonTable } from "./compare/compare-table";
 import { renderComparePage } from "./compare/compare-page";
 import { createProgressDisplay } from "./progress-display";
+import { addFaultOptions, faultOptionsFrom } from "./faults/cli-options";
 
 /** `npm run compare -- dev prod [more stacks]`: stacks side by side, measured and planned. */
 
@@ -26,6 +27,7 @@ const program = new Command()
     .option("--report <file>", "also write the comparison as JSON, one entry per stack")
     .showHelpAfterError();
 addAwsProfileOptions(program, true);
+addFaultOptions(program);
 
 async function main(): Promise<number> {
     program.parse();
@@ -38,6 +40,7 @@ async function main(): Promise<number> {
         stacks: program.args,
         workload: { records: options.records, recordBytes: options.recordBytes, seed: options.seed },
         awsProfile: awsProfileFrom(options),
+        faults: faultOptionsFrom(options),
         recordsPerDay: options.recordsPerDay,
         onStackStart: (stack, index) => {
             progress.stop();

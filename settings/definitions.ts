@@ -132,7 +132,7 @@ export const SETTING_DEFINITIONS = {
         type: "string",
         default: "product_{original_id}.json",
         description:
-            "Output object key. `{field}` is replaced by that top-level JSON field of the line, which must be a safe id (letters, digits, `.`, `_`, `-`, space).",
+            "Output object key. `{field}` is replaced by that top-level JSON field of the line, which must be a safe id (letters with their combining marks, digits, `.`, `_`, `-`, space).",
     },
     inputPrefix: {
         type: "string",

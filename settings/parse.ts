@@ -64,7 +64,7 @@ export function parseSettings(raw: Readonly<Record<string, unknown>>): ParsedSet
     }
     for (const key of SETTING_KEYS) {
         const given = raw[key];
-        if (given === undefined || given === null) {
+        if (given === undefined) {
             values[key] = SETTING_DEFINITIONS[key].default;
             continue;
         }
@@ -158,6 +158,14 @@ function checkCombinations(settings: FanoutSettings): { errors: string[]; warnin
     if (strategy.kind === "constant" && effectiveShardCount(settings) > 1) {
         warnings.push(
             `${name("partitionKey")} is a constant: every record goes to one shard, and the other ${effectiveShardCount(settings) - 1} shard(s) stay idle.`,
+        );
+    }
+    const templateFields = parseOutputKeyTemplate(settings.outputKeyTemplate).fields;
+    const keepsIdOrder = strategy.kind === "constant" || (strategy.kind === "field" && templateFields.includes(strategy.field));
+    if (!keepsIdOrder && effectiveShardCount(settings) * settings.parallelizationFactor > 1) {
+        warnings.push(
+            `${name("partitionKey")} ${shown(settings.partitionKey)} does not key records by the output key's field (${templateFields.join(", ")}): ` +
+                "two lines with the same id may be written out of order, so \"the later line wins\" is not guaranteed. Use field:" + templateFields[0] + ".",
         );
     }
     if (settings.streamMode === "ON_DEMAND" && settings.shardCount !== SETTING_DEFINITIONS.shardCount.default) {

@@ -41,6 +41,16 @@ export function deadLetterMessage(fields: Omit<DeadLetterMessage, "type" | "vers
     return message;
 }
 
+/**
+ * The SQS message body of a dead letter: JSON with every character beyond ASCII escaped as \uXXXX.
+ * SQS refuses a body with characters outside #x9, #xA, #xD, #x20-#xD7FF, #xE000-#xFFFD and
+ * #x10000-#x10FFFF (and some stand-ins refuse the astral planes too), and ids, partition keys and
+ * object keys may hold any of them; a refused dead letter would fail its record again and again.
+ */
+export function deadLetterBody(message: DeadLetterMessage): string {
+    return JSON.stringify(message).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
 export function isDeadLetterMessage(value: unknown): value is DeadLetterMessage {
     return typeof value === "object" && value !== null && (value as { type?: unknown }).type === DEAD_LETTER_TYPE;
 }

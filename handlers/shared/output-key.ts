@@ -2,14 +2,15 @@
  * Output keys from a template such as `product_{original_id}.json`.
  *
  * Every `{field}` is replaced by that top-level JSON field of the line. A value must be a safe id:
- * a string or an integer made of Unicode letters, digits, `.`, `_`, `-` and spaces, not only dots,
+ * a string or an integer made of Unicode letters (with their combining marks, which scripts such as
+ * Devanagari, Thai or NFD-normalized Latin need), digits, `.`, `_`, `-` and spaces, not only dots,
  * so that a value like `../x`, `a/b` or an empty string can never leave the template's key space.
  * S3 keys are at most 1,024 bytes of UTF-8.
  */
 
 export const S3_KEY_MAX_BYTES = 1024;
 const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
-const SAFE_ID = /^[\p{L}\p{N}._\- ]+$/u;
+const SAFE_ID = /^[\p{L}\p{M}\p{N}._\- ]+$/u;
 const SAFE_LITERAL = /^[A-Za-z0-9!_.*'()\-/]*$/;
 
 export interface OutputKeyTemplate {
@@ -42,7 +43,7 @@ export function unsafeIdReason(field: string, value: unknown): string | undefine
     if (typeof value !== "string") return `id field "${field}" must be a string or an integer (got ${typeof value})`;
     if (value.length === 0) return `id field "${field}" is empty`;
     if (!SAFE_ID.test(value) || /^\.+$/.test(value)) {
-        return `id field "${field}" may contain only letters, digits, ".", "_", "-" and spaces, and not only dots`;
+        return `id field "${field}" may contain only letters (and their combining marks), digits, ".", "_", "-" and spaces, and not only dots`;
     }
     return undefined;
 }

@@ -1,21 +1,23 @@
 import { KinesisClient } from "@aws-sdk/client-kinesis";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import type { Context, S3Event } from "aws-lambda";
+import type { Context } from "aws-lambda";
 import { readSplitterConfig } from "./config";
-import { splitEvent, type SplitterResult } from "./split-event";
+import { splitEvent, type SplitterEvent, type SplitterResult } from "./split-event";
 
-export type { SplitterResult } from "./split-event";
+export type { SplitterEvent, SplitterResult } from "./split-event";
 
 /**
  * The splitter Lambda: the `callbackFactory` of its CallbackFunction. It runs once per sandbox,
  * creates the SDK clients there (a client captured at module level can't be serialized), and
  * returns the handler. Endpoints come from the SDK's standard settings (AWS_ENDPOINT_URL_S3 and
- * friends), configuration from the variables in handlers/shared/environment.ts.
+ * friends, AWS_ENDPOINT_URL_LAMBDA for the self-invoke that continues a file past the timeout),
+ * configuration from the variables in handlers/shared/environment.ts.
  */
-export function createSplitterHandler(): (event: S3Event, context: Context) => Promise<SplitterResult> {
+export function createSplitterHandler(): (event: SplitterEvent, context: Context) => Promise<SplitterResult> {
     const logger = new Logger();
     const s3 = new S3Client({});
     // HTTP/1.1: works on AWS, and kinesalite can't speak the SDK's default HTTP/2.
@@ -23,9 +25,10 @@ export function createSplitterHandler(): (event: S3Event, context: Context) => P
     // Send to the SDK's resolved endpoint (the regional one, or AWS_ENDPOINT_URL_SQS), not to the
     // queue URL's host: a local stand-in's queue URL may name a host that doesn't resolve.
     const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+    const lambda = new LambdaClient({});
     return async (event, context) => {
         logger.addContext(context);
         const config = readSplitterConfig(process.env);
-        return splitEvent(event, { s3, kinesis, sqs, config, logger }, context);
+        return splitEvent(event, { s3, kinesis, sqs, lambda, config, logger }, context);
     };
 }

@@ -5,7 +5,21 @@ import { createGunzip } from "node:zlib";
  * The bytes of an object body as a stream of chunks, gunzipped when the body starts with the gzip
  * magic bytes (1f 8b). Nothing is buffered beyond the first chunk that is peeked at. Concatenated
  * gzip members are read as one stream, as `gunzip` does.
+ *
+ * A body that starts with the magic bytes but is not a whole gzip stream (truncated, corrupt) fails
+ * with an error named CorruptGzipError that says so, once the lines before the damage have been read: the
+ * invocation fails, and after Lambda's retries its event goes to the on-failure destination with
+ * that message. Nothing is ever read past the damage, so no garbage line comes out of it.
  */
+export function corruptGzipError(zlibMessage: string): Error {
+    // A plain Error with a name, not a subclass: Pulumi's closure serializer turns a class into a
+    // function, and `super(message)` in it then loses the message.
+    const error = new Error(
+        `the object starts with the gzip magic bytes (1f 8b) but is not a valid gzip stream (${zlibMessage}); only plain or gzip-compressed JSON lines can be split`,
+    );
+    error.name = "CorruptGzipError";
+    return error;
+}
 export interface ObjectBytes {
     gzip: boolean;
     chunks: AsyncIterable<Buffer>;
@@ -50,7 +64,18 @@ export async function openObjectBytes(body: AsyncIterable<Uint8Array>): Promise<
     const gunzip = createGunzip();
     // pipeline destroys the gunzip stream with the source's error, so the reader sees it.
     pipeline(Readable.from(raw()), gunzip, () => undefined);
-    return { gzip, chunks: gunzip };
+    return { gzip, chunks: gunzipped(gunzip) };
+}
+
+/** The gunzip stream's chunks; a zlib error (code Z_...) becomes a corruptGzipError, a read error stays as it is. */
+async function* gunzipped(gunzip: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    try {
+        for await (const chunk of gunzip) yield chunk;
+    } catch (error) {
+        const code = (error as { code?: unknown })?.code;
+        if (typeof code === "string" && code.startsWith("Z_")) throw corruptGzipError((error as Error).message);
+        throw error;
+    }
 }
 
 function toBuffer(chunk: Uint8Array): Buffer {

@@ -1,29 +1,37 @@
-import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import type { KinesisClient } from "@aws-sdk/client-kinesis";
+import type { LambdaClient } from "@aws-sdk/client-lambda";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { Logger } from "@aws-lambda-powertools/logger";
-import type { Context } from "aws-lambda";
-import { DeadLetterReason, deadLetterMessage } from "../shared/dead-letter";
+import { DeadLetterReason, deadLetterBody, deadLetterMessage } from "../shared/dead-letter";
 import { partitionKeyFor } from "../shared/partition-key";
 import { encodeRecord, envelopeOverhead, KINESIS_RECORD_MAX_BYTES, type LineSource } from "../shared/record-envelope";
 import type { SplitterConfig } from "./config";
-import { openObjectBytes } from "./object-body";
+import { CONTINUATION_TYPE, type HandOffClock, type SplitCheckpoint } from "./continuation";
 import { putRecordsWithRetry, type RetryPolicy } from "./put-records";
+import { openSourceObject } from "./read-object";
 import { createRecordBatcher, recordBytes, type PendingRecord } from "./record-batcher";
 import { isBlankLine, splitLines, type SourceLine } from "./line-splitter";
 
 /**
- * Splits one S3 object into Kinesis records, one per non-blank line, in order.
+ * Splits one S3 object into Kinesis records, one per non-blank line, in order, from its start or
+ * from a checkpoint, until the end or until the invocation's time runs short.
  *
- * The object is read with If-Match on the event's ETag, so a replaced object is never mixed with
- * its successor (the successor has its own event), and streamed: memory holds one line and one
- * PutRecords batch, never the file. A line too large for a Kinesis record goes to the dead-letter
- * queue and the rest of the file goes on.
+ * Reads are pinned to one ETag (If-Match) and streamed: memory holds one line and one PutRecords
+ * batch, never the file. A line too large for a Kinesis record goes to the dead-letter queue and
+ * the rest of the file goes on.
+ *
+ * Hand-off: before each line, the clock is asked whether time is short. If so, the pending batch
+ * (every line before this one) is sent and acknowledged first, then the checkpoint of this line
+ * (its byte offset and number) is handed off, and this invocation stops reading. So no line is
+ * skipped, and none is sent by two invocations.
  */
 export interface SplitterDeps {
     s3: S3Client;
     kinesis: KinesisClient;
     sqs: SQSClient;
+    /** For the asynchronous self-invoke that continues a file; needed only when time runs short. */
+    lambda?: LambdaClient;
     config: SplitterConfig;
     logger: Logger;
     retryPolicy?: RetryPolicy;
@@ -33,36 +41,56 @@ export interface ObjectRef {
     bucket: string;
     /** The decoded key. */
     key: string;
-    /** ETag from the event, without quotes. */
+    /** ETag from the event or the checkpoint, without quotes. */
     eTag?: string;
 }
 
-/** split: read to the end; missing: deleted before it was read; replaced: its ETag no longer matches. */
-export type ObjectStatus = "split" | "missing" | "replaced";
+/** Where a continuation starts: the next line's byte offset and number (line > 1). */
+export interface ResumePoint {
+    offset: number;
+    line: number;
+    gzip: boolean;
+}
+
+/** How an invocation decides to stop, and how it passes the rest on. */
+export interface SplitControl {
+    clock: HandOffClock;
+    /** Which invocation of the chain this is (1 for the S3 event's). */
+    invocation: number;
+    handOff(checkpoint: SplitCheckpoint): Promise<void>;
+}
+
+/**
+ * split: read to the end; missing: deleted before it was read; replaced: its ETag no longer
+ * matches; handed-off: the rest goes on in the invocation `continuation` started.
+ */
+export type ObjectStatus = "split" | "missing" | "replaced" | "handed-off";
 
 export interface ObjectSummary {
     bucket: string;
     key: string;
     status: ObjectStatus;
     gzip: boolean;
-    /** Physical lines read: recordsPut + blankLines + deadLettered. */
+    /** Number of the first line this invocation read. */
+    firstLine: number;
+    /** Physical lines read by this invocation: recordsPut + blankLines + deadLettered. */
     lines: number;
     recordsPut: number;
     blankLines: number;
     deadLettered: number;
     putRequests: number;
     retriedEntries: number;
+    /** The checkpoint handed off, when status is handed-off. */
+    continuation?: SplitCheckpoint;
 }
 
-type RemainingTime = Pick<Context, "getRemainingTimeInMillis">;
-
-export async function splitObject(ref: ObjectRef, deps: SplitterDeps, context: RemainingTime): Promise<ObjectSummary> {
-    const { s3, kinesis, config, logger } = deps;
-    const summary: ObjectSummary = {
+export function emptySummary(ref: ObjectRef, firstLine: number): ObjectSummary {
+    return {
         bucket: ref.bucket,
         key: ref.key,
         status: "split",
         gzip: false,
+        firstLine,
         lines: 0,
         recordsPut: 0,
         blankLines: 0,
@@ -70,38 +98,67 @@ export async function splitObject(ref: ObjectRef, deps: SplitterDeps, context: R
         putRequests: 0,
         retriedEntries: 0,
     };
+}
 
-    let body: AsyncIterable<Uint8Array>;
-    let etag = ref.eTag;
-    try {
-        const response = await s3.send(
-            new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, IfMatch: ref.eTag ? quoted(ref.eTag) : undefined }),
-        );
-        body = response.Body as AsyncIterable<Uint8Array>;
-        etag ??= response.ETag?.replace(/"/g, "");
-    } catch (error) {
-        const status = skippedStatus(error);
-        if (!status) throw error;
-        if (status === "missing") logger.warn("source object no longer exists; skipped", { bucket: ref.bucket, key: ref.key });
+export function checkpointFor(ref: ObjectRef, next: { offset: number; line: number; gzip: boolean }, invocation: number): SplitCheckpoint {
+    const checkpoint: SplitCheckpoint = { type: CONTINUATION_TYPE, version: 1, bucket: ref.bucket, key: ref.key, offset: next.offset, line: next.line, gzip: next.gzip, invocation };
+    if (ref.eTag) checkpoint.eTag = ref.eTag;
+    return checkpoint;
+}
+
+export async function splitObject(ref: ObjectRef, deps: SplitterDeps, control: SplitControl, resume?: ResumePoint): Promise<ObjectSummary> {
+    const { kinesis, config, logger } = deps;
+    const firstLine = resume?.line ?? 1;
+    const summary = emptySummary(ref, firstLine);
+
+    const opened = await openSourceObject(deps.s3, ref, { offset: resume?.offset ?? 0, gzip: resume?.gzip ?? false });
+    if (opened.status !== "open") {
+        if (opened.status === "past-end") return summary;
+        if (opened.status === "missing") logger.warn("source object no longer exists; skipped", { bucket: ref.bucket, key: ref.key });
         else logger.info("source object was replaced after this event; its own event splits it", { bucket: ref.bucket, key: ref.key, eTag: ref.eTag });
-        return { ...summary, status };
+        return { ...summary, status: opened.status };
     }
+    const pinned: ObjectRef = opened.eTag ? { ...ref, eTag: opened.eTag } : ref;
+    summary.gzip = opened.gzip;
 
-    const base: Omit<LineSource, "line"> = etag ? { bucket: ref.bucket, key: ref.key, etag } : { bucket: ref.bucket, key: ref.key };
+    const base: Omit<LineSource, "line"> = pinned.eTag ? { bucket: ref.bucket, key: ref.key, etag: pinned.eTag } : { bucket: ref.bucket, key: ref.key };
     // Any line longer than this can't fit even with a one-character partition key; the exact check follows.
     const maxLineBytes = KINESIS_RECORD_MAX_BYTES - envelopeOverhead({ ...base, line: 1 }) - 1;
     const batcher = createRecordBatcher();
     const send = async (records: PendingRecord[]) => {
         if (records.length === 0) return;
+        const started = Date.now();
         const outcome = await putRecordsWithRetry(kinesis, config.streamName, records, deps.retryPolicy);
+        control.clock.noteCallMs(Date.now() - started);
         summary.recordsPut += records.length;
         summary.putRequests += outcome.requests;
         summary.retriedEntries += outcome.retriedEntries;
     };
 
-    const bytes = await openObjectBytes(body);
-    summary.gzip = bytes.gzip;
-    for await (const line of splitLines(bytes.chunks, { maxLineBytes })) {
+    const lines = opened.rangeRead
+        ? splitLines(opened.chunks, { maxLineBytes, stripBom: false, firstLineNumber: firstLine, startOffset: opened.startOffset })
+        : splitLines(opened.chunks, { maxLineBytes });
+    // Byte offset where the line in hand starts: the previous line's end.
+    let nextOffset = opened.startOffset;
+    for await (const line of lines) {
+        if (line.number < firstLine) {
+            // A gzip continuation re-reads from the start and skips what earlier invocations sent.
+            nextOffset = line.endOffset;
+            continue;
+        }
+        if (line.number === firstLine && resume && nextOffset !== resume.offset) {
+            throw new Error(`s3://${ref.bucket}/${ref.key}: line ${firstLine} starts at byte ${nextOffset}, but the checkpoint says ${resume.offset}`);
+        }
+        if (control.clock.shouldHandOff()) {
+            await send(batcher.take());
+            const checkpoint = checkpointFor(pinned, { offset: nextOffset, line: line.number, gzip: opened.gzip }, control.invocation + 1);
+            await control.handOff(checkpoint);
+            summary.status = "handed-off";
+            summary.continuation = checkpoint;
+            break;
+        }
+        control.clock.noteProgress();
+        nextOffset = line.endOffset;
         summary.lines++;
         if (isBlankLine(line)) {
             summary.blankLines++;
@@ -128,7 +185,8 @@ export async function splitObject(ref: ObjectRef, deps: SplitterDeps, context: R
     }
     await send(batcher.take());
 
-    logger.info("source object split", { ...summary, remainingMs: context.getRemainingTimeInMillis() });
+    if (summary.status === "handed-off") logger.info("time is short; the rest of the object goes on in a new invocation", { ...summary });
+    else logger.info("source object split", { ...summary });
     return summary;
 }
 
@@ -141,7 +199,7 @@ async function deadLetterTooLarge(deps: SplitterDeps, source: LineSource, line: 
         ...(partitionKey === undefined ? {} : { partitionKey }),
     });
     message.bytes = line.length;
-    await deps.sqs.send(new SendMessageCommand({ QueueUrl: deps.config.deadLetterQueueUrl, MessageBody: JSON.stringify(message) }));
+    await deps.sqs.send(new SendMessageCommand({ QueueUrl: deps.config.deadLetterQueueUrl, MessageBody: deadLetterBody(message) }));
     deps.logger.warn("line too large for a Kinesis record; dead-lettered", { key: source.key, line: source.line, bytes: line.length });
 }
 
@@ -151,16 +209,4 @@ function parseJsonOrUndefined(bytes: Buffer): unknown {
     } catch {
         return undefined;
     }
-}
-
-function quoted(eTag: string): string {
-    return eTag.startsWith('"') ? eTag : `"${eTag}"`;
-}
-
-/** Which skip a GetObject error means, or undefined when it must propagate. */
-function skippedStatus(error: unknown): Exclude<ObjectStatus, "split"> | undefined {
-    const { name, $metadata } = (error ?? {}) as { name?: string; $metadata?: { httpStatusCode?: number } };
-    if (name === "NoSuchKey") return "missing";
-    if (name === "PreconditionFailed" || $metadata?.httpStatusCode === 412) return "replaced";
-    return undefined;
 }

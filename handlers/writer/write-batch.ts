@@ -4,7 +4,7 @@ import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import pLimit from "p-limit";
-import { deadLetterMessage } from "../shared/dead-letter";
+import { deadLetterBody, deadLetterMessage } from "../shared/dead-letter";
 import type { WriterConfig } from "./config";
 import { decodeLine, type LineOutcome, type PoisonOutcome, type WriteOutcome } from "./decode-line";
 import { findSuperseded } from "./latest-wins";
@@ -103,7 +103,7 @@ async function deadLetter(outcome: PoisonOutcome, deps: WriterDeps): Promise<voi
         },
         outcome.bytes,
     );
-    await deps.sqs.send(new SendMessageCommand({ QueueUrl: deps.config.deadLetterQueueUrl, MessageBody: JSON.stringify(message) }));
+    await deps.sqs.send(new SendMessageCommand({ QueueUrl: deps.config.deadLetterQueueUrl, MessageBody: deadLetterBody(message) }));
     deps.logger.warn("poison record dead-lettered", {
         reason: outcome.reason,
         detail: outcome.detail,

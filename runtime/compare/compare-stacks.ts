@@ -6,6 +6,8 @@ import { writeWorkloadFile, type WorkloadOptions } from "../workload/seed-worklo
 import { runPipeline } from "../pipeline/run-pipeline";
 import type { RunReport } from "../pipeline/run-report";
 import type { AwsProfileOptions } from "../aws-profile";
+import type { FaultOptions } from "../faults/fault-options";
+import { writePoisonedWorkloadFile } from "../faults/poison-lines";
 import { estimateMonthlyCost, loadPrices, predictDrainTime, SEED_LATENCIES, type CostEstimate, type DrainPrediction, type Latencies } from "../../planner";
 
 /**
@@ -19,6 +21,8 @@ export interface CompareOptions {
     workload: WorkloadOptions;
     /** AWS's limits and latencies in front of the stand-ins; undefined runs at local speed. */
     awsProfile?: AwsProfileOptions;
+    /** Faults injected into every stack's run alike (issue 5's flags). */
+    faults?: FaultOptions;
     /** The volume the monthly cost is planned for. */
     recordsPerDay: number;
     onStackStart?: (stack: string, index: number) => void;
@@ -40,6 +44,7 @@ export interface Comparison {
     generatedAt: string;
     workload: WorkloadOptions;
     awsProfile: boolean;
+    faults?: FaultOptions;
     recordsPerDay: number;
     stacks: StackComparison[];
 }
@@ -61,7 +66,8 @@ export async function compareStacks(options: CompareOptions): Promise<Comparison
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "kinesis-fanout-compare-"));
     try {
         const inputFile = path.join(scratch, "products.jsonl");
-        await writeWorkloadFile(inputFile, options.workload);
+        if (options.faults?.poison) await writePoisonedWorkloadFile(inputFile, { ...options.workload, poison: options.faults.poison });
+        else await writeWorkloadFile(inputFile, options.workload);
         const latencies = plannerLatencies(options.awsProfile);
         const results: StackComparison[] = [];
         for (const [index, stack] of stacks.entries()) {
@@ -73,6 +79,7 @@ export async function compareStacks(options: CompareOptions): Promise<Comparison
                 inputFile,
                 inputName: "products.jsonl",
                 awsProfile: options.awsProfile,
+                faults: options.faults,
                 measureS3Ceiling: false,
                 onProgress: options.onProgress,
                 signal: options.signal,
@@ -98,6 +105,7 @@ export async function compareStacks(options: CompareOptions): Promise<Comparison
             generatedAt: new Date().toISOString(),
             workload: options.workload,
             awsProfile: options.awsProfile !== undefined,
+            faults: options.faults,
             recordsPerDay: options.recordsPerDay,
             stacks: results,
         };

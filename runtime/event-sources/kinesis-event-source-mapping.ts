@@ -48,6 +48,8 @@ export interface KinesisEventSourceMappingOptions {
     retryDelay?: { startingDelayMs: number; maxDelayMs: number };
     /** The function's execution role, shown as invokeIdentityArn in each record. */
     invokeIdentityArn?: string;
+    /** Fault injection (--duplicate-rate): asked after each successful batch whether to deliver it again. */
+    redeliver?: () => boolean;
 }
 
 export interface KinesisMappingStats {
@@ -61,6 +63,8 @@ export interface KinesisMappingStats {
     recordsDropped: number;
     retries: number;
     bisections: number;
+    /** Batches delivered a second time after they succeeded (fault injection). */
+    redeliveries: number;
     /**
      * Lambda's IteratorAge: when a batch finishes, how long its last record has been in the stream.
      * It grows while the function falls behind. Sampled at each batch, for charts (thinned to at
@@ -90,6 +94,7 @@ export class KinesisEventSourceMapping {
         recordsDropped: 0,
         retries: 0,
         bisections: 0,
+        redeliveries: 0,
         maxIteratorAgeMs: 0,
         maxGetRecordsIteratorAgeMs: 0,
     };
@@ -132,6 +137,11 @@ export class KinesisEventSourceMapping {
                     },
                     onBatchInFlight: (delta) => (this.counters.batchesInFlight += delta),
                     onProgress: () => this.checkDrained(),
+                    redeliver: () => {
+                        const again = this.options.redeliver?.() === true;
+                        if (again) this.counters.redeliveries++;
+                        return again;
+                    },
                 });
             }),
         );

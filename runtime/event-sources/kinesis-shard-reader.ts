@@ -40,6 +40,8 @@ export interface ShardReaderOptions {
     onCheckpoint(sequenceNumber: string, advancedBy: number): Promise<void>;
     onBatchInFlight(delta: number): void;
     onProgress(): void;
+    /** Fault injection (--duplicate-rate): true to deliver a batch that succeeded once more, before the lane moves on. */
+    redeliver?(): boolean;
 }
 
 interface Lane {
@@ -208,8 +210,10 @@ export class KinesisShardReader {
         this.options.onBatchInFlight(1);
         const runner: BatchRunner = { ...this.options.runner, onDone: (records) => this.done(records) };
         lane.running = runBatch(runner, batch)
-            .then((outcome) => {
+            .then(async (outcome) => {
                 if (outcome === "completed") this.options.onBatchFinished(Date.now() - batch[batch.length - 1].arrivalMs);
+                // At-least-once, as when AWS loses a checkpoint: the same records again, in order, before the next batch.
+                if (outcome === "completed" && this.options.redeliver?.()) await runBatch(runner, batch);
             })
             .catch((error: Error) => {
                 this.lastError = error;

@@ -1,9 +1,8 @@
 import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
-import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { S3Event } from "aws-lambda";
-import { backOff } from "exponential-backoff";
+import { AsyncInvocationQueue } from "../lambda/async-invocation-queue";
 import type { InvocationResult } from "../lambda/function-pool";
-import { asyncOnFailureRecord } from "./async-on-failure-record";
 import { objectCreatedEvent } from "./s3-event";
 
 /**
@@ -30,6 +29,11 @@ export interface S3ObjectCreatedSourceOptions {
     retryDelaysMs?: number[];
     /** Treat objects that exist at start() as new. Default false. */
     includeExistingObjects?: boolean;
+    /**
+     * Keys whose event an earlier run had not finished with when it stopped: delivered again at
+     * start() although they exist, as Lambda's durable async queue would.
+     */
+    redeliverKeys?: readonly string[];
     /** The notification's configurationId in events. */
     configurationId?: string;
 }
@@ -44,30 +48,29 @@ export interface S3ObjectCreatedStats {
     dropped: number;
 }
 
-const AWS_ASYNC_RETRY_DELAYS_MS = [60_000, 120_000];
-
 export class S3ObjectCreatedSource {
     private readonly etags = new Map<string, string>();
-    private readonly retryTimers = new Set<NodeJS.Timeout>();
-    private readonly running = new Set<Promise<void>>();
-    private readonly counters = { objectsSeen: 0, invocations: 0, failures: 0, retries: 0, sentToOnFailure: 0, dropped: 0 };
+    /** The function's asynchronous invocation path: retries and the on-failure destination. */
+    private readonly queue: AsyncInvocationQueue<S3Event>;
+    private objectsSeen = 0;
     private startedAt = 0;
     private scanned = false;
     private stopped = false;
-    /** Events detected and not yet finished with (queued, in flight or waiting for a retry). */
-    private unfinished = 0;
     private loop: Promise<void> | undefined;
     private wake: (() => void) | undefined;
-    lastError: Error | undefined;
+    private scanError: Error | undefined;
 
     constructor(private readonly options: S3ObjectCreatedSourceOptions) {
         if (options.onFailureQueueUrl && !options.sqs) {
             throw new Error("S3ObjectCreatedSource: onFailureQueueUrl needs an sqs client to send invocation records with");
         }
-        const delays = options.retryDelaysMs ?? AWS_ASYNC_RETRY_DELAYS_MS;
-        if (delays.length > 2 || delays.some((delay) => !(delay >= 0))) {
-            throw new Error(`retryDelaysMs must be 0 to 2 non-negative delays, as Lambda retries at most twice (got ${JSON.stringify(delays)})`);
-        }
+        const { functionArn, invoke, retryDelaysMs, onFailureQueueUrl, sqs } = options;
+        this.queue = new AsyncInvocationQueue<S3Event>({ functionArn, invoke, retryDelaysMs, onFailureQueueUrl, sqs });
+    }
+
+    /** The last error of a bucket listing or of sending to the on-failure destination. */
+    get lastError(): Error | undefined {
+        return this.scanError ?? this.queue.lastError;
     }
 
     start(): void {
@@ -80,20 +83,18 @@ export class S3ObjectCreatedSource {
     async stop(): Promise<void> {
         this.stopped = true;
         this.wake?.();
-        for (const timer of this.retryTimers) clearTimeout(timer);
-        this.unfinished -= this.retryTimers.size;
-        this.retryTimers.clear();
         await this.loop;
-        await Promise.all([...this.running]);
+        await this.queue.stop();
     }
 
     /** Nothing queued, nothing in flight, no retry pending, and the bucket has been listed at least once. */
     idle(): boolean {
-        return this.scanned && this.unfinished === 0;
+        return this.scanned && this.queue.idle();
     }
 
     stats(): S3ObjectCreatedStats {
-        return { ...this.counters };
+        const { invocations, failures, retries, sentToOnFailure, dropped } = this.queue.stats();
+        return { objectsSeen: this.objectsSeen, invocations, failures, retries, sentToOnFailure, dropped };
     }
 
     private async pollLoop(): Promise<void> {
@@ -102,9 +103,9 @@ export class S3ObjectCreatedSource {
             try {
                 await this.scan();
                 this.scanned = true;
-                this.lastError = undefined;
+                this.scanError = undefined;
             } catch (error) {
-                this.lastError = error as Error;
+                this.scanError = error as Error;
             }
             if (this.stopped) break;
             await new Promise<void>((resolve) => {
@@ -132,80 +133,16 @@ export class S3ObjectCreatedSource {
                 this.etags.set(key, etag);
                 const lastModified = object.LastModified ?? new Date();
                 const existing = !this.scanned && lastModified.getTime() < existingBefore;
-                if (existing && !this.options.includeExistingObjects) continue;
-                this.counters.objectsSeen++;
+                if (existing && !this.options.includeExistingObjects && !this.options.redeliverKeys?.includes(key)) continue;
+                this.objectsSeen++;
                 const event = objectCreatedEvent(
                     { bucket, key, size: object.Size ?? 0, etag, lastModified },
                     this.options.region,
                     this.options.configurationId ?? "kinesis-fanout-input",
                 );
-                this.unfinished++;
-                this.track(this.attempt(event, 1));
+                this.queue.enqueue(event);
             }
             token = page.IsTruncated ? page.NextContinuationToken : undefined;
         } while (token && !this.stopped);
-    }
-
-    private track(work: Promise<void>): void {
-        this.running.add(work);
-        void work.finally(() => this.running.delete(work));
-    }
-
-    private async attempt(event: S3Event, invokeCount: number): Promise<void> {
-        const result = await this.options.invoke(event).catch(
-            (error: Error): InvocationResult => ({
-                requestId: "none",
-                ok: false,
-                errorType: error.name,
-                errorMessage: error.message,
-                durationMs: 0,
-                coldStart: false,
-            }),
-        );
-        this.counters.invocations++;
-        if (result.ok) {
-            this.unfinished--;
-            return;
-        }
-        this.counters.failures++;
-        if (this.stopped) {
-            this.unfinished--;
-            return;
-        }
-        const delays = this.options.retryDelaysMs ?? AWS_ASYNC_RETRY_DELAYS_MS;
-        if (invokeCount <= delays.length) {
-            this.counters.retries++;
-            const timer = setTimeout(() => {
-                this.retryTimers.delete(timer);
-                this.track(this.attempt(event, invokeCount + 1));
-            }, delays[invokeCount - 1]);
-            this.retryTimers.add(timer);
-            return;
-        }
-        try {
-            await this.sendToOnFailure(event, result, invokeCount);
-        } finally {
-            this.unfinished--;
-        }
-    }
-
-    private async sendToOnFailure(event: S3Event, lastResult: InvocationResult, invokeCount: number): Promise<void> {
-        const { onFailureQueueUrl: queueUrl, sqs, functionArn } = this.options;
-        if (!queueUrl || !sqs) {
-            this.counters.dropped++;
-            return;
-        }
-        const record = asyncOnFailureRecord({ functionArn, event, lastResult, invokeCount });
-        try {
-            await backOff(() => sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(record) })), {
-                numOfAttempts: 5,
-                startingDelay: 100,
-                retry: () => !this.stopped,
-            });
-            this.counters.sentToOnFailure++;
-        } catch (error) {
-            this.lastError = error as Error;
-            this.counters.dropped++;
-        }
     }
 }

@@ -43,6 +43,8 @@ export interface InvocationResult {
     stackTrace?: string[];
     durationMs: number;
     coldStart: boolean;
+    /** Peak resident set size of the sandbox that ran it, as of its end (Lambda's "Max Memory Used"). */
+    maxRssBytes?: number;
 }
 
 export interface FunctionPoolOptions {
@@ -50,6 +52,8 @@ export interface FunctionPoolOptions {
     workDir?: string;
     /** Where the sandboxes' stdout/stderr go; default discarded. */
     logs?: LogDestination;
+    /** Fault injection: kills sandboxes partway through invocations (runtime/faults/crash-plan.ts). */
+    crashes?: SandboxCrashes;
 }
 
 export interface FunctionPoolStats {
@@ -61,6 +65,14 @@ export interface FunctionPoolStats {
     inFlight: number;
     maxConcurrency: number;
     sandboxes: number;
+    /** Largest peak RSS any sandbox of this function reported, in bytes (0 before any report). */
+    peakRssBytes: number;
+}
+
+/** Decides which invocations die partway through, for fault injection. */
+export interface SandboxCrashes {
+    /** Milliseconds into this invocation to kill its sandbox at, or undefined to let it run. */
+    crashDelayMs(typicalDurationMs: number): number | undefined;
 }
 
 const DEFAULT_CONCURRENCY = 1000;
@@ -79,9 +91,13 @@ export class FunctionPool {
     /** Sandboxes alive or starting. */
     private live = 0;
     private closed = false;
-    private readonly counters = { invocations: 0, coldStarts: 0, errors: 0, timeouts: 0, crashes: 0, inFlight: 0, maxConcurrency: 0 };
+    private readonly counters = { invocations: 0, coldStarts: 0, errors: 0, timeouts: 0, crashes: 0, inFlight: 0, maxConcurrency: 0, peakRssBytes: 0 };
+    private readonly crashes: SandboxCrashes | undefined;
+    /** Moving average of successful invocations' run time, where injected crashes are aimed. */
+    private typicalDurationMs = 100;
 
     constructor(private readonly definition: FunctionDefinition, options: FunctionPoolOptions = {}) {
+        this.crashes = options.crashes;
         checkDefinition(definition);
         this.concurrency = definition.reservedConcurrency ?? DEFAULT_CONCURRENCY;
         this.functionArn = `arn:aws:lambda:${definition.region}:${definition.accountId ?? DEFAULT_ACCOUNT}:function:${definition.functionName}`;
@@ -109,7 +125,16 @@ export class FunctionPool {
                 this.counters.coldStarts++;
                 sandbox = await this.startSandbox();
             }
-            outcome = await sandbox.invoke(requestId, event, this.definition.timeoutSeconds * 1000, this.functionArn);
+            const running = sandbox;
+            const crashAfterMs = this.crashes?.crashDelayMs(this.typicalDurationMs);
+            const crash = crashAfterMs === undefined ? undefined : setTimeout(() => void running.kill(), crashAfterMs);
+            const begun = Date.now();
+            try {
+                outcome = await running.invoke(requestId, event, this.definition.timeoutSeconds * 1000, this.functionArn);
+            } finally {
+                clearTimeout(crash);
+            }
+            if (outcome.ok) this.typicalDurationMs = 0.8 * this.typicalDurationMs + 0.2 * (Date.now() - begun);
         } catch (error) {
             const errorType = error instanceof SandboxInitError ? error.errorType : "Runtime.ExitError";
             outcome = { ok: false, errorType, errorMessage: (error as Error).message, dead: true };
@@ -119,6 +144,10 @@ export class FunctionPool {
         this.count(outcome);
         this.release(sandbox, !outcome.dead);
         const result: InvocationResult = { requestId, ok: outcome.ok, durationMs: Date.now() - started, coldStart: !existing };
+        if (outcome.maxRssBytes !== undefined) {
+            result.maxRssBytes = outcome.maxRssBytes;
+            this.counters.peakRssBytes = Math.max(this.counters.peakRssBytes, outcome.maxRssBytes);
+        }
         if (outcome.ok) result.payload = outcome.payload;
         else Object.assign(result, { errorType: outcome.errorType, errorMessage: outcome.errorMessage, stackTrace: outcome.stackTrace ?? [] });
         return result;

@@ -9,6 +9,7 @@
  * - Invoke: `{ type: "invoke", requestId, event, deadlineMs, invokedFunctionArn }` runs the
  *   handler with a Lambda-shaped context and answers `{ type: "result", requestId, ok, ... }`.
  *   The payload travels as JSON text, as Lambda's runtime API does, so `undefined` becomes null.
+ *   Each result also carries `maxRssKb`, the process's peak RSS (process.resourceUsage().maxRSS).
  * - console.* is written to stdout as `<time>\t<requestId>\t<LEVEL>\t<message>`, Lambda's format.
  * - An uncaught exception or unhandled rejection fails the current invocation and ends the process.
  *
@@ -35,6 +36,9 @@ function errorFields(error, fallbackType) {
 }
 
 function send(message) {
+    // Every result carries the process's peak resident set so far (maxRSS is in KiB), the figure
+    // Lambda reports as "Max Memory Used".
+    if (message.type === "result") message.maxRssKb = process.resourceUsage().maxRSS;
     if (process.connected) process.send(message);
 }
 

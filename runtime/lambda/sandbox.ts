@@ -30,6 +30,8 @@ export interface SandboxOutcome {
     stackTrace?: string[];
     /** The process is gone (timeout, crash, out of memory) and can't be reused. */
     dead: boolean;
+    /** The process's peak resident set size so far, in bytes, when it reported one. */
+    maxRssBytes?: number;
 }
 
 interface ChildMessage {
@@ -42,6 +44,8 @@ interface ChildMessage {
     stackTrace?: string[];
     /** The runtime is about to exit (uncaught exception): the process can't be reused. */
     fatal?: boolean;
+    /** process.resourceUsage().maxRSS of the sandbox, in KiB. */
+    maxRssKb?: number;
 }
 
 interface Pending {
@@ -155,8 +159,9 @@ export class Sandbox {
         if (message.type !== "result" || !pending || message.requestId !== pending.requestId) return;
         clearTimeout(pending.timer);
         this.pending = undefined;
+        const rss = typeof message.maxRssKb === "number" ? { maxRssBytes: message.maxRssKb * 1024 } : {};
         if (message.ok) {
-            pending.resolve({ ok: true, payload: message.payloadJson === undefined ? null : JSON.parse(message.payloadJson), dead: false });
+            pending.resolve({ ok: true, payload: message.payloadJson === undefined ? null : JSON.parse(message.payloadJson), dead: false, ...rss });
         } else {
             if (message.fatal) this.child.kill("SIGKILL");
             pending.resolve({
@@ -165,6 +170,7 @@ export class Sandbox {
                 errorMessage: message.errorMessage,
                 stackTrace: message.stackTrace,
                 dead: message.fatal === true,
+                ...rss,
             });
         }
     }

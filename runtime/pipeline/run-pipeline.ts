@@ -9,6 +9,8 @@ import { startStandIns, type RunningStandIns } from "../standins/stand-ins";
 import { startAwsProfile, type AwsProfileOptions, type AwsProfileProxy } from "../aws-profile";
 import { serializeHandler } from "../lambda/serialize-handler";
 import { FunctionPool, type InvocationResult } from "../lambda/function-pool";
+import { AsyncInvocationQueue } from "../lambda/async-invocation-queue";
+import { LambdaInvokeApi } from "../lambda/invoke-api";
 import { S3ObjectCreatedSource } from "../event-sources/s3-object-created";
 import { KinesisEventSourceMapping } from "../event-sources/kinesis-event-source-mapping";
 import { createAwsClients, destroyAwsClients, endpointEnvironment, type ServiceEndpoints } from "./aws-clients";
@@ -18,6 +20,11 @@ import { approximateMessages, readAllMessages } from "./dead-letter-queue";
 import { classifyDeadLetters, verifyOutput } from "./verify-output";
 import { measureS3PutRate, type S3PutRate } from "./s3-put-rate";
 import type { ProgressSnapshot, RunReport, TimelinePoint } from "./run-report";
+import { JsonFileCheckpointStore } from "../event-sources/checkpoint-store";
+import { startRunFaults, type RunFaults } from "../faults/run-faults";
+import type { FaultOptions } from "../faults/fault-options";
+import { planInput } from "../restart/resume-plan";
+import { checkpointPath } from "../restart/run-manifest";
 
 /**
  * Runs one stack's configuration end to end: provisions its resources, runs the same Lambda code
@@ -49,6 +56,8 @@ export interface RunOptions {
      * seed article's own setup. Default: the factories the Pulumi components deploy.
      */
     functions?: { splitter?: () => unknown; writer?: () => unknown };
+    /** Faults to inject (issue 5): failed puts and writes, writer crashes, duplicate batches. Poison is in the input file. */
+    faults?: FaultOptions;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -95,12 +104,19 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
             endpoints.kinesis = profile.kinesisEndpoint;
             endpoints.s3 = profile.s3Endpoint;
         }
+        let faults: RunFaults | undefined;
+        if (options.faults) {
+            faults = await startRunFaults(options.faults, endpoints);
+            cleanups.push(() => faults!.close());
+        }
         checkAborted(options.signal);
         const { settings } = options;
         const clients = createAwsClients(options.region, endpoints);
         cleanups.push(() => destroyAwsClients(clients));
         const resources = await provisionResources(clients, options.stack, settings);
         const inputKey = inputKeyFor(settings, options.inputName);
+        // With --state, an earlier run's manifest says whether the input is already there and split.
+        const inputPlan = await planInput(clients.s3, options.stateDir, { bucket: resources.inputBucket, key: inputKey, file: options.inputFile });
 
         let begin = Date.now();
         const [splitterCode, writerCode] = await Promise.all([serializeHandler(options.functions?.splitter ?? createSplitterHandler),
@@ -108,14 +124,18 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
         ]);
         seconds.package = (Date.now() - begin) / 1000;
 
-        const lambdaEndpoints = endpointEnvironment(endpoints);
+        const lambdaEndpoints = endpointEnvironment(faults ? faults.functionEndpoints(endpoints) : endpoints);
         const functionArn = (name: string) => `arn:aws:lambda:${options.region}:000000000000:function:${name}`;
+        // Lambda's Invoke API, for the splitter's asynchronous self-invoke that carries a file past its timeout.
+        const invokeApi = await LambdaInvokeApi.start({ region: options.region });
+        cleanups.push(() => invokeApi.close());
         const splitter = new FunctionPool({
             functionName: resources.splitterFunction,
             handler: splitterCode,
             environment: {
                 ...splitterEnvironment({ streamName: resources.streamName, deadLetterQueueUrl: resources.deadLetterQueueUrl, partitionKey: settings.partitionKey }),
                 ...lambdaEndpoints,
+                AWS_ENDPOINT_URL_LAMBDA: invokeApi.endpoint,
             },
             memoryMb: settings.splitterMemoryMb,
             timeoutSeconds: settings.splitterTimeoutSeconds,
@@ -138,8 +158,10 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
             timeoutSeconds: settings.writerTimeoutSeconds,
             region: options.region,
             reservedConcurrency: resources.shardCount * settings.parallelizationFactor,
-        });
+        }, { crashes: faults?.crashes });
         cleanups.push(() => writer.close());
+        // Ctrl-C: stop the splitter at once rather than wait for it to finish the file (the next run redelivers its event).
+        options.signal?.addEventListener("abort", () => void splitter.close(), { once: true });
 
         const splitterResults: InvocationResult[] = [];
         const s3Source = new S3ObjectCreatedSource({
@@ -152,12 +174,34 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
             functionArn: functionArn(resources.splitterFunction),
             onFailureQueueUrl: resources.deadLetterQueueUrl,
             retryDelaysMs: options.asyncRetryDelaysMs,
+            redeliverKeys: inputPlan.redeliverSplit ? [inputKey] : undefined,
             invoke: async (event) => {
                 const result = await splitter.invoke(event);
                 splitterResults.push(result);
                 return result;
             },
         });
+        // The splitter's continuations (Invoke with InvocationType Event): the same async retries and on-failure destination.
+        const splitterContinuations = new AsyncInvocationQueue({
+            functionArn: functionArn(resources.splitterFunction),
+            invoke: async (event) => {
+                const result = await splitter.invoke(event);
+                splitterResults.push(result);
+                return result;
+            },
+            retryDelaysMs: options.asyncRetryDelaysMs,
+            onFailureQueueUrl: resources.deadLetterQueueUrl,
+            sqs: clients.sqs,
+        });
+        cleanups.push(() => splitterContinuations.stop());
+        invokeApi.register({
+            functionName: resources.splitterFunction,
+            functionArn: functionArn(resources.splitterFunction),
+            invoke: (event) => splitter.invoke(event),
+            asyncQueue: splitterContinuations,
+        });
+        // A continuation is queued before the invocation that hands off returns, so the two are never idle at once mid-file.
+        const splitterIdle = () => s3Source.idle() && splitterContinuations.idle();
         const mapping = new KinesisEventSourceMapping({
             kinesis: clients.kinesis,
             sqs: clients.sqs,
@@ -168,22 +212,19 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
             settings: { ...settings, reportBatchItemFailures: true },
             invoke: (event) => writer.invoke(event),
             onFailureQueueUrl: resources.deadLetterQueueUrl,
+            checkpoints: options.stateDir ? new JsonFileCheckpointStore(checkpointPath(options.stateDir, resources.streamName)) : undefined,
+            redeliver: faults?.redeliver,
         });
         s3Source.start();
         cleanups.push(() => s3Source.stop());
         await mapping.start();
         cleanups.push(() => mapping.stop());
 
-        const expected = await expectedOutput(options.inputFile, {
-            bucket: resources.inputBucket,
-            key: inputKey,
-            outputKeyTemplate: settings.outputKeyTemplate,
-            partitionKey: settings.partitionKey,
-        });
-
         const timeline: TimelinePoint[] = [];
         let deadLetteredApprox = 0;
         let lastTick = 0;
+        // Known once the input has been read (the oracle runs after the upload); progress samples start before that.
+        let expectedRecords = 0;
         const runStart = Date.now();
         const tick = () => {
             const now = Date.now();
@@ -202,29 +243,50 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
             timeline.push(point);
             options.onProgress?.({
                 ...point,
-                records: expected.records,
-                splitterDone: s3Source.idle() && s3Source.stats().objectsSeen > 0,
+                records: expectedRecords,
+                splitterDone: splitterIdle() && s3Source.stats().objectsSeen > 0,
                 deadLettered: deadLetteredApprox,
                 batchesInFlight: stats.batchesInFlight,
                 maxIteratorAgeMs: stats.maxIteratorAgeMs,
             });
         };
+        // Sample the timeline every second from the start, also while the oracle reads a large input.
+        const ticker = setInterval(tick, 1000);
+        cleanups.push(() => clearInterval(ticker));
 
         begin = Date.now();
-        await new Upload({
-            client: clients.s3,
-            params: { Bucket: resources.inputBucket, Key: inputKey, Body: fs.createReadStream(options.inputFile), ContentType: "application/x-ndjson" },
-        }).done();
+        let inputEtag = inputPlan.etag;
+        if (inputPlan.upload) {
+            const uploaded = await new Upload({
+                client: clients.s3,
+                params: { Bucket: resources.inputBucket, Key: inputKey, Body: fs.createReadStream(options.inputFile), ContentType: "application/x-ndjson" },
+            }).done();
+            inputEtag = uploaded.ETag;
+            inputPlan.record({ etag: uploaded.ETag });
+        }
         seconds.upload = (Date.now() - begin) / 1000;
 
         const splitStart = Date.now();
-        await waitFor(() => s3Source.stats().objectsSeen > 0 && s3Source.idle(), options.signal, tick);
+        // Worked out after the upload: every record's envelope carries the object's ETag, which counts against the 1 MiB record limit.
+        const expected = await expectedOutput(options.inputFile, {
+            bucket: resources.inputBucket,
+            key: inputKey,
+            outputKeyTemplate: settings.outputKeyTemplate,
+            partitionKey: settings.partitionKey,
+            etag: inputEtag,
+        });
+        expectedRecords = expected.records;
+        // A resumed run whose splitter had already finished waits for no event.
+        const splitPending = inputPlan.upload || inputPlan.redeliverSplit;
+        await waitFor(() => (!splitPending || s3Source.stats().objectsSeen > 0) && splitterIdle(), options.signal, tick);
+        inputPlan.record({ splitDone: true });
         seconds.split = (Date.now() - splitStart) / 1000;
         let drained = false;
         void mapping.drained().then(() => (drained = true));
         await waitFor(() => drained, options.signal, tick);
         seconds.write = (Date.now() - splitStart) / 1000;
         seconds.pipeline = (Date.now() - runStart) / 1000;
+        clearInterval(ticker);
         lastTick = 0;
         tick();
 
@@ -258,9 +320,14 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
         }
         seconds.total = (Date.now() - started) / 1000;
 
-        return buildReport({ options, resources, inputKey, expected, verification, deadLetters, seconds, timeline,
+        const report = buildReport({ options, resources, inputKey, expected, verification, deadLetters, seconds, timeline,
             splitterResults, splitterStats, writerStats, mappingStats, s3Stats, s3Ceiling, endpoints, external,
             profile: profile && { options: profile.options, stats: profile.stats() } });
+        if (faults) report.faults = faults.report(writerStats, mappingStats);
+        if (options.stateDir) {
+            report.restart = { stateDir: options.stateDir, uploadSkipped: !inputPlan.upload, splitRedelivered: inputPlan.redeliverSplit, recordsReadThisRun: mappingStats.recordsReceived };
+        }
+        return report;
     } finally {
         for (const cleanup of cleanups.reverse()) {
             await Promise.resolve()
@@ -328,6 +395,7 @@ function buildReport(parts: {
         coldStarts: { splitter: parts.splitterStats.coldStarts, writer: parts.writerStats.coldStarts },
         functionErrors: { splitter: parts.splitterStats.errors, writer: parts.writerStats.errors },
         splitter: parts.splitterResults.map((result) => (result.ok ? result.payload : { error: result.errorType, message: result.errorMessage })),
+        splitterSeconds: parts.splitterResults.reduce((sum, result) => sum + result.durationMs, 0) / 1000,
         mapping: {
             batches: mappingStats.batchesInvoked,
             meanBatchSize: mappingStats.batchesInvoked ? mappingStats.recordsReceived / mappingStats.batchesInvoked : 0,

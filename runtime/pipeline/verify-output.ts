@@ -156,7 +156,12 @@ export async function verifyOutput(options: {
     const problems: string[] = [];
     for (const message of options.deadLetters.lines) {
         if (message.source?.key !== options.sourceKey) continue;
-        if (deadLettered.has(message.source.line)) problems.push(`line ${message.source.line} was dead-lettered more than once`);
+        // At-least-once delivery (a batch retried after a crash, or delivered twice) may dead-letter a
+        // line again; the same line with the same reason is one dead letter. A different reason is not.
+        const earlier = deadLettered.get(message.source.line);
+        if (earlier !== undefined && earlier !== message.reason) {
+            problems.push(`line ${message.source.line} was dead-lettered as both ${earlier} and ${message.reason}`);
+        }
         deadLettered.set(message.source.line, message.reason);
     }
     for (const batch of options.deadLetters.batches) {
@@ -177,6 +182,7 @@ export async function verifyOutput(options: {
     const objectsWritten = expected.objects.size - badKeys.size;
     const accounted = accountedLines.size;
 
+    if (expected.unreadable) problems.push(`the input can't be read to its end: ${expected.unreadable}`);
     if (missing.length) problems.push(`${missing.length} expected object(s) missing, e.g. ${missing.slice(0, 3).join(", ")}`);
     if (mismatched.length) problems.push(`${mismatched.length} object(s) differ from their line, e.g. ${mismatched.slice(0, 3).join(", ")}`);
     if (unexpected.length) problems.push(`${unexpected.length} object(s) no line asks for, e.g. ${unexpected.slice(0, 3).join(", ")}`);

@@ -29,13 +29,24 @@ export function listStacks(projectDir: string): string[] {
         .sort();
 }
 
+/** Pulumi's own rule for stack names: letters, digits, `-`, `_` and `.`. */
+const STACK_NAME = /^[A-Za-z0-9_.-]+$/;
+
 export function readStackFile(projectDir: string, stack: string): StackFile {
+    if (!STACK_NAME.test(stack) || stack === "." || stack === "..") {
+        throw new Error(`stack names may use only letters, digits, "-", "_" and "." (got "${stack}")`);
+    }
     const file = stackFilePath(projectDir, stack);
     if (!fs.existsSync(file)) {
         const known = listStacks(projectDir);
         throw new Error(`no stack "${stack}": ${file} does not exist (stacks here: ${known.join(", ") || "none"})`);
     }
-    const document = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    let document: { config?: Record<string, unknown> };
+    try {
+        document = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as typeof document;
+    } catch (error) {
+        throw new Error(`${path.basename(file)} is not valid YAML: ${(error as Error).message}`);
+    }
     const config = document.config ?? {};
     const prefix = `${CONFIG_NAMESPACE}:`;
     const raw: Record<string, unknown> = {};

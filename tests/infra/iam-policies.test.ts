@@ -11,6 +11,7 @@ import {
 const STREAM = "arn:aws:kinesis:ap-northeast-1:123456789012:stream/fanout";
 const QUEUE = "arn:aws:sqs:ap-northeast-1:123456789012:dead-letters";
 const LOGS = "arn:aws:logs:ap-northeast-1:123456789012:log-group:/aws/lambda/fn";
+const SPLITTER = "arn:aws:lambda:ap-northeast-1:123456789012:function:fn";
 
 /** Each action with the resources it is allowed on, so a test states the whole grant at once. */
 function grants(policy: PolicyDocument): Record<string, string[]> {
@@ -29,19 +30,21 @@ describe("IAM policy documents", () => {
         ]);
     });
 
-    it("grants the splitter reading under the input prefix, putting records, dead-lettering and its own logs, nothing else", () => {
+    it("grants the splitter reading under the input prefix, putting records, invoking itself, dead-lettering and its own logs, nothing else", () => {
         const policy = splitterPolicy({
             inputBucketArn: "arn:aws:s3:::input",
             inputPrefix: "uploads/",
             streamArn: STREAM,
             deadLetterQueueArn: QUEUE,
             logGroupArn: LOGS,
+            functionArn: SPLITTER,
         });
         assert.equal(policy.Version, "2012-10-17");
         assert.deepEqual(grants(policy), {
             "s3:GetObject": ["arn:aws:s3:::input/uploads/*"],
             "kinesis:DescribeStreamSummary": [STREAM],
             "kinesis:PutRecords": [STREAM],
+            "lambda:InvokeFunction": [SPLITTER],
             "sqs:SendMessage": [QUEUE],
             "logs:CreateLogStream": [`${LOGS}:*`],
             "logs:PutLogEvents": [`${LOGS}:*`],
@@ -49,7 +52,7 @@ describe("IAM policy documents", () => {
     });
 
     it("lets the splitter read the whole input bucket's objects when the prefix is empty", () => {
-        const policy = splitterPolicy({ inputBucketArn: "arn:aws:s3:::input", inputPrefix: "", streamArn: STREAM, deadLetterQueueArn: QUEUE, logGroupArn: LOGS });
+        const policy = splitterPolicy({ inputBucketArn: "arn:aws:s3:::input", inputPrefix: "", streamArn: STREAM, deadLetterQueueArn: QUEUE, logGroupArn: LOGS, functionArn: SPLITTER });
         assert.deepEqual(grants(policy)["s3:GetObject"], ["arn:aws:s3:::input/*"]);
     });
 
@@ -78,7 +81,7 @@ describe("IAM policy documents", () => {
 
     it("escapes IAM wildcards and policy variables in a prefix so it matches literally", () => {
         assert.equal(escapeIamResourceText("a*b?c$d/"), "a${*}b${?}c${$}d/");
-        const policy = splitterPolicy({ inputBucketArn: "arn:aws:s3:::input", inputPrefix: "in*/", streamArn: STREAM, deadLetterQueueArn: QUEUE, logGroupArn: LOGS });
+        const policy = splitterPolicy({ inputBucketArn: "arn:aws:s3:::input", inputPrefix: "in*/", streamArn: STREAM, deadLetterQueueArn: QUEUE, logGroupArn: LOGS, functionArn: SPLITTER });
         assert.deepEqual(grants(policy)["s3:GetObject"], ["arn:aws:s3:::input/in${*}/*"]);
     });
 

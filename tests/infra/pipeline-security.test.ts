@@ -47,6 +47,7 @@ describe("the pipeline's security under Pulumi mocks", () => {
                     streamArn: arns.stream,
                     deadLetterQueueArn: arns.queue,
                     logGroupArn: arns.splitterLogs,
+                    functionArn: arns.splitterFunction,
                 }),
             );
         });

@@ -33,3 +33,19 @@ describe("reading a stack file for the embedded runtime", () => {
         assert.throws(() => readStackFile(dir, "qa"), /no stack "qa".*stacks here: dev, prod/);
     });
 });
+
+describe("reading a malformed stack file or stack name", () => {
+    it("names the file when its YAML does not parse", () => {
+        const dir = projectWith({ "Pulumi.broken.yaml": "config:\n  kinesis-fanout:batchSize: [1,\n" });
+        assert.throws(() => readStackFile(dir, "broken"), /Pulumi\.broken\.yaml is not valid YAML/);
+    });
+
+    it("refuses a stack name that could reach outside the project folder", () => {
+        assert.throws(() => readStackFile(os.tmpdir(), "../etc"), /stack names may use only letters, digits/);
+    });
+
+    it("rejects a key left without a value instead of taking its default", () => {
+        const dir = projectWith({ "Pulumi.empty.yaml": "config:\n  kinesis-fanout:batchSize:\n" });
+        assert.throws(() => readStackFile(dir, "empty"), /kinesis-fanout:batchSize must be an integer \(got null\)/);
+    });
+});
