@@ -40,6 +40,7 @@ export function formatBench(report: BenchReport): string {
         `speedup               ${n(report.speedup, 1)}× (prod ÷ seedBaseline records/s; goal ≥ 50: ${goal(report.goals.speedupAtLeast50)})`,
         `rawS3PutsPerSecond    ${n(report.rawS3PutsPerSecond)} (embedded S3, same client and concurrency as prod's writers, same run)`,
         `efficiency            ${n(report.efficiency, 2)} (embedded records/s ÷ raw S3 PutObject/s; goal ≥ 0.8: ${goal(report.goals.efficiencyAtLeast08)})`,
+        `embedded CPU          ${n(report.embeddedCpu.busyCoreSeconds, 1)} of ${n(report.embeddedCpu.capacityCoreSeconds, 1)} core-seconds busy from upload to drained: ${report.embeddedCpu.roles.map((role) => `${role.role} ${n(role.cpuSeconds, 1)} s${role.processes > 1 ? ` (${role.processes} processes)` : ""}`).join(", ")}`,
         `machine               ${report.machine.cpus} cores, ${report.machine.memoryGiB} GiB, Node ${report.machine.node}`,
     ].join("\n");
 }

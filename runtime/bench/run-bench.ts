@@ -9,6 +9,7 @@ import { parseSettings, type FanoutSettings } from "../../settings/parse";
 import type { AwsProfileOptions } from "../aws-profile";
 import { predictDrainTime, SEED_LATENCIES } from "../../planner";
 import { createSeedSplitter, createSeedWriter } from "./seed-baseline-functions";
+import { peaksByRole, sampleProcessMemory, type RoleUsage } from "../soak/process-memory";
 
 /**
  * `npm run bench`: the seed article's own setup against the prod stack, under the AWS profile,
@@ -48,6 +49,11 @@ export interface BenchReport {
     embedded: BenchRun;
     rawS3PutsPerSecond: number;
     efficiency: number;
+    /**
+     * Where the embedded run's CPU went, from upload to drained: CPU seconds per kind of process,
+     * against the machine's capacity (cores × seconds). What bounds the embedded rate.
+     */
+    embeddedCpu: { seconds: number; capacityCoreSeconds: number; busyCoreSeconds: number; roles: Array<Pick<RoleUsage, "role" | "processes" | "cpuSeconds">> };
     goals: { speedupAtLeast50: boolean; efficiencyAtLeast08: boolean };
 }
 
@@ -94,7 +100,15 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         const prodPlanned = predictDrainTime(prodStack.settings, workload(options.records)).recordsPerSecond;
 
         options.onPhase?.(`embedded: prod, ${options.records} lines, local speed, then the raw S3 PutObject rate`);
-        const embeddedRun = await runPipeline({ ...common, stack: "prod-embedded", settings: prodStack.settings, inputFile: mainFile, measureS3Ceiling: true });
+        const sampler = sampleProcessMemory(process.pid, 250);
+        const cpuBefore = process.cpuUsage();
+        let roles: RoleUsage[] = [];
+        const embeddedRun = await runPipeline({ ...common, stack: "prod-embedded", settings: prodStack.settings, inputFile: mainFile, measureS3Ceiling: true,
+            onDrained: () => {
+                const runtimeCpu = process.cpuUsage(cpuBefore);
+                roles = peaksByRole(sampler.peaks()).map((role) => (role.role === "runtime" ? { ...role, cpuSeconds: (runtimeCpu.user + runtimeCpu.system) / 1e6 } : role));
+            } });
+        sampler.stop();
 
         const seedBaseline = summarize(seedRun, seedPlanned);
         const prod = summarize(prodRun, prodPlanned);
@@ -111,6 +125,12 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
             embedded,
             rawS3PutsPerSecond,
             efficiency,
+            embeddedCpu: {
+                seconds: embeddedRun.seconds.pipeline,
+                capacityCoreSeconds: embeddedRun.seconds.pipeline * os.cpus().length,
+                busyCoreSeconds: roles.reduce((sum, role) => sum + role.cpuSeconds, 0),
+                roles: roles.map(({ role, processes, cpuSeconds }) => ({ role, processes, cpuSeconds })),
+            },
             goals: { speedupAtLeast50: speedup >= 50, efficiencyAtLeast08: efficiency >= 0.8 },
         };
     } finally {

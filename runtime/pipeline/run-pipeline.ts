@@ -56,6 +56,8 @@ export interface RunOptions {
      * seed article's own setup. Default: the factories the Pulumi components deploy.
      */
     functions?: { splitter?: () => unknown; writer?: () => unknown };
+    /** Called once the stream has drained, before verification: for measurements of the pipeline alone. */
+    onDrained?: () => void;
     /** Faults to inject (issue 5): failed puts and writes, writer crashes, duplicate batches. Poison is in the input file. */
     faults?: FaultOptions;
 }
@@ -286,6 +288,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
         await waitFor(() => drained, options.signal, tick);
         seconds.write = (Date.now() - splitStart) / 1000;
         seconds.pipeline = (Date.now() - runStart) / 1000;
+        options.onDrained?.();
         clearInterval(ticker);
         lastTick = 0;
         tick();

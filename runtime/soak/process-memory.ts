@@ -9,6 +9,22 @@ export interface ProcessPeak {
     pid: number;
     role: string;
     peakRssKiB: number;
+    /** User plus system CPU time, as last seen. */
+    cpuSeconds: number;
+}
+
+/** Linux reports CPU time in clock ticks; USER_HZ is 100 on every mainstream architecture. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+function readCpuSeconds(pid: number): number {
+    try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+        // Fields after the command name (which may hold spaces) in parentheses: utime is the 14th field, stime the 15th.
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+    } catch {
+        return 0;
+    }
 }
 
 export interface ProcessMemorySampler {
@@ -79,8 +95,11 @@ export function sampleProcessMemory(rootPid = process.pid, intervalMs = 1000): P
         for (const [pid, status] of parents) {
             if (!inTree(pid)) continue;
             const known = seen.get(pid);
-            if (known) known.peakRssKiB = Math.max(known.peakRssKiB, status.hwmKiB);
-            else seen.set(pid, { pid, role: roleOf(pid, rootPid), peakRssKiB: status.hwmKiB });
+            const cpuSeconds = readCpuSeconds(pid);
+            if (known) {
+                known.peakRssKiB = Math.max(known.peakRssKiB, status.hwmKiB);
+                known.cpuSeconds = Math.max(known.cpuSeconds, cpuSeconds);
+            } else seen.set(pid, { pid, role: roleOf(pid, rootPid), peakRssKiB: status.hwmKiB, cpuSeconds });
         }
     };
     sample();
@@ -95,14 +114,23 @@ export function sampleProcessMemory(rootPid = process.pid, intervalMs = 1000): P
     };
 }
 
-/** Peaks per role: how many processes, and the largest and summed peak. */
-export function peaksByRole(peaks: readonly ProcessPeak[]): Array<{ role: string; processes: number; maxPeakMiB: number; sumPeakMiB: number }> {
-    const roles = new Map<string, { role: string; processes: number; maxPeakMiB: number; sumPeakMiB: number }>();
+export interface RoleUsage {
+    role: string;
+    processes: number;
+    maxPeakMiB: number;
+    sumPeakMiB: number;
+    cpuSeconds: number;
+}
+
+/** Peaks per role: how many processes, the largest and summed peak, and the CPU time they used. */
+export function peaksByRole(peaks: readonly ProcessPeak[]): RoleUsage[] {
+    const roles = new Map<string, RoleUsage>();
     for (const peak of peaks) {
-        const row = roles.get(peak.role) ?? { role: peak.role, processes: 0, maxPeakMiB: 0, sumPeakMiB: 0 };
+        const row = roles.get(peak.role) ?? { role: peak.role, processes: 0, maxPeakMiB: 0, sumPeakMiB: 0, cpuSeconds: 0 };
         row.processes++;
         row.maxPeakMiB = Math.max(row.maxPeakMiB, peak.peakRssKiB / 1024);
         row.sumPeakMiB += peak.peakRssKiB / 1024;
+        row.cpuSeconds += peak.cpuSeconds;
         roles.set(peak.role, row);
     }
     return [...roles.values()].sort((a, b) => a.role.localeCompare(b.role));

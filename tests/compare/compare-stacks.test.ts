@@ -32,7 +32,7 @@ describe("npm run compare on a tiny workload", function () {
     it("prints a table with a column per stack and a row for each setting that differs", () => {
         assert.match(stdout, /│\s+dev\s+│\s+prod\s+│/);
         assert.match(stdout, /shardCount\s+│\s+1\s+│\s+4\s+│/);
-        assert.match(stdout, /parallelizationFactor\s+│\s+1\s+│\s+5\s+│/);
+        assert.match(stdout, /parallelizationFactor\s+│\s+1\s+│\s+2\s+│/);
         assert.doesNotMatch(stdout, /│ startingPosition/, "a setting both stacks share is not a row");
         for (const label of ["records/s", "throttled put entries", "max iterator age", "dead-lettered", "planned on AWS: seconds", "monthly cost"]) {
             assert.ok(stdout.includes(label), `no row "${label}"`);
