@@ -40,8 +40,8 @@ export function addAwsProfileOptions(command: Command, enabledByDefault: boolean
         ? command.option("--no-aws-profile", "run at local speed, without AWS's per-shard limits and latencies")
         : command.option("--aws-profile", "put AWS's per-shard limits and the seed's measured latencies in front of Kinesis and S3");
     return profile
-        .option("--put-latency-ms <ms>", "latency of a PutRecords/PutRecord call under the AWS profile (seed: 10)", milliseconds("--put-latency-ms"))
-        .option("--s3-put-latency-ms <ms>", "latency of an S3 PutObject under the AWS profile (seed: 50)", milliseconds("--s3-put-latency-ms"))
+        .option("--put-latency-ms <ms>", "delay added to a PutRecords/PutRecord call under the AWS profile (default 8, which the function sees as the seed's 10)", milliseconds("--put-latency-ms"))
+        .option("--s3-put-latency-ms <ms>", "delay added to an S3 PutObject under the AWS profile (default 48, seen as the seed's 50)", milliseconds("--s3-put-latency-ms"))
         .option("--get-records-latency-ms <ms>", "most latency of a GetRecords call under the AWS profile (seed: 18)", milliseconds("--get-records-latency-ms"));
 }
 
