@@ -58,6 +58,12 @@ export interface KinesisMappingStats {
     batchesInFlight: number;
     recordsReceived: number;
     recordsCheckpointed: number;
+    /**
+     * Records whose batch is finished with (processed, or sent to the on-failure destination),
+     * each once, as soon as its batch ends: ahead of the checkpoint when parallel batches finish
+     * out of order.
+     */
+    recordsFinished: number;
     recordsSentToOnFailure: number;
     /** Records discarded with no on-failure destination configured. */
     recordsDropped: number;
@@ -170,6 +176,7 @@ export class KinesisEventSourceMapping {
         return {
             shards: this.readers.length,
             ...this.counters,
+            recordsFinished: this.readers.reduce((sum, reader) => sum + reader.recordsFinished, 0),
             iteratorAge: [...this.iteratorAge],
             ...(lastError ? { lastError: `${lastError.name}: ${lastError.message}` } : {}),
         };

@@ -227,6 +227,11 @@ export class KinesisShardReader {
             });
     }
 
+    /** Records whose batch is finished with, each once: processed, or sent to the on-failure destination. */
+    get recordsFinished(): number {
+        return this.tracker.finished;
+    }
+
     private done(records: BufferedRecord[]): void {
         const moved = this.tracker.markDone(records.map((record) => record.sequenceNumber));
         if (!moved) return;

@@ -23,6 +23,9 @@ export class ShardCheckpointTracker {
         }
     }
 
+    /** Records marked done so far, each counted once (a batch delivered again adds nothing). */
+    finished = 0;
+
     /**
      * Marks records done; returns the new checkpoint and how many records it moved past, or
      * undefined when it didn't move.
@@ -30,7 +33,10 @@ export class ShardCheckpointTracker {
     markDone(sequenceNumbers: readonly string[]): { checkpoint: string; advancedBy: number } | undefined {
         for (const sequenceNumber of sequenceNumbers) {
             const entry = this.bySequenceNumber.get(sequenceNumber);
-            if (entry) entry.done = true;
+            if (entry && !entry.done) {
+                entry.done = true;
+                this.finished++;
+            }
         }
         const start = this.head;
         while (this.head < this.entries.length && this.entries[this.head].done) {

@@ -239,7 +239,8 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
             const point: TimelinePoint = {
                 seconds: (now - runStart) / 1000,
                 recordsInStream: stats.recordsReceived,
-                recordsProcessed: stats.recordsCheckpointed,
+                recordsProcessed: stats.recordsFinished,
+                recordsCheckpointed: stats.recordsCheckpointed,
                 iteratorAgeMs: stats.iteratorAge.at(-1)?.ms ?? 0,
             };
             timeline.push(point);

@@ -8,7 +8,10 @@ import { formatFaultLine, type FaultReport } from "../faults/run-faults";
 export interface TimelinePoint {
     seconds: number;
     recordsInStream: number;
+    /** Records whose writer batch has finished (written, or handed to the on-failure destination). */
     recordsProcessed: number;
+    /** Records behind the shards' checkpoints: every earlier record of the shard is finished too. */
+    recordsCheckpointed: number;
     iteratorAgeMs: number;
 }
 
