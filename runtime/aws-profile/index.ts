@@ -1,11 +1,11 @@
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import { KinesisProfile } from "./kinesis-proxy";
 import { LatencySampler } from "./latency";
 import { resolveAwsProfileOptions, type AwsProfileHooks, type AwsProfileOptions } from "./options";
 import { S3Profile } from "./s3-proxy";
 import { ShardLimits } from "./shard-limits";
 import { copyStats, emptyStats, type AwsProfileStats } from "./stats";
+import { closeServer, endpointOf, listenOnLoopback as listen } from "../support/loopback-server";
 
 export { SEED_CALIBRATION, resolveAwsProfileOptions } from "./options";
 export type { AwsProfileHooks, AwsProfileOptions, ResolvedAwsProfileOptions } from "./options";
@@ -76,26 +76,3 @@ function upstreamUrl(service: string, endpoint: string): URL {
     return url;
 }
 
-function listen(handler: http.RequestListener): Promise<http.Server> {
-    // keepAliveTimeout above the SDK's idle sockets' usual life, so a reused socket is rarely closed under a request.
-    const server = http.createServer(handler);
-    server.keepAliveTimeout = 60_000;
-    return new Promise((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            server.off("error", reject);
-            resolve(server);
-        });
-    });
-}
-
-function endpointOf(server: http.Server): string {
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-function closeServer(server: http.Server): Promise<void> {
-    return new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-    });
-}

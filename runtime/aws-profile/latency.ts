@@ -1,19 +1,9 @@
 import type { ResolvedAwsProfileOptions } from "./options";
+import { seededRandom } from "../support/seeded-random";
 
 /** The calls whose latency the profile calibrates; everything else is "other". */
 export type LatencyClass = "put-records" | "get-records" | "s3-put-object" | "s3-get-object" | "other";
 
-/** mulberry32: a small seeded generator, so that the same seed gives the same jitter. */
-function seededRandom(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-        state = (state + 0x6d2b79f5) >>> 0;
-        let t = state;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
 
 /** Relative spread of a single calibrated figure: the sample lies in [0.9, 1.1] × the figure, so the mean is the figure. */
 const JITTER = 0.1;

@@ -1,5 +1,4 @@
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import { endToEndHeaders, failGateway, forwardBuffered, readBody, writeBuffered, type BufferedResponse } from "../aws-profile/http-forward";
 import { kinesisJsonResponse, withJsonBody } from "../aws-profile/kinesis-responses";
 import { isWireEntry, mergePutRecordsResults, type WireEntry, type WirePutRecordsOutput, type WireResultEntry } from "../aws-profile/put-records";
@@ -10,6 +9,7 @@ import type { FaultOptions } from "./fault-options";
 import { failedEntry, failedPutRecordResponse, pickFailedEntries } from "./put-records-faults";
 import { FaultDice } from "./random";
 import { pickWriteFault, s3ErrorResponse } from "./s3-faults";
+import { closeServer, endpointOf, listenOnLoopback as listen } from "../support/loopback-server";
 
 /**
  * A proxy in front of Kinesis and S3 for the functions' calls only, that fails a fraction of them
@@ -187,25 +187,3 @@ function parseJson(body: Buffer): Record<string, unknown> | undefined {
     }
 }
 
-function listen(handler: http.RequestListener): Promise<http.Server> {
-    const server = http.createServer(handler);
-    server.keepAliveTimeout = 60_000;
-    return new Promise((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            server.off("error", reject);
-            resolve(server);
-        });
-    });
-}
-
-function endpointOf(server: http.Server): string {
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-function closeServer(server: http.Server): Promise<void> {
-    return new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-    });
-}

@@ -2,18 +2,9 @@
  * Seeded randomness for fault injection, so that a run with the same seed makes the same choices
  * in the same order (the interleaving of concurrent calls can still vary between runs).
  */
+import { seededRandom } from "../support/seeded-random";
 
-/** mulberry32: a small, well-known 32-bit generator; uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-        state = (state + 0x6d2b79f5) >>> 0;
-        let t = state;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
+export { seededRandom };
 
 /** Decides, one draw per call, whether a fault of probability `rate` happens. */
 export class FaultDice {

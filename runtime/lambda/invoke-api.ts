@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import type { AsyncInvocationQueue } from "./async-invocation-queue";
 import type { InvocationResult } from "./function-pool";
+import { closeServer, endpointOf, listenOnLoopback } from "../support/loopback-server";
 
 /**
  * A stand-in for Lambda's Invoke REST call, on 127.0.0.1 with an ephemeral port, so that a
@@ -56,13 +56,8 @@ export class LambdaInvokeApi {
     private constructor(private readonly server: http.Server, readonly endpoint: string, readonly region: string, readonly accountId: string) {}
 
     static async start(options: { region: string; accountId?: string }): Promise<LambdaInvokeApi> {
-        const server = http.createServer();
-        await new Promise<void>((resolve, reject) => {
-            server.once("error", reject);
-            server.listen(0, "127.0.0.1", () => resolve());
-        });
-        const { port } = server.address() as AddressInfo;
-        const api = new LambdaInvokeApi(server, `http://127.0.0.1:${port}`, options.region, options.accountId ?? "000000000000");
+        const server = await listenOnLoopback();
+        const api = new LambdaInvokeApi(server, endpointOf(server), options.region, options.accountId ?? "000000000000");
         server.on("request", (request, response) => void api.handle(request, response));
         return api;
     }
@@ -75,9 +70,8 @@ export class LambdaInvokeApi {
         return { ...this.counters };
     }
 
-    async close(): Promise<void> {
-        this.server.closeAllConnections();
-        await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    close(): Promise<void> {
+        return closeServer(this.server);
     }
 
     private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {

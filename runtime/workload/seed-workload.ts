@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import { once } from "node:events";
+import { seededRandom } from "../support/seeded-random";
 
 /**
  * The seed article's workload: JSON lines of about 2 KiB, each with a unique `original_id`,
@@ -19,17 +20,6 @@ const WORDS = [
     "amber", "cobalt", "ivory", "jade", "onyx", "pearl", "ruby", "slate", "teal", "umber", "violet", "walnut",
 ];
 
-/** mulberry32: a small, well-known 32-bit PRNG; enough for reproducible filler text. */
-function mulberry32(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-        state = (state + 0x6d2b79f5) >>> 0;
-        let t = state;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
 
 export function originalIdFor(index: number): string {
     return `P${String(index + 1).padStart(7, "0")}`;
@@ -38,7 +28,7 @@ export function originalIdFor(index: number): string {
 /** One line of the workload, exactly `recordBytes` bytes of ASCII JSON. */
 export function workloadLine(index: number, options: Pick<WorkloadOptions, "recordBytes" | "seed">): string {
     if (options.recordBytes < 128) throw new Error(`record bytes must be at least 128 (got ${options.recordBytes})`);
-    const random = mulberry32(options.seed * 1_000_003 + index);
+    const random = seededRandom(options.seed * 1_000_003 + index);
     const pick = () => WORDS[Math.floor(random() * WORDS.length)];
     const head = {
         original_id: originalIdFor(index),

@@ -4,6 +4,7 @@ import { parseOutputKeyTemplate, renderOutputKey, S3_KEY_MAX_BYTES } from "../..
 import { decodeLine } from "../../handlers/writer/decode-line";
 import { encodeRecord } from "../../handlers/shared/record-envelope";
 import { kinesisRecordFactory } from "../support/lambda-events";
+import { seededRandom } from "../../runtime/support/seeded-random";
 
 /**
  * Output keys can never leave the configured template's key space, whatever the id. Property
@@ -13,17 +14,6 @@ import { kinesisRecordFactory } from "../support/lambda-events";
  * the template does not have, and at most 1,024 bytes; otherwise the id is rejected.
  */
 
-/** A small deterministic PRNG (mulberry32), so a failure names a seed that reproduces it. */
-function random(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-        state = (state + 0x6d2b79f5) >>> 0;
-        let t = state;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
 
 const PIECES = ["../", "..", ".", "/", "\\", "%2F", "%2f", "%2E%2E", "%00", "\u0000", "\n", "\r", "\t", " ", "~", "?", "#", "*", "{", "}", "${x}", "a", "Z", "7", "-", "_", "é", "e\u0301", "日本", "हि", "😀", "\u202e", "\u200d", "\uff0f", "\u2215", "\ufeff", "\uffff", "\ud800", "x".repeat(200), "ü".repeat(300)];
 
@@ -56,7 +46,7 @@ describe("output keys can never escape the key template", () => {
     for (const templateText of TEMPLATES) {
         it(`keeps every rendered key of ${templateText} inside its key space, over 3,000 generated ids`, () => {
             const template = parseOutputKeyTemplate(templateText);
-            const next = random(templateText.length * 7919);
+            const next = seededRandom(templateText.length * 7919);
             let written = 0;
             for (let i = 0; i < 3000; i++) {
                 const id = generatedId(next);
