@@ -80,6 +80,16 @@ export function splitterPolicy(input: SplitterPolicyInput): PolicyDocument {
                 Action: ["s3:GetObject"],
                 Resource: [`${input.inputBucketArn}/${escapeIamResourceText(input.inputPrefix)}*`],
             },
+            // Without s3:ListBucket, S3 answers a GetObject on a key that no longer exists with 403
+            // AccessDenied instead of 404 NoSuchKey, and the splitter could not tell a deleted
+            // object (skip it) from a real permission problem (fail). Listing is limited to the prefix.
+            {
+                Sid: "ListInputPrefix",
+                Effect: "Allow",
+                Action: ["s3:ListBucket"],
+                Resource: [input.inputBucketArn],
+                ...(input.inputPrefix ? { Condition: { StringLike: { "s3:prefix": `${escapeIamResourceText(input.inputPrefix)}*` } } } : {}),
+            },
             {
                 Sid: "PutRecordsOnStream",
                 Effect: "Allow",

@@ -4,8 +4,8 @@ import { createHash } from "node:crypto";
  * How the splitter picks each record's partition key, and so its shard.
  *
  * - `field:<name>`: the value of a top-level JSON field (for example `field:original_id`). Records
- *   with the same id stay in order; a line that is not JSON or lacks the field falls back to
- *   `line-hash`, and the writer dead-letters it.
+ *   with the same id stay in order; an id over 256 characters is keyed by its MD5 instead. A line
+ *   that is not JSON or lacks the field falls back to `line-hash`, and the writer dead-letters it.
  * - `line-hash`: MD5 of source key and line number, which spreads lines evenly over shards.
  * - `constant:<value>`: every record gets the same key, as in the seed article. One shard takes
  *   all writes, and ParallelizationFactor cannot help, because order is kept per key.
@@ -61,7 +61,8 @@ export function partitionKeyFor(
         const value = (parsed as Record<string, unknown>)[strategy.field];
         if ((typeof value === "string" && value.length > 0) || typeof value === "number") {
             const key = String(value);
-            if ([...key].length <= PARTITION_KEY_MAX_LENGTH) return key;
+            // A longer id still keys by itself, through its digest, so its lines stay in order.
+            return [...key].length <= PARTITION_KEY_MAX_LENGTH ? key : createHash("md5").update(key).digest("hex");
         }
     }
     return lineHashKey(sourceKey, lineNumber);

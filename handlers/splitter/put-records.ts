@@ -8,6 +8,12 @@ import type { PendingRecord } from "./record-batcher";
  * (`FailedRecordCount`, and an `ErrorCode` per entry such as ProvisionedThroughputExceededException
  * or InternalFailure); the SDK's own retries cover whole-request errors. When the bound is reached
  * it throws a PutRecordsFailedError: nothing is dropped silently.
+ *
+ * Resending only the failed entries would reorder lines of one partition key: a failed early line
+ * would land after a later line of the same key that went through, and the writer would then let
+ * the earlier line win. So with each failed entry, the later entries of the same partition key in
+ * that request are sent again too, in order. Their second copies are harmless: the writer's keys
+ * are deterministic and the bytes are the same.
  */
 export interface RetryPolicy {
     /** Most PutRecords calls for one batch, the first included. */
@@ -76,7 +82,7 @@ export async function putRecordsWithRetry(
                 );
                 if (!output.FailedRecordCount) return;
                 const results = output.Records ?? [];
-                const failed = pending.filter((_, index) => results[index]?.ErrorCode);
+                const failed = entriesToResend(pending, (index) => results[index]?.ErrorCode !== undefined);
                 if (failed.length === 0) return;
                 const codes: Record<string, number> = {};
                 for (const result of results) {
@@ -99,4 +105,19 @@ export async function putRecordsWithRetry(
         throw error;
     }
     return { requests, retriedEntries };
+}
+
+/**
+ * The entries to send again after a partial failure, in their order: every failed entry, and
+ * every entry after it with the same partition key (so that key's lines stay in order).
+ */
+export function entriesToResend<T extends { partitionKey: string }>(entries: readonly T[], failed: (index: number) => boolean): T[] {
+    const reordered = new Set<string>();
+    return entries.filter((entry, index) => {
+        if (failed(index)) {
+            reordered.add(entry.partitionKey);
+            return true;
+        }
+        return reordered.has(entry.partitionKey);
+    });
 }

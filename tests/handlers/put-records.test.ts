@@ -46,6 +46,19 @@ describe("putRecordsWithRetry", () => {
         assert.deepEqual(outcome, { requests: 3, retriedEntries: 3 });
     });
 
+    it("sends a failed entry again with every later entry of its partition key, so that key's lines stay in order", async () => {
+        const batch = records(4).map((record, i) => ({ ...record, partitionKey: ["A", "B", "A", "B"][i] }));
+        kinesis
+            .on(PutRecordsCommand)
+            .resolvesOnce({ FailedRecordCount: 1, Records: [throttled, ok(), ok(), ok()] })
+            .resolvesOnce({ FailedRecordCount: 0, Records: [ok(), ok()] });
+        await putRecordsWithRetry(new KinesisClient({}), "stream", batch, fast);
+
+        const sent = kinesis.commandCalls(PutRecordsCommand).map((call) => call.args[0].input.Records!.map((r) => Buffer.from(r.Data!).toString()));
+        // Line 1 (key A) failed and line 3 (key A) went through: both go again, line 1 first, so line 3 stays the later one.
+        assert.deepEqual(sent, [["line 1", "line 2", "line 3", "line 4"], ["line 1", "line 3"]]);
+    });
+
     it("throws an error naming how many entries failed and their error codes when retries run out", async () => {
         kinesis.on(PutRecordsCommand).callsFake((input: { Records: unknown[] }) =>
             input.Records.length === 3

@@ -42,6 +42,7 @@ describe("IAM policy documents", () => {
         assert.equal(policy.Version, "2012-10-17");
         assert.deepEqual(grants(policy), {
             "s3:GetObject": ["arn:aws:s3:::input/uploads/*"],
+            "s3:ListBucket": ["arn:aws:s3:::input"],
             "kinesis:DescribeStreamSummary": [STREAM],
             "kinesis:PutRecords": [STREAM],
             "lambda:InvokeFunction": [SPLITTER],
@@ -49,6 +50,12 @@ describe("IAM policy documents", () => {
             "logs:CreateLogStream": [`${LOGS}:*`],
             "logs:PutLogEvents": [`${LOGS}:*`],
         });
+    });
+
+    it("lets the splitter list only the input prefix, so a deleted object reads as NoSuchKey instead of AccessDenied", () => {
+        const policy = splitterPolicy({ inputBucketArn: "arn:aws:s3:::input", inputPrefix: "uploads/", streamArn: STREAM, deadLetterQueueArn: QUEUE, logGroupArn: LOGS, functionArn: SPLITTER });
+        const list = policy.Statement.find((statement) => statement.Action.includes("s3:ListBucket"))!;
+        assert.deepEqual(list.Condition, { StringLike: { "s3:prefix": "uploads/*" } });
     });
 
     it("lets the splitter read the whole input bucket's objects when the prefix is empty", () => {

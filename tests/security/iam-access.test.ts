@@ -125,11 +125,10 @@ for (const stackName of ["dev", "prod"]) {
                 const statements = JSON.parse(role.inputs.assumeRolePolicy).Statement as Statement[];
                 assert.deepEqual(statements.map((statement) => statement.Principal), [{ Service: "lambda.amazonaws.com" }], role.name);
             }
-            for (const permission of resourcesOf(built, "aws:lambda/permission:Permission")) {
-                if (permission.inputs.principal !== "s3.amazonaws.com") continue;
-                assert.equal(permission.inputs.sourceArn, input);
-                assert.match(permission.inputs.sourceAccount, /^\d{12}$/);
-            }
+            const fromS3 = resourcesOf(built, "aws:lambda/permission:Permission").filter((permission) => permission.inputs.principal === "s3.amazonaws.com");
+            assert.equal(fromS3.length, 1, "exactly one permission lets S3 invoke a function");
+            assert.equal(fromS3[0].inputs.sourceArn, input);
+            assert.match(fromS3[0].inputs.sourceAccount, /^\d{12}$/);
         });
 
         it("grants nothing to anyone in a bucket policy: bucket policies only deny", () => {
