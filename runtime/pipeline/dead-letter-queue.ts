@@ -7,19 +7,16 @@ import { GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from
  */
 export async function readAllMessages(sqs: SQSClient, queueUrl: string, visibilitySeconds = 120): Promise<string[]> {
     const bodies: string[] = [];
-    let emptyReceives = 0;
-    while (emptyReceives < 2) {
+    for (;;) {
+        // Long polling: a short poll may answer empty while messages exist (it samples servers).
         const { Messages } = await sqs.send(
-            new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: visibilitySeconds, WaitTimeSeconds: 0 }),
+            new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: visibilitySeconds, WaitTimeSeconds: 1 }),
         );
-        if (!Messages?.length) {
-            emptyReceives++;
-            continue;
-        }
-        emptyReceives = 0;
-        for (const message of Messages) bodies.push(message.Body ?? "");
+        for (const message of Messages ?? []) bodies.push(message.Body ?? "");
+        if (Messages?.length) continue;
+        const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages"] }));
+        if (Number(Attributes?.ApproximateNumberOfMessages ?? 0) === 0) return bodies;
     }
-    return bodies;
 }
 
 /** SQS's approximate count of visible messages: cheap enough to poll for progress. */

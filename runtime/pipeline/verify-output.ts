@@ -3,6 +3,7 @@ import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/
 import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
 import pLimit from "p-limit";
 import { decodeRecord } from "../../handlers/shared/record-envelope";
+import { decodeS3EventKey } from "../../handlers/splitter/s3-event-key";
 import { isDeadLetterMessage, type DeadLetterMessage } from "../../handlers/shared/dead-letter";
 import type { ExpectedOutput } from "./expected-output";
 
@@ -69,7 +70,7 @@ export function classifyDeadLetters(bodies: string[]): DeadLetterContents {
             for (const record of message.requestPayload.Records) {
                 contents.failedObjects.push({
                     bucket: record.s3.bucket.name,
-                    key: decodeURIComponent(String(record.s3.object.key).replace(/\+/g, " ")),
+                    key: decodeS3EventKey(String(record.s3.object.key)),
                 });
             }
         } else contents.other++;
@@ -78,10 +79,14 @@ export function classifyDeadLetters(bodies: string[]): DeadLetterContents {
 }
 
 /**
- * The source lines of a batch the event source mapping gave up on: the records between its
- * start and end sequence numbers, read back from the stream while it still keeps them.
+ * The source lines of a batch the event source mapping gave up on: the records of this source
+ * object between its start and end sequence numbers, read back from the stream while it still
+ * keeps them. With ParallelizationFactor above 1 the range also spans other lanes' records, which
+ * the caller tells apart by whether their objects were written. GetRecords may return nothing
+ * before the end of a shard, so reading stops only past the end sequence number or once the
+ * shard is caught up (MillisBehindLatest 0).
  */
-export async function linesOfBatch(kinesis: KinesisClient, streamName: string, batch: BatchFailure): Promise<number[]> {
+export async function linesOfBatch(kinesis: KinesisClient, streamName: string, batch: BatchFailure, sourceKey: string): Promise<number[]> {
     const lines: number[] = [];
     const end = BigInt(batch.endSequenceNumber);
     let { ShardIterator: iterator } = await kinesis.send(
@@ -97,12 +102,13 @@ export async function linesOfBatch(kinesis: KinesisClient, streamName: string, b
         for (const record of response.Records ?? []) {
             if (BigInt(record.SequenceNumber!) > end) return lines;
             try {
-                lines.push(decodeRecord(Buffer.from(record.Data!)).source.line);
+                const { source } = decodeRecord(Buffer.from(record.Data!));
+                if (source.key === sourceKey) lines.push(source.line);
             } catch {
                 // A record this project did not write; it carries no line.
             }
         }
-        if (!response.Records?.length) return lines;
+        if (!response.Records?.length && response.MillisBehindLatest === 0) return lines;
         iterator = response.NextShardIterator;
     }
     return lines;
@@ -164,18 +170,26 @@ export async function verifyOutput(options: {
         }
         deadLettered.set(message.source.line, message.reason);
     }
+    const badKeys = new Set([...missing, ...mismatched]);
+    const writtenLines = new Set([...expected.objects].filter(([key]) => !badKeys.has(key)).map(([, object]) => object.line));
     for (const batch of options.deadLetters.batches) {
-        for (const line of await linesOfBatch(options.kinesis, options.streamName, batch)) {
-            if (!deadLettered.has(line)) deadLettered.set(line, `batch-${batch.condition}`);
+        for (const line of await linesOfBatch(options.kinesis, options.streamName, batch, options.sourceKey)) {
+            // A line whose object is in the bucket was written, by its own lane or a later retry.
+            if (!deadLettered.has(line) && !writtenLines.has(line)) deadLettered.set(line, `batch-${batch.condition}`);
         }
     }
+    // Each invalid line must be dead-lettered for the reason the contract gives it; a batch the
+    // mapping gave up on (a `batch-*` reason) carries no reason of its own.
+    const wrongReasons = [...expected.deadLetters].filter(([line, reason]) => {
+        const actual = deadLettered.get(line);
+        return actual !== undefined && actual !== reason && !actual.startsWith("batch-");
+    });
     for (const failed of options.deadLetters.failedObjects) {
         if (failed.key === options.sourceKey) problems.push(`the splitter gave up on s3://${failed.bucket}/${failed.key} after its retries`);
     }
     const notDeadLettered = [...expected.deadLetters.keys()].filter((line) => !deadLettered.has(line));
     const validLines = new Set([...expected.objects.values()].map((object) => object.line));
     const validLinesDeadLettered = [...deadLettered.keys()].filter((line) => validLines.has(line));
-    const badKeys = new Set([...missing, ...mismatched]);
     const accountedLines = new Set<number>(deadLettered.keys());
     for (const [key, object] of expected.objects) if (!badKeys.has(key)) accountedLines.add(object.line);
     for (const superseded of expected.superseded) accountedLines.add(superseded.line);
@@ -187,6 +201,10 @@ export async function verifyOutput(options: {
     if (mismatched.length) problems.push(`${mismatched.length} object(s) differ from their line, e.g. ${mismatched.slice(0, 3).join(", ")}`);
     if (unexpected.length) problems.push(`${unexpected.length} object(s) no line asks for, e.g. ${unexpected.slice(0, 3).join(", ")}`);
     if (notDeadLettered.length) problems.push(`${notDeadLettered.length} invalid line(s) not dead-lettered, e.g. lines ${notDeadLettered.slice(0, 5).join(", ")}`);
+    if (wrongReasons.length) {
+        const [line, reason] = wrongReasons[0];
+        problems.push(`${wrongReasons.length} line(s) dead-lettered for another reason than expected, e.g. line ${line}: ${deadLettered.get(line)} instead of ${reason}`);
+    }
     if (validLinesDeadLettered.length) problems.push(`${validLinesDeadLettered.length} valid line(s) dead-lettered instead of written`);
     if (accounted !== expected.records) problems.push(`accounted for ${accounted} of ${expected.records} lines`);
     return {

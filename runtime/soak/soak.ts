@@ -86,7 +86,7 @@ async function main(): Promise<number> {
             process.stdout.write(`  ${row.role.padEnd(22)} ${String(row.processes).padStart(9)}   ${row.maxPeakMiB.toFixed(0).padStart(5)} MiB   ${row.sumPeakMiB.toFixed(0).padStart(8)} MiB\n`);
         }
         process.stdout.write(`  runtime maxRSS (process.resourceUsage): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB\n\n`);
-        process.stdout.write("throughput over time (records checkpointed by the mapping)\n");
+        process.stdout.write("throughput over time (records whose writer batch finished)\n");
         for (const row of throughputOverTime(report)) {
             process.stdout.write(`  ${row.from.toFixed(0).padStart(4)}-${row.to.toFixed(0).padStart(4)} s  ${n(row.processed).padStart(8)} records  ${n(row.perSecond).padStart(6)} /s\n`);
         }
