@@ -31,6 +31,7 @@ const program = new Command()
     .option("--kinesis-endpoint <url>", "use this Kinesis endpoint instead of the embedded one", httpUrl("--kinesis-endpoint"))
     .option("--s3-endpoint <url>", "use this S3 endpoint instead of the embedded one", httpUrl("--s3-endpoint"))
     .option("--sqs-endpoint <url>", "use this SQS endpoint instead of the embedded one", httpUrl("--sqs-endpoint"))
+    .option("--resource-prefix <name>", "prefix of the buckets', stream's and queue's names; bucket names are global on AWS, so pick your own there", "kinesis-fanout")
     .option("--no-s3-ceiling", "skip measuring the S3 endpoint's raw PutObject rate after the run")
     .option("--splitter-timeout <seconds>", "override the stack's splitterTimeoutSeconds (more than 0, at most 900; fractions allowed locally), to watch the splitter continue past its timeout", splitterTimeout)
     .showHelpAfterError();
@@ -74,6 +75,7 @@ async function main(): Promise<number> {
             inputName,
             endpoints: { kinesis: options.kinesisEndpoint, s3: options.s3Endpoint, sqs: options.sqsEndpoint },
             stateDir: options.state ? path.resolve(options.state) : undefined,
+            resourcePrefix: options.resourcePrefix,
             measureS3Ceiling: options.s3Ceiling,
             awsProfile: awsProfileFrom(options),
             faults: faultOptionsFrom(options),

@@ -25,7 +25,10 @@ export function createSplitterHandler(): (event: SplitterEvent, context: Context
     // Send to the SDK's resolved endpoint (the regional one, or AWS_ENDPOINT_URL_SQS), not to the
     // queue URL's host: a local stand-in's queue URL may name a host that doesn't resolve.
     const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
-    const lambda = new LambdaClient({});
+    // One attempt: an asynchronous Invoke is not idempotent, and an SDK retry after a lost response
+    // would start a second chain that sends the rest of the file again. A failed hand-off fails this
+    // invocation instead, and Lambda's async retry re-sends only this invocation's lines.
+    const lambda = new LambdaClient({ maxAttempts: 1 });
     return async (event, context) => {
         logger.addContext(context);
         const config = readSplitterConfig(process.env);

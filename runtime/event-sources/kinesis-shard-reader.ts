@@ -61,7 +61,7 @@ export class KinesisShardReader {
     private ended = false;
     private stopped = false;
     private lastEmptyReadStartedAt = Number.NEGATIVE_INFINITY;
-    private checkpointWrites = 0;
+    private readonly checkpointWrites = new Set<Promise<void>>();
     private loop: Promise<void> | undefined;
     private wake: (() => void) | undefined;
     private readonly lanes: Lane[];
@@ -96,11 +96,14 @@ export class KinesisShardReader {
         for (const lane of this.lanes) clearTimeout(lane.timer);
         await this.loop;
         await Promise.all(this.lanes.map((lane) => lane.running));
+        // A checkpoint written as the last batch ended must be stored before a restart reads it.
+        await Promise.all(this.checkpointWrites);
     }
 
     /** Caught up: a read that started at or after `since` found nothing, and nothing is left to do. */
     caughtUpSince(since: number): boolean {
-        const idle = this.lanes.every((lane) => !lane.busy && lane.queue.length === 0) && this.checkpointWrites === 0;
+        const idle =
+            this.lanes.every((lane) => !lane.busy && lane.queue.length === 0) && this.checkpointWrites.size === 0 && this.tracker.outstanding === 0;
         return idle && (this.ended || this.lastEmptyReadStartedAt >= since);
     }
 
@@ -216,7 +219,12 @@ export class KinesisShardReader {
                 if (outcome === "completed" && this.options.redeliver?.()) await runBatch(runner, batch);
             })
             .catch((error: Error) => {
+                // Never lose a batch to an unexpected error: its unfinished records go back to the
+                // head of their lane, in order, and are delivered again.
                 this.lastError = error;
+                const unfinished = batch.filter((record) => !this.tracker.isDone(record.sequenceNumber));
+                lane.queue.unshift(...unfinished);
+                lane.queueBytes += unfinished.reduce((sum, record) => sum + record.eventBytes, 0);
             })
             .then(() => {
                 lane.busy = false;
@@ -235,13 +243,15 @@ export class KinesisShardReader {
     private done(records: BufferedRecord[]): void {
         const moved = this.tracker.markDone(records.map((record) => record.sequenceNumber));
         if (!moved) return;
-        this.checkpointWrites++;
-        void this.options
+        const write: Promise<void> = this.options
             .onCheckpoint(moved.checkpoint, moved.advancedBy)
-            .catch((error: Error) => (this.lastError = error))
+            .catch((error: Error) => {
+                this.lastError = error;
+            })
             .finally(() => {
-                this.checkpointWrites--;
+                this.checkpointWrites.delete(write);
                 this.options.onProgress();
             });
+        this.checkpointWrites.add(write);
     }
 }

@@ -53,6 +53,11 @@ export class ShardCheckpointTracker {
         return { checkpoint, advancedBy };
     }
 
+    /** Whether a record read from the shard is done (a record the checkpoint has passed is). */
+    isDone(sequenceNumber: string): boolean {
+        return this.bySequenceNumber.get(sequenceNumber)?.done ?? true;
+    }
+
     /** Records read but not yet done. */
     get outstanding(): number {
         return this.entries.length - this.head;

@@ -67,3 +67,18 @@ export function endpointEnvironment(endpoints: ServiceEndpoints): Record<string,
     if (endpoints.kinesis) variables.AWS_ENDPOINT_URL_KINESIS = endpoints.kinesis;
     return variables;
 }
+
+/**
+ * What stands in for the functions' execution role. Against the stand-ins: nothing (the
+ * sandboxes get dummy credentials). When any service is elsewhere (AWS itself, say): the caller's
+ * own credentials from the SDK's default chain, as the variables Lambda sets from the role.
+ */
+export async function executionRoleCredentials(clients: AwsClients, endpoints: ServiceEndpoints): Promise<Record<string, string>> {
+    if ([endpoints.s3, endpoints.sqs, endpoints.kinesis].every(isLoopback)) return {};
+    const credentials = await clients.s3.config.credentials();
+    return {
+        AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+        ...(credentials.sessionToken ? { AWS_SESSION_TOKEN: credentials.sessionToken } : {}),
+    };
+}

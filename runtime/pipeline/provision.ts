@@ -1,5 +1,5 @@
 import { CreateStreamCommand, DescribeStreamSummaryCommand, ResourceInUseException, type KinesisClient } from "@aws-sdk/client-kinesis";
-import { CreateBucketCommand, HeadBucketCommand, type S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, HeadBucketCommand, type BucketLocationConstraint, type S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { effectiveShardCount, type FanoutSettings } from "../../settings/parse";
 import type { AwsClients } from "./aws-clients";
@@ -26,8 +26,12 @@ export interface ProvisionedResources extends ResourceNames {
     deadLetterQueueArn: string;
 }
 
-export function resourceNames(stack: string): ResourceNames {
-    const base = `kinesis-fanout-${stack.toLowerCase().replace(/[^a-z0-9-]/g, "-")}`;
+/**
+ * Names of a stack's resources. Bucket names are global on AWS, so a run against AWS itself
+ * takes a prefix of the user's own (`--resource-prefix`).
+ */
+export function resourceNames(stack: string, prefix = "kinesis-fanout"): ResourceNames {
+    const base = `${prefix}-${stack}`.toLowerCase().replace(/[^a-z0-9-]/g, "-");
     return {
         inputBucket: `${base}-input`,
         outputBucket: `${base}-output`,
@@ -38,11 +42,18 @@ export function resourceNames(stack: string): ResourceNames {
     };
 }
 
-async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
+/** Creates the bucket unless it exists; outside us-east-1, S3 wants the region as LocationConstraint. */
+export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
     try {
         await s3.send(new HeadBucketCommand({ Bucket: bucket }));
     } catch {
-        await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+        const region = await s3.config.region();
+        await s3.send(
+            new CreateBucketCommand({
+                Bucket: bucket,
+                ...(region === "us-east-1" ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
+            }),
+        );
     }
 }
 
@@ -68,8 +79,8 @@ async function ensureQueue(sqs: SQSClient, name: string): Promise<{ url: string;
     return { url: QueueUrl!, arn: Attributes!.QueueArn! };
 }
 
-export async function provisionResources(clients: AwsClients, stack: string, settings: FanoutSettings): Promise<ProvisionedResources> {
-    const names = resourceNames(stack);
+export async function provisionResources(clients: AwsClients, stack: string, settings: FanoutSettings, prefix?: string): Promise<ProvisionedResources> {
+    const names = resourceNames(stack, prefix);
     const [, , stream, queue] = await Promise.all([
         ensureBucket(clients.s3, names.inputBucket),
         ensureBucket(clients.s3, names.outputBucket),

@@ -13,7 +13,7 @@ import { AsyncInvocationQueue } from "../lambda/async-invocation-queue";
 import { LambdaInvokeApi } from "../lambda/invoke-api";
 import { S3ObjectCreatedSource } from "../event-sources/s3-object-created";
 import { KinesisEventSourceMapping } from "../event-sources/kinesis-event-source-mapping";
-import { createAwsClients, destroyAwsClients, endpointEnvironment, type ServiceEndpoints } from "./aws-clients";
+import { createAwsClients, destroyAwsClients, endpointEnvironment, executionRoleCredentials, type ServiceEndpoints } from "./aws-clients";
 import { provisionResources, type ProvisionedResources } from "./provision";
 import { expectedOutput } from "./expected-output";
 import { approximateMessages, readAllMessages } from "./dead-letter-queue";
@@ -56,6 +56,8 @@ export interface RunOptions {
      * seed article's own setup. Default: the factories the Pulumi components deploy.
      */
     functions?: { splitter?: () => unknown; writer?: () => unknown };
+    /** Prefix of the resources' names (default kinesis-fanout); bucket names are global on AWS. */
+    resourcePrefix?: string;
     /** Called once the stream has drained, before verification: for measurements of the pipeline alone. */
     onDrained?: () => void;
     /** Faults to inject (issue 5): failed puts and writes, writer crashes, duplicate batches. Poison is in the input file. */
@@ -115,7 +117,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
         const { settings } = options;
         const clients = createAwsClients(options.region, endpoints);
         cleanups.push(() => destroyAwsClients(clients));
-        const resources = await provisionResources(clients, options.stack, settings);
+        const resources = await provisionResources(clients, options.stack, settings, options.resourcePrefix);
         const inputKey = inputKeyFor(settings, options.inputName);
         // With --state, an earlier run's manifest says whether the input is already there and split.
         const inputPlan = await planInput(clients.s3, options.stateDir, { bucket: resources.inputBucket, key: inputKey, file: options.inputFile });
@@ -126,7 +128,10 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
         ]);
         seconds.package = (Date.now() - begin) / 1000;
 
-        const lambdaEndpoints = endpointEnvironment(faults ? faults.functionEndpoints(endpoints) : endpoints);
+        const lambdaEndpoints = {
+            ...endpointEnvironment(faults ? faults.functionEndpoints(endpoints) : endpoints),
+            ...(await executionRoleCredentials(clients, endpoints)),
+        };
         const functionArn = (name: string) => `arn:aws:lambda:${options.region}:000000000000:function:${name}`;
         // Lambda's Invoke API, for the splitter's asynchronous self-invoke that carries a file past its timeout.
         const invokeApi = await LambdaInvokeApi.start({ region: options.region });

@@ -1,4 +1,5 @@
-import { CreateBucketCommand, HeadBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { ensureBucket } from "./provision";
 import pLimit from "p-limit";
 
 /**
@@ -18,11 +19,7 @@ export async function measureS3PutRate(
     bucket: string,
     options: { objects: number; bytes: number; concurrency: number },
 ): Promise<S3PutRate> {
-    try {
-        await s3.send(new HeadBucketCommand({ Bucket: bucket }));
-    } catch {
-        await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    }
+    await ensureBucket(s3, bucket);
     const body = Buffer.alloc(options.bytes, "x");
     const limit = pLimit(options.concurrency);
     const started = process.hrtime.bigint();
