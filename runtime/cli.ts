@@ -48,7 +48,10 @@ async function main(): Promise<number> {
     const controller = new AbortController();
     let interrupts = 0;
     const onInterrupt = () => {
-        if (++interrupts > 1) process.exit(130);
+        if (++interrupts > 1) {
+            fs.rmSync(scratch, { recursive: true, force: true });
+            process.exit(130);
+        }
         process.stderr.write("\ninterrupted: stopping the stand-ins and sandboxes (Ctrl-C again to force)\n");
         controller.abort();
     };

@@ -5,7 +5,7 @@ import { readStackFile, type StackFile } from "../stack/read-stack-file";
 import { writeWorkloadFile, type WorkloadOptions } from "../workload/seed-workload";
 import { runPipeline } from "../pipeline/run-pipeline";
 import type { RunReport } from "../pipeline/run-report";
-import type { AwsProfileOptions } from "../aws-profile";
+import { SEED_CALIBRATION, type AwsProfileOptions } from "../aws-profile";
 import type { FaultOptions } from "../faults/fault-options";
 import { writePoisonedWorkloadFile } from "../faults/poison-lines";
 import { estimateMonthlyCost, loadPrices, predictDrainTime, SEED_LATENCIES, type CostEstimate, type DrainPrediction, type Latencies } from "../../planner";
@@ -49,12 +49,18 @@ export interface Comparison {
     stacks: StackComparison[];
 }
 
-/** The planner's latencies, made to agree with the profile the run used. */
+/**
+ * The planner's latencies, made to agree with the profile the run used. The profile's figures are
+ * delays the proxy adds; the planner's are calls as the function sees them, which also take the
+ * SDK's own time: the difference between the two defaults.
+ */
 export function plannerLatencies(profile: AwsProfileOptions | undefined): Latencies {
+    const putSdkMs = SEED_LATENCIES.putRecordsCallMs - SEED_CALIBRATION.putRecordsLatencyMs;
+    const s3SdkMs = SEED_LATENCIES.s3PutObjectMs - SEED_CALIBRATION.s3PutObjectLatencyMs;
     return {
         ...SEED_LATENCIES,
-        ...(profile?.putRecordsLatencyMs !== undefined ? { putRecordsCallMs: profile.putRecordsLatencyMs } : {}),
-        ...(profile?.s3PutObjectLatencyMs !== undefined ? { s3PutObjectMs: profile.s3PutObjectLatencyMs } : {}),
+        ...(profile?.putRecordsLatencyMs !== undefined ? { putRecordsCallMs: profile.putRecordsLatencyMs + putSdkMs } : {}),
+        ...(profile?.s3PutObjectLatencyMs !== undefined ? { s3PutObjectMs: profile.s3PutObjectLatencyMs + s3SdkMs } : {}),
         ...(profile?.getRecordsLatencyMs !== undefined ? { getRecordsMs: profile.getRecordsLatencyMs[1] } : {}),
     };
 }

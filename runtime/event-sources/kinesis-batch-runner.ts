@@ -28,6 +28,7 @@ export interface BatchRunnerSettings {
 
 export interface BatchRunnerCounters {
     batchesInvoked: number;
+    recordsInvoked: number;
     retries: number;
     bisections: number;
 }
@@ -90,6 +91,7 @@ async function runWithRetries(runner: BatchRunner, initial: BufferedRecord[]): P
         const result = await runner.invoke(kinesisEvent(records));
         invokeCount++;
         runner.counters.batchesInvoked++;
+        runner.counters.recordsInvoked += records.length;
         last = { requestId: result.requestId, functionError: !result.ok };
         if (!result.ok) {
             if (settings.bisectBatchOnFunctionError && records.length > 1) return { kind: "bisect", records };

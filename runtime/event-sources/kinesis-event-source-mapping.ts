@@ -55,6 +55,8 @@ export interface KinesisEventSourceMappingOptions {
 export interface KinesisMappingStats {
     shards: number;
     batchesInvoked: number;
+    /** Records in those invocations, retries included: recordsInvoked ÷ batchesInvoked is the mean batch. */
+    recordsInvoked: number;
     batchesInFlight: number;
     recordsReceived: number;
     recordsCheckpointed: number;
@@ -93,6 +95,7 @@ export class KinesisEventSourceMapping {
     private readonly waiters: Array<{ since: number; resolve: () => void }> = [];
     private readonly counters = {
         batchesInvoked: 0,
+        recordsInvoked: 0,
         batchesInFlight: 0,
         recordsReceived: 0,
         recordsCheckpointed: 0,

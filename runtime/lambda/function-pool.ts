@@ -107,7 +107,11 @@ export class FunctionPool {
         fs.mkdirSync(this.codeDir, { recursive: true });
         fs.writeFileSync(path.join(this.codeDir, "index.js"), definition.handler.text);
         this.logSink = createLogSink(options.logs);
+        // A process that exits without close() (a second Ctrl-C, say) still leaves no folder behind.
+        if (this.ownsWorkDir) process.once("exit", this.removeWorkDir);
     }
+
+    private readonly removeWorkDir = () => fs.rmSync(this.workDir, { recursive: true, force: true });
 
     /** RequestResponse invocation: resolves with the outcome; never rejects for function errors. */
     async invoke(event: unknown): Promise<InvocationResult> {
@@ -164,7 +168,10 @@ export class FunctionPool {
         await Promise.all([...this.all].map((sandbox) => sandbox.kill()));
         for (const wake of this.waiters.splice(0)) wake();
         await this.logSink.close();
-        if (this.ownsWorkDir) fs.rmSync(this.workDir, { recursive: true, force: true });
+        if (this.ownsWorkDir) {
+            process.off("exit", this.removeWorkDir);
+            this.removeWorkDir();
+        }
     }
 
     /** A warm sandbox, or undefined when the caller may start a new one (a cold start). */

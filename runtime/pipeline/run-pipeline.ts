@@ -168,7 +168,9 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
         }, { crashes: faults?.crashes });
         cleanups.push(() => writer.close());
         // Ctrl-C: stop the splitter at once rather than wait for it to finish the file (the next run redelivers its event).
-        options.signal?.addEventListener("abort", () => void splitter.close(), { once: true });
+        const stopSplitter = () => void splitter.close();
+        options.signal?.addEventListener("abort", stopSplitter, { once: true });
+        cleanups.push(() => options.signal?.removeEventListener("abort", stopSplitter));
 
         const splitterResults: InvocationResult[] = [];
         const s3Source = new S3ObjectCreatedSource({
@@ -321,7 +323,10 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
 
         let s3Ceiling: S3PutRate | undefined;
         if (options.measureS3Ceiling !== false) {
-            s3Ceiling = await measureS3PutRate(clients.s3, `${resources.outputBucket}-ceiling`, {
+            // The S3 endpoint itself, without the AWS profile's added latency or the fault proxy.
+            const rawS3 = createAwsClients(options.region, { s3: external.s3 ?? standIns?.endpoints.s3 }).s3;
+            cleanups.push(() => rawS3.destroy());
+            s3Ceiling = await measureS3PutRate(rawS3, `${resources.outputBucket}-ceiling`, {
                 objects: Math.min(expected.records, 5000),
                 bytes: Math.max(1, Math.round(expected.inputBytes / Math.max(1, expected.records))),
                 concurrency: settings.writerConcurrency * resources.shardCount * settings.parallelizationFactor,
@@ -407,7 +412,7 @@ function buildReport(parts: {
         splitterSeconds: parts.splitterResults.reduce((sum, result) => sum + result.durationMs, 0) / 1000,
         mapping: {
             batches: mappingStats.batchesInvoked,
-            meanBatchSize: mappingStats.batchesInvoked ? mappingStats.recordsReceived / mappingStats.batchesInvoked : 0,
+            meanBatchSize: mappingStats.batchesInvoked ? mappingStats.recordsInvoked / mappingStats.batchesInvoked : 0,
             retries: mappingStats.retries,
             bisections: mappingStats.bisections,
             recordsSentToOnFailure: mappingStats.recordsSentToOnFailure,

@@ -57,3 +57,19 @@ describe("npm run compare on a tiny workload", function () {
         assert.ok(html.includes("<th>parallelizationFactor</th>"));
     });
 });
+
+describe("the planner's latencies for a compared run", () => {
+    // Imported here so the end-to-end block above stays a pure CLI test.
+    const { plannerLatencies } = require("../../runtime/compare/compare-stacks") as typeof import("../../runtime/compare/compare-stacks");
+    const { SEED_LATENCIES } = require("../../planner") as typeof import("../../planner");
+
+    it("are the seed's calls as the function sees them when the profile keeps its defaults", () => {
+        assert.deepEqual(plannerLatencies({}), SEED_LATENCIES);
+    });
+
+    it("add the SDK's own share to a delay the user gives the proxy", () => {
+        const latencies = plannerLatencies({ putRecordsLatencyMs: 18, s3PutObjectLatencyMs: 98 });
+        assert.equal(latencies.putRecordsCallMs, 20);
+        assert.equal(latencies.s3PutObjectMs, 100);
+    });
+});
