@@ -14,12 +14,13 @@ import { LambdaInvokeApi } from "../lambda/invoke-api";
 import { S3ObjectCreatedSource } from "../event-sources/s3-object-created";
 import { KinesisEventSourceMapping } from "../event-sources/kinesis-event-source-mapping";
 import { createAwsClients, destroyAwsClients, endpointEnvironment, executionRoleCredentials, type ServiceEndpoints } from "./aws-clients";
-import { provisionResources, type ProvisionedResources } from "./provision";
+import { provisionResources } from "./provision";
 import { expectedOutput } from "./expected-output";
 import { approximateMessages, readAllMessages } from "./dead-letter-queue";
 import { classifyDeadLetters, verifyOutput } from "./verify-output";
 import { measureS3PutRate, type S3PutRate } from "./s3-put-rate";
 import type { ProgressSnapshot, RunReport, TimelinePoint } from "./run-report";
+import { buildReport } from "./build-report";
 import { JsonFileCheckpointStore } from "../event-sources/checkpoint-store";
 import { startRunFaults, type RunFaults } from "../faults/run-faults";
 import type { FaultOptions } from "../faults/fault-options";
@@ -349,78 +350,4 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
                 .catch(() => undefined);
         }
     }
-}
-
-function buildReport(parts: {
-    options: RunOptions;
-    resources: ProvisionedResources;
-    inputKey: string;
-    expected: Awaited<ReturnType<typeof expectedOutput>>;
-    verification: Awaited<ReturnType<typeof verifyOutput>>;
-    deadLetters: ReturnType<typeof classifyDeadLetters>;
-    seconds: Record<string, number>;
-    timeline: TimelinePoint[];
-    splitterResults: InvocationResult[];
-    splitterStats: ReturnType<FunctionPool["stats"]>;
-    writerStats: ReturnType<FunctionPool["stats"]>;
-    mappingStats: ReturnType<KinesisEventSourceMapping["stats"]>;
-    s3Stats: ReturnType<S3ObjectCreatedSource["stats"]>;
-    s3Ceiling?: S3PutRate;
-    endpoints: ServiceEndpoints;
-    external: ServiceEndpoints;
-    profile?: RunReport["awsProfile"];
-}): RunReport {
-    const { options, expected, verification, seconds, mappingStats } = parts;
-    const reasons: Record<string, number> = {};
-    for (const reason of verification.deadLettered.values()) reasons[reason] = (reasons[reason] ?? 0) + 1;
-    const recordsPerSecond = seconds.pipeline > 0 ? expected.records / seconds.pipeline : 0;
-    return {
-        stack: options.stack,
-        region: options.region,
-        settings: options.settings,
-        services: {
-            s3: parts.external.s3 ?? "embedded fauxqs",
-            sqs: parts.external.sqs ?? "embedded fauxqs",
-            kinesis: parts.external.kinesis ?? "embedded kinesalite",
-        },
-        resources: parts.resources,
-        input: { key: parts.inputKey, records: expected.records, bytes: expected.inputBytes, blankLines: expected.blankLines },
-        output: {
-            objects: verification.objectsWritten,
-            deadLettered: verification.deadLettered.size,
-            deadLetterReasons: reasons,
-            superseded: expected.superseded.length,
-            accounted: verification.accounted,
-            verified: verification.verified,
-            problems: verification.problems,
-        },
-        seconds: {
-            standIns: seconds.standIns ?? 0,
-            package: seconds.package,
-            upload: seconds.upload,
-            split: seconds.split,
-            write: seconds.write,
-            pipeline: seconds.pipeline,
-            verify: seconds.verify,
-            total: seconds.total,
-        },
-        recordsPerSecond,
-        invocations: { splitter: parts.splitterStats.invocations, writer: parts.writerStats.invocations },
-        coldStarts: { splitter: parts.splitterStats.coldStarts, writer: parts.writerStats.coldStarts },
-        functionErrors: { splitter: parts.splitterStats.errors, writer: parts.writerStats.errors },
-        splitter: parts.splitterResults.map((result) => (result.ok ? result.payload : { error: result.errorType, message: result.errorMessage })),
-        splitterSeconds: parts.splitterResults.reduce((sum, result) => sum + result.durationMs, 0) / 1000,
-        mapping: {
-            batches: mappingStats.batchesInvoked,
-            meanBatchSize: mappingStats.batchesInvoked ? mappingStats.recordsInvoked / mappingStats.batchesInvoked : 0,
-            retries: mappingStats.retries,
-            bisections: mappingStats.bisections,
-            recordsSentToOnFailure: mappingStats.recordsSentToOnFailure,
-        },
-        maxIteratorAgeMs: mappingStats.maxIteratorAgeMs,
-        s3Ceiling: parts.s3Ceiling,
-        efficiency: parts.s3Ceiling ? recordsPerSecond / parts.s3Ceiling.putsPerSecond : undefined,
-        awsProfile: parts.profile,
-        timeline: parts.timeline,
-    };
 }
