@@ -1,4 +1,5 @@
 import type { WriteOutcome } from "./decode-line";
+import { compareSequenceNumbers } from "../shared/sequence-numbers";
 
 /**
  * Which writes of one batch are superseded by a later line with the same output key. Only the
@@ -35,11 +36,6 @@ export function isLater(a: WriteOutcome, b: WriteOutcome): boolean {
     return compareSequenceNumbers(a.sequenceNumber, b.sequenceNumber) > 0;
 }
 
-/** Kinesis sequence numbers are decimal strings of up to 128 digits: compare by length, then digits. */
-export function compareSequenceNumbers(a: string, b: string): number {
-    if (a.length !== b.length) return a.length - b.length;
-    return a < b ? -1 : a > b ? 1 : 0;
-}
 
 function sameObject(a: WriteOutcome, b: WriteOutcome): boolean {
     return a.source.bucket === b.source.bucket && a.source.key === b.source.key && a.source.etag === b.source.etag;

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { decodeLine } from "../../handlers/writer/decode-line";
-import { compareSequenceNumbers, findSuperseded } from "../../handlers/writer/latest-wins";
+import { findSuperseded } from "../../handlers/writer/latest-wins";
+import { compareSequenceNumbers } from "../../handlers/shared/sequence-numbers";
 import { parseOutputKeyTemplate } from "../../handlers/shared/output-key";
 import { encodeRecord } from "../../handlers/shared/record-envelope";
 import { kinesisRecordFactory } from "../support/lambda-events";
