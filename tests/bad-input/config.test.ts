@@ -1,11 +1,11 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { CONFIG_NAMESPACE, SETTING_DEFINITIONS, SETTING_KEYS, type SettingDefinition, type SettingKey } from "../../settings/definitions";
 import { readStackFile } from "../../runtime/stack/read-stack-file";
+import { tempDir } from "../support/temp-dir";
 
 const REPO_ROOT = path.resolve(__dirname, "../..");
 
@@ -50,7 +50,7 @@ function outOfRangeValue(key: SettingKey, definition: SettingDefinition): unknow
 }
 
 function projectWith(stack: string, config: Record<string, unknown>): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bad-config-"));
+    const dir = tempDir("bad-config-");
     fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), stringify({ config }));
     return dir;
 }

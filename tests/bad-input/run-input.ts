@@ -6,13 +6,13 @@
  */
 import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { runPipeline } from "../../runtime/pipeline/run-pipeline";
 import type { RunReport } from "../../runtime/pipeline/run-report";
 import { startStandIns, type RunningStandIns } from "../../runtime/standins/stand-ins";
 import { parseSettings } from "../../settings/parse";
+import { tempDir } from "../support/temp-dir";
 
 export const REGION = "us-east-1";
 const CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
@@ -71,7 +71,7 @@ export function newStackName(): string {
 
 /** Writes `content` to a file, runs it through the pipeline on fresh resources, and reads the output back. */
 export async function runInput(handle: StandInsHandle, content: Buffer | string, options: InputOptions = {}): Promise<InputRun> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bad-input-"));
+    const dir = tempDir("bad-input-");
     const name = options.name ?? "input.jsonl";
     const inputFile = path.join(dir, "input");
     fs.writeFileSync(inputFile, content);

@@ -1,9 +1,9 @@
 import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { tempDir } from "../support/temp-dir";
 
 const PROJECT_DIR = path.resolve(__dirname, "../..");
 
@@ -18,7 +18,7 @@ describe("npm run compare on a tiny workload", function () {
     let html: string;
 
     before(async () => {
-        const out = fs.mkdtempSync(path.join(os.tmpdir(), "compare-"));
+        const out = tempDir("compare-");
         const result = await promisify(execFile)(
             process.execPath,
             ["-r", "ts-node/register/transpile-only", "runtime/compare-cli.ts", "dev", "prod", "--records", "300", "--html", path.join(out, "compare.html"), "--report", path.join(out, "compare.json")],

@@ -1,12 +1,11 @@
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import type { SplitterResult } from "../../handlers/splitter";
 import { readStackFile } from "../../runtime/stack/read-stack-file";
 import { writeWorkloadFile } from "../../runtime/workload/seed-workload";
 import { runPipeline } from "../../runtime/pipeline/run-pipeline";
 import type { RunReport } from "../../runtime/pipeline/run-report";
+import { tempDir } from "../support/temp-dir";
 
 const PROJECT_DIR = path.resolve(__dirname, "../..");
 const LINES = 6000;
@@ -25,7 +24,7 @@ describe("a file larger than one splitter invocation, end to end", function () {
     let results: SplitterResult[];
 
     before(async () => {
-        const inputFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "large-file-")), "products.jsonl");
+        const inputFile = path.join(tempDir("large-file-"), "products.jsonl");
         await writeWorkloadFile(inputFile, { records: LINES, recordBytes: 512, seed: 11 });
         const stack = readStackFile(PROJECT_DIR, "prod");
         report = await runPipeline({

@@ -1,11 +1,10 @@
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { readStackFile } from "../../runtime/stack/read-stack-file";
 import { writeWorkloadFile } from "../../runtime/workload/seed-workload";
 import { runPipeline } from "../../runtime/pipeline/run-pipeline";
 import type { RunReport } from "../../runtime/pipeline/run-report";
+import { tempDir } from "../support/temp-dir";
 
 const PROJECT_DIR = path.resolve(__dirname, "../..");
 
@@ -18,7 +17,7 @@ describe("the pipeline end to end on the embedded stand-ins", function () {
     let inputFile: string;
 
     before(async () => {
-        inputFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "e2e-")), "products.jsonl");
+        inputFile = path.join(tempDir("e2e-"), "products.jsonl");
         await writeWorkloadFile(inputFile, { records: 1000, recordBytes: 2048, seed: 7 });
     });
 

@@ -1,9 +1,9 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { CrashPlan } from "../../runtime/faults/crash-plan";
 import { FunctionPool } from "../../runtime/lambda/function-pool";
+import { tempDir } from "../support/temp-dir";
 
 /** `--crash-rate`: a writer sandbox killed in the middle of a batch fails that invocation as Runtime.ExitError. */
 describe("the crash plan", function () {
@@ -37,7 +37,7 @@ describe("the crash plan", function () {
 
     it("kills the sandbox partway through an invocation, which fails as Runtime.ExitError, and the next one gets a new sandbox", async () => {
         // Prepare: a handler that records ten steps, 50 ms apart, in a file.
-        const steps = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "crash-")), "steps.txt");
+        const steps = path.join(tempDir("crash-"), "steps.txt");
         const text = `exports.handler = async (event) => {
             for (let step = 1; step <= 10; step++) { require("fs").appendFileSync(event.file, step + "\\n"); await new Promise((r) => setTimeout(r, 50)); }
             return process.pid;

@@ -1,12 +1,11 @@
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { writePoisonedWorkloadFile } from "../../runtime/faults/poison-lines";
 import { resolveFaultOptions } from "../../runtime/faults/fault-options";
 import { runPipeline } from "../../runtime/pipeline/run-pipeline";
 import type { RunReport } from "../../runtime/pipeline/run-report";
 import { readStackFile } from "../../runtime/stack/read-stack-file";
+import { tempDir } from "../support/temp-dir";
 
 const PROJECT_DIR = path.resolve(__dirname, "../..");
 const sum = (counts: Record<string, number>) => Object.values(counts).reduce((total, value) => total + value, 0);
@@ -22,7 +21,7 @@ describe("the pipeline under injected faults", function () {
     let report: RunReport;
 
     before(async () => {
-        const inputFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "faults-e2e-")), "products.jsonl");
+        const inputFile = path.join(tempDir("faults-e2e-"), "products.jsonl");
         await writePoisonedWorkloadFile(inputFile, { records: 600, recordBytes: 1024, seed: 3, poison: 8 });
         const stack = readStackFile(PROJECT_DIR, "prod");
         report = await runPipeline({

@@ -1,15 +1,14 @@
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { POISON_KINDS, POISON_REASONS, poisonPositions, writePoisonedWorkloadFile } from "../../runtime/faults/poison-lines";
 import { expectedOutput } from "../../runtime/pipeline/expected-output";
 import { writeWorkloadFile } from "../../runtime/workload/seed-workload";
+import { tempDir } from "../support/temp-dir";
 
 /** `--poison N`: invalid lines mixed into the generated input, each of which the oracle expects dead-lettered. */
 describe("poisoned workloads", function () {
     this.timeout(30_000);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "poison-"));
+    const dir = tempDir("poison-");
     const expectation = { bucket: "in", key: "products.jsonl", outputKeyTemplate: "product_{original_id}.json", partitionKey: "field:original_id", etag: "0123456789abcdef0123456789abcdef" };
 
     it("mixes N invalid lines, of every kind in turn, among the valid ones at places fixed by the seed", async () => {

@@ -1,10 +1,10 @@
 import * as assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import type { RunReport } from "../../runtime/pipeline/run-report";
 import { readRunManifest } from "../../runtime/restart/run-manifest";
+import { tempDir } from "../support/temp-dir";
 
 const PROJECT_DIR = path.resolve(__dirname, "../..");
 const NODE = process.execPath;
@@ -38,7 +38,7 @@ interface Restarted {
  * shard, 50 ms a PutObject) makes the dev stack take several seconds, so there is a middle to stop in.
  */
 async function stopAndRestart(records: number, interruptWhen: (stateDir: string) => boolean): Promise<Restarted> {
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), "restart-"));
+    const work = tempDir("restart-");
     const stateDir = path.join(work, "state");
     const args = ["--stack", "dev", "--records", String(records), "--record-bytes", "256", "--poison", "4", "--aws-profile", "--no-s3-ceiling", "--state", stateDir];
     const run = runCli(args);

@@ -1,11 +1,11 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { HeadObjectCommand, NotFound, S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { planInput } from "../../runtime/restart/resume-plan";
 import { readRunManifest } from "../../runtime/restart/run-manifest";
+import { tempDir } from "../support/temp-dir";
 
 /** How a run on a --state folder decides between a fresh start and resuming the run before it. */
 describe("the input plan of a --state run", () => {
@@ -20,7 +20,7 @@ describe("the input plan of a --state run", () => {
 
     beforeEach(() => {
         s3Mock.reset();
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "resume-plan-"));
+        const dir = tempDir("resume-plan-");
         stateDir = path.join(dir, "state");
         file = path.join(dir, "products.jsonl");
         fs.writeFileSync(file, '{"original_id":"A"}\n');

@@ -1,14 +1,14 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { gzipSync } from "node:zlib";
 import { expectedOutput } from "../../runtime/pipeline/expected-output";
+import { tempDir } from "../support/temp-dir";
 
 const options = { bucket: "in", key: "products.jsonl", outputKeyTemplate: "product_{original_id}.json", partitionKey: "field:original_id" };
 
 function fileWith(content: Buffer | string): string {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "expected-")), "input.jsonl");
+    const file = path.join(tempDir("expected-"), "input.jsonl");
     fs.writeFileSync(file, content);
     return file;
 }

@@ -3,9 +3,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { listStacks, readStackFile } from "../../runtime/stack/read-stack-file";
+import { tempDir } from "../support/temp-dir";
 
 function projectWith(files: Record<string, string>): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stacks-"));
+    const dir = tempDir("stacks-");
     for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), content);
     return dir;
 }

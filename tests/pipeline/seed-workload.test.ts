@@ -1,8 +1,8 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { originalIdFor, workloadLine, writeWorkloadFile } from "../../runtime/workload/seed-workload";
+import { tempDir } from "../support/temp-dir";
 
 describe("the seed workload", () => {
     it("makes every line exactly the requested size, as a JSON object with its original_id", () => {
@@ -19,7 +19,7 @@ describe("the seed workload", () => {
     });
 
     it("writes one line per record with unique ids and reports the file's size", async () => {
-        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "workload-")), "w.jsonl");
+        const file = path.join(tempDir("workload-"), "w.jsonl");
         const bytes = await writeWorkloadFile(file, { records: 500, recordBytes: 300, seed: 9 });
         const lines = fs.readFileSync(file, "utf8").split("\n");
         assert.equal(lines.pop(), "");

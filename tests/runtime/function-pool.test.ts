@@ -1,9 +1,9 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { FunctionPool, type FunctionDefinition } from "../../runtime/lambda/function-pool";
 import { serializeHandler } from "../../runtime/lambda/serialize-handler";
+import { tempDir } from "../support/temp-dir";
 
 /**
  * The Lambda emulation on real sandbox processes. These need no stand-ins: each test function is a
@@ -177,7 +177,7 @@ describe("FunctionPool", function () {
     });
 
     it("writes the handler's console output to the log file, in Lambda's line format, and not to the terminal", async () => {
-        const logFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pool-logs-")), "fn.log");
+        const logFile = path.join(tempDir("pool-logs-"), "fn.log");
         const fn = pool(`exports.handler = async () => { console.log("processed %d records", 7); return 1; };`, {}, { logs: { kind: "file", path: logFile } });
 
         const result = await fn.invoke({});

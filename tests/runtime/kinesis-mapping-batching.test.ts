@@ -1,6 +1,5 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { JsonFileCheckpointStore } from "../../runtime/event-sources/checkpoint-store";
 import type { KinesisEventSourceMapping } from "../../runtime/event-sources/kinesis-event-source-mapping";
@@ -17,6 +16,7 @@ import {
     type RuntimeHarness,
 } from "../support/runtime-harness";
 import { recordedMapping } from "../support/runtime-mapping";
+import { tempDir } from "../support/temp-dir";
 
 /**
  * How the event source mapping reads a shard and forms batches, on real kinesalite and real
@@ -250,7 +250,7 @@ describe("KinesisEventSourceMapping: reading and batching", function () {
         // services-kinesis-batchfailurereporting: "by default Lambda checkpoints to the highest sequence number
         // of a batch only when the batch is a complete success."
         const stream = await createStream(harness);
-        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "checkpoints-")), "writer.json");
+        const file = path.join(tempDir("checkpoints-"), "writer.json");
         await putRecords(harness, stream.streamName, lines("first", 7));
         const first = recordedMapping(harness, stream, testFunction(harness, ok), { batchSize: 3 }, { checkpoints: new JsonFileCheckpointStore(file) });
         await first.mapping.start();

@@ -1,6 +1,5 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { readBatchItemFailures } from "../../runtime/event-sources/batch-item-failures";
 import { JsonFileCheckpointStore } from "../../runtime/event-sources/checkpoint-store";
@@ -8,6 +7,7 @@ import { checkMappingSettings } from "../../runtime/event-sources/kinesis-event-
 import { compareSequenceNumbers } from "../../runtime/event-sources/sequence-numbers";
 import { ShardCheckpointTracker } from "../../runtime/event-sources/shard-checkpoint-tracker";
 import { MAPPING_DEFAULTS } from "../support/runtime-mapping";
+import { tempDir } from "../support/temp-dir";
 
 /** The event source mapping's pure parts, without servers. */
 describe("event source mapping building blocks", () => {
@@ -58,7 +58,7 @@ describe("event source mapping building blocks", () => {
 
     describe("JsonFileCheckpointStore", () => {
         it("keeps every shard's checkpoint in a file that a new store reads back", async () => {
-            const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "store-")), "nested", "checkpoints.json");
+            const file = path.join(tempDir("store-"), "nested", "checkpoints.json");
             const store = new JsonFileCheckpointStore(file);
 
             await Promise.all([store.set("shardId-000000000000", "10"), store.set("shardId-000000000001", "20"), store.set("shardId-000000000000", "11")]);
