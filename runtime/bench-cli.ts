@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
 import Table from "cli-table3";
-import { addAwsProfileOptions, awsProfileFrom, wholeNumber } from "./cli-options";
+import { addAwsProfileOptions, awsProfileFrom, wholeNumber, runCommand } from "./cli-options";
 import { runBench, type BenchReport, type BenchRun } from "./bench/run-bench";
 import { createProgressDisplay } from "./progress-display";
 
@@ -73,10 +73,4 @@ async function main(): Promise<number> {
     return report.seedBaseline.verified && report.prod.verified && report.embedded.verified ? 0 : 1;
 }
 
-main().then(
-    (code) => process.exit(code),
-    (error) => {
-        process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-        process.exit(2);
-    },
-);
+runCommand(main);

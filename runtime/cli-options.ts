@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from "commander";
 import type { AwsProfileOptions } from "./aws-profile";
+import { INTERRUPTED } from "./pipeline/interrupted";
 
 /** Option parsers and option groups shared by `npm start`, `npm run compare` and `npm run bench`. */
 
@@ -56,4 +57,19 @@ export function awsProfileFrom(options: Record<string, unknown>): AwsProfileOpti
         profile.getRecordsLatencyMs = [Math.min(5, most), most];
     }
     return profile;
+}
+
+
+/**
+ * Runs a command's main function: its number is the exit status; an error is printed in one line
+ * and exits 2 (130 when the run was interrupted).
+ */
+export function runCommand(main: () => Promise<number>): void {
+    main().then(
+        (code) => process.exit(code),
+        (error: unknown) => {
+            process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+            process.exit(error instanceof Error && error.message === INTERRUPTED ? 130 : 2);
+        },
+    );
 }

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { addAwsProfileOptions, awsProfileFrom, httpUrl, wholeNumber } from "./cli-options";
+import { addAwsProfileOptions, awsProfileFrom, httpUrl, runCommand, wholeNumber } from "./cli-options";
 import { readStackFile } from "./stack/read-stack-file";
 import { SEED_WORKLOAD, writeWorkloadFile } from "./workload/seed-workload";
 import { runPipeline } from "./pipeline/run-pipeline";
@@ -99,17 +99,7 @@ async function main(): Promise<number> {
     }
 }
 
-main().then(
-    (code) => process.exit(code),
-    (error) => {
-        process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-        process.exit(exitCodeFor(error));
-    },
-);
-
-function exitCodeFor(error: unknown): number {
-    return error instanceof Error && error.message === "the run was interrupted" ? 130 : 2;
-}
+runCommand(main);
 
 /** --splitter-timeout: seconds, fractions allowed (Lambda itself takes whole seconds, 1 to 900). */
 function splitterTimeout(value: string): number {

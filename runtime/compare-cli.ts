@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
 import { SEED_WORKLOAD } from "./workload/seed-workload";
-import { addAwsProfileOptions, awsProfileFrom, wholeNumber } from "./cli-options";
+import { addAwsProfileOptions, awsProfileFrom, wholeNumber, runCommand } from "./cli-options";
 import { compareStacks } from "./compare/compare-stacks";
 import { comparisonRows, formatComparisonTable } from "./compare/compare-table";
 import { renderComparePage } from "./compare/compare-page";
@@ -82,10 +82,4 @@ async function main(): Promise<number> {
     return comparison.stacks.every((stack) => stack.run.output.verified) ? 0 : 1;
 }
 
-main().then(
-    (code) => process.exit(code),
-    (error) => {
-        process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-        process.exit(2);
-    },
-);
+runCommand(main);

@@ -26,6 +26,7 @@ import { startRunFaults, type RunFaults } from "../faults/run-faults";
 import type { FaultOptions } from "../faults/fault-options";
 import { planInput } from "../restart/resume-plan";
 import { checkpointPath } from "../restart/run-manifest";
+import { INTERRUPTED } from "./interrupted";
 
 /**
  * Runs one stack's configuration end to end: provisions its resources, runs the same Lambda code
@@ -73,7 +74,7 @@ function inputKeyFor(settings: FanoutSettings, name: string): string {
 }
 
 function checkAborted(signal?: AbortSignal): void {
-    if (signal?.aborted) throw new Error("the run was interrupted");
+    if (signal?.aborted) throw new Error(INTERRUPTED);
 }
 
 async function waitFor(condition: () => boolean, signal: AbortSignal | undefined, tick: () => void): Promise<void> {
