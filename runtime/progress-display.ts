@@ -26,7 +26,7 @@ export function createProgressDisplay(stream: NodeJS.WriteStream = process.stder
             {
                 stream,
                 format:
-                    "{bar} {value}/{total} processed | in stream {inStream} (splitter {split}) | dead-lettered {deadLettered} | batches in flight {inFlight} | iterator age {age} ms",
+                    "{bar} {value}/{total} processed | read from stream {inStream} (splitter {split}) | dead-lettered {deadLettered} | batches in flight {inFlight} | iterator age {age} ms",
                 hideCursor: true,
                 clearOnComplete: false,
             },
@@ -51,7 +51,7 @@ export function createProgressDisplay(stream: NodeJS.WriteStream = process.stder
         update(snapshot) {
             const d = describe(snapshot);
             stream.write(
-                `[${snapshot.seconds.toFixed(0).padStart(4)} s] processed ${snapshot.recordsProcessed}/${snapshot.records}, in stream ${d.inStream} (splitter ${d.split}), dead-lettered ${d.deadLettered}, batches in flight ${d.inFlight}, iterator age ${d.age} ms\n`,
+                `[${snapshot.seconds.toFixed(0).padStart(4)} s] processed ${snapshot.recordsProcessed}/${snapshot.records}, read from stream ${d.inStream} (splitter ${d.split}), dead-lettered ${d.deadLettered}, batches in flight ${d.inFlight}, iterator age ${d.age} ms\n`,
             );
         },
         stop() {},

@@ -7,6 +7,7 @@ import { formatFaultLine, type FaultReport } from "../faults/run-faults";
 /** One sample of a run's progress, about once a second. */
 export interface TimelinePoint {
     seconds: number;
+    /** Records the event source mapping has read from the stream (it reads ahead of the writers by at most batchSize × parallelization per shard). */
     recordsInStream: number;
     /** Records whose writer batch has finished (written, or handed to the on-failure destination). */
     recordsProcessed: number;

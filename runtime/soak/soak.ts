@@ -75,7 +75,7 @@ async function main(): Promise<number> {
             onProgress: (snapshot) => {
                 if (snapshot.seconds - lastPrinted < 10) return;
                 lastPrinted = snapshot.seconds;
-                process.stdout.write(`  [${snapshot.seconds.toFixed(0).padStart(4)} s] processed ${n(snapshot.recordsProcessed)} of ${n(snapshot.records)}, in stream ${n(snapshot.recordsInStream)}, batches in flight ${snapshot.batchesInFlight}\n`);
+                process.stdout.write(`  [${snapshot.seconds.toFixed(0).padStart(4)} s] processed ${n(snapshot.recordsProcessed)} of ${n(snapshot.records)}, read from stream ${n(snapshot.recordsInStream)}, batches in flight ${snapshot.batchesInFlight}\n`);
             },
         });
         const peaks = memory.peaks();
