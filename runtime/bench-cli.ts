@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
 import Table from "cli-table3";
-import { addAwsProfileOptions, awsProfileFrom, wholeNumber, runCommand } from "./cli-options";
+import { addAwsProfileOptions, awsProfileFrom, wholeNumber, interruptSignal, runCommand } from "./cli-options";
 import { runBench, type BenchReport, type BenchRun } from "./bench/run-bench";
 import { createProgressDisplay } from "./progress-display";
 
@@ -48,8 +48,7 @@ export function formatBench(report: BenchReport): string {
 async function main(): Promise<number> {
     program.parse();
     const options = program.opts();
-    const controller = new AbortController();
-    process.on("SIGINT", () => controller.abort());
+    const signal = interruptSignal();
     const progress = createProgressDisplay();
     const report = await runBench({
         projectDir: PROJECT_DIR,
@@ -63,7 +62,7 @@ async function main(): Promise<number> {
             process.stderr.write(`${phase}\n`);
         },
         onProgress: (snapshot) => progress.update(snapshot),
-        signal: controller.signal,
+        signal,
     });
     progress.stop();
     process.stdout.write(formatBench(report) + "\n");

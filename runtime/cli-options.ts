@@ -73,3 +73,23 @@ export function runCommand(main: () => Promise<number>): void {
         },
     );
 }
+
+/**
+ * Ctrl-C (or SIGTERM) for a long command: the first aborts the returned signal, so the run stops
+ * its stand-ins and sandboxes; a second exits at once, after `onForce` (synchronous clean-up).
+ */
+export function interruptSignal(onForce: () => void = () => undefined): AbortSignal {
+    const controller = new AbortController();
+    let interrupts = 0;
+    const onInterrupt = () => {
+        if (++interrupts > 1) {
+            onForce();
+            process.exit(130);
+        }
+        process.stderr.write("\ninterrupted: stopping the stand-ins and sandboxes (Ctrl-C again to force)\n");
+        controller.abort();
+    };
+    process.on("SIGINT", onInterrupt);
+    process.on("SIGTERM", onInterrupt);
+    return controller.signal;
+}

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { addAwsProfileOptions, awsProfileFrom, httpUrl, runCommand, wholeNumber } from "./cli-options";
+import { addAwsProfileOptions, awsProfileFrom, httpUrl, interruptSignal, runCommand, wholeNumber } from "./cli-options";
 import { readStackFile } from "./stack/read-stack-file";
 import { SEED_WORKLOAD, writeWorkloadFile } from "./workload/seed-workload";
 import { runPipeline } from "./pipeline/run-pipeline";
@@ -45,18 +45,7 @@ async function main(): Promise<number> {
     for (const warning of stack.warnings) process.stderr.write(`warning: ${warning}\n`);
 
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "kinesis-fanout-"));
-    const controller = new AbortController();
-    let interrupts = 0;
-    const onInterrupt = () => {
-        if (++interrupts > 1) {
-            fs.rmSync(scratch, { recursive: true, force: true });
-            process.exit(130);
-        }
-        process.stderr.write("\ninterrupted: stopping the stand-ins and sandboxes (Ctrl-C again to force)\n");
-        controller.abort();
-    };
-    process.on("SIGINT", onInterrupt);
-    process.on("SIGTERM", onInterrupt);
+    const signal = interruptSignal(() => fs.rmSync(scratch, { recursive: true, force: true }));
     const progress = createProgressDisplay();
     try {
         let inputFile: string = options.input;
@@ -83,7 +72,7 @@ async function main(): Promise<number> {
             awsProfile: awsProfileFrom(options),
             faults: faultOptionsFrom(options),
             onProgress: (snapshot) => progress.update(snapshot),
-            signal: controller.signal,
+            signal,
         });
         progress.stop();
         process.stdout.write(formatSummary(report) + "\n");

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
 import { SEED_WORKLOAD } from "./workload/seed-workload";
-import { addAwsProfileOptions, awsProfileFrom, wholeNumber, runCommand } from "./cli-options";
+import { addAwsProfileOptions, awsProfileFrom, wholeNumber, interruptSignal, runCommand } from "./cli-options";
 import { compareStacks } from "./compare/compare-stacks";
 import { comparisonRows, formatComparisonTable } from "./compare/compare-table";
 import { renderComparePage } from "./compare/compare-page";
@@ -32,8 +32,7 @@ addFaultOptions(program);
 async function main(): Promise<number> {
     program.parse();
     const options = program.opts();
-    const controller = new AbortController();
-    process.on("SIGINT", () => controller.abort());
+    const signal = interruptSignal();
     const progress = createProgressDisplay();
     const comparison = await compareStacks({
         projectDir: PROJECT_DIR,
@@ -47,7 +46,7 @@ async function main(): Promise<number> {
             process.stderr.write(`stack ${stack} (${index + 1} of ${program.args.length})\n`);
         },
         onProgress: (snapshot) => progress.update(snapshot),
-        signal: controller.signal,
+        signal,
     });
     progress.stop();
     for (const stack of comparison.stacks) for (const warning of stack.warnings) process.stderr.write(`warning (${stack.stack}): ${warning}\n`);
