@@ -7,7 +7,9 @@ import type { PendingRecord } from "./record-batcher";
  * and full jitter, up to a bound. PutRecords reports failed entries inside a 200 response
  * (`FailedRecordCount`, and an `ErrorCode` per entry such as ProvisionedThroughputExceededException
  * or InternalFailure); the SDK's own retries cover whole-request errors. When the bound is reached
- * it throws a PutRecordsFailedError: nothing is dropped silently.
+ * it throws a PutRecordsFailedError: nothing is dropped silently. When `shouldStop` says the
+ * invocation's time is short, it stops retrying and returns the entries still unsent, so that the
+ * caller can hand them on to the next invocation instead of being killed by its timeout.
  *
  * Resending only the failed entries would reorder lines of one partition key: a failed early line
  * would land after a later line of the same key that went through, and the writer would then let
@@ -29,6 +31,11 @@ export interface PutOutcome {
     requests: number;
     /** Entries sent again after they failed. */
     retriedEntries: number;
+    /**
+     * Entries not acknowledged because `shouldStop` ended the retries (the invocation's time is
+     * short), in their order; empty when every entry went through.
+     */
+    unsent: PendingRecord[];
 }
 
 /**
@@ -65,10 +72,12 @@ export async function putRecordsWithRetry(
     streamName: string,
     records: readonly PendingRecord[],
     policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+    shouldStop: () => boolean = () => false,
 ): Promise<PutOutcome> {
     let pending = records;
     let requests = 0;
     let retriedEntries = 0;
+    let stopped = false;
     try {
         await backOff(
             async () => {
@@ -97,14 +106,19 @@ export async function putRecordsWithRetry(
                 maxDelay: policy.maxDelayMs,
                 timeMultiple: 2,
                 jitter: "full",
-                retry: (error) => error instanceof FailedEntries,
+                retry: (error) => {
+                    if (!(error instanceof FailedEntries)) return false;
+                    stopped = shouldStop();
+                    return !stopped;
+                },
             },
         );
     } catch (error) {
+        if (error instanceof FailedEntries && stopped) return { requests, retriedEntries, unsent: [...pending] };
         if (error instanceof FailedEntries) throw new PutRecordsFailedError(streamName, pending.length, error.codes, requests);
         throw error;
     }
-    return { requests, retriedEntries };
+    return { requests, retriedEntries, unsent: [] };
 }
 
 /**

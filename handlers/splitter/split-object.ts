@@ -125,14 +125,39 @@ export async function splitObject(ref: ObjectRef, deps: SplitterDeps, control: S
     // Any line longer than this can't fit even with a one-character partition key; the exact check follows.
     const maxLineBytes = KINESIS_RECORD_MAX_BYTES - envelopeOverhead({ ...base, line: 1 }) - 1;
     const batcher = createRecordBatcher();
-    const send = async (records: PendingRecord[]) => {
-        if (records.length === 0) return;
+    // Blank and dead-lettered lines read since the last fully acknowledged batch: if a later hand-off
+    // resumes before them, the next invocation reads (and counts) them again.
+    let unsettled: Array<{ line: number; kind: "blank" | "dead" }> = [];
+    /** Sends a batch; returns its first unacknowledged record when time ran short during retries. */
+    const send = async (records: PendingRecord[]): Promise<PendingRecord | undefined> => {
+        if (records.length === 0) return undefined;
         const started = Date.now();
-        const outcome = await putRecordsWithRetry(kinesis, config.streamName, records, deps.retryPolicy);
+        const outcome = await putRecordsWithRetry(kinesis, config.streamName, records, deps.retryPolicy, () => control.clock.shouldHandOff());
         control.clock.noteCallMs(Date.now() - started);
-        summary.recordsPut += records.length;
         summary.putRequests += outcome.requests;
         summary.retriedEntries += outcome.retriedEntries;
+        const stuck = outcome.unsent[0];
+        const settledBefore = stuck ? stuck.source.line : records[records.length - 1].source.line;
+        summary.recordsPut += records.filter((record) => record.source.line < settledBefore).length + (stuck ? 0 : 1);
+        unsettled = unsettled.filter((entry) => entry.line > settledBefore);
+        return stuck;
+    };
+    /** Hands the rest of the object on, starting at `next`. */
+    const handOff = async (next: { offset: number; line: number }) => {
+        const checkpoint = checkpointFor(pinned, { ...next, gzip: opened.gzip }, control.invocation + 1);
+        await control.handOff(checkpoint);
+        summary.status = "handed-off";
+        summary.continuation = checkpoint;
+    };
+    /** Time ran short with records of this invocation unacknowledged: resume at the first of them. */
+    const handOffAtStuck = async (stuck: PendingRecord) => {
+        if (summary.recordsPut === 0) {
+            throw new Error(`PutRecords to stream ${config.streamName} acknowledged none of this invocation's records before its time ran short`);
+        }
+        summary.lines = stuck.source.line - firstLine;
+        summary.blankLines -= unsettled.filter((entry) => entry.kind === "blank" && entry.line > stuck.source.line).length;
+        summary.deadLettered -= unsettled.filter((entry) => entry.kind === "dead" && entry.line > stuck.source.line).length;
+        await handOff({ offset: stuck.offset!, line: stuck.source.line });
     };
 
     const lines = opened.rangeRead
@@ -150,18 +175,18 @@ export async function splitObject(ref: ObjectRef, deps: SplitterDeps, control: S
             throw new Error(`s3://${ref.bucket}/${ref.key}: line ${firstLine} starts at byte ${nextOffset}, but the checkpoint says ${resume.offset}`);
         }
         if (control.clock.shouldHandOff()) {
-            await send(batcher.take());
-            const checkpoint = checkpointFor(pinned, { offset: nextOffset, line: line.number, gzip: opened.gzip }, control.invocation + 1);
-            await control.handOff(checkpoint);
-            summary.status = "handed-off";
-            summary.continuation = checkpoint;
+            const stuck = await send(batcher.take());
+            if (stuck) await handOffAtStuck(stuck);
+            else await handOff({ offset: nextOffset, line: line.number });
             break;
         }
         control.clock.noteProgress();
+        const lineStart = nextOffset;
         nextOffset = line.endOffset;
         summary.lines++;
         if (isBlankLine(line)) {
             summary.blankLines++;
+            unsettled.push({ line: line.number, kind: "blank" });
             continue;
         }
         const source: LineSource = { ...base, line: line.number };
@@ -170,6 +195,7 @@ export async function splitObject(ref: ObjectRef, deps: SplitterDeps, control: S
             const partitionKey = config.partitionKey.kind === "field" ? undefined : partitionKeyFor(config.partitionKey, undefined, ref.key, line.number);
             await deadLetterTooLarge(deps, source, line, partitionKey);
             summary.deadLettered++;
+            unsettled.push({ line: line.number, kind: "dead" });
             continue;
         }
         const parsed = config.partitionKey.kind === "field" ? parseJsonOrUndefined(line.bytes) : undefined;
@@ -178,12 +204,20 @@ export async function splitObject(ref: ObjectRef, deps: SplitterDeps, control: S
         if (recordBytes(data, partitionKey) > KINESIS_RECORD_MAX_BYTES) {
             await deadLetterTooLarge(deps, source, line, partitionKey);
             summary.deadLettered++;
+            unsettled.push({ line: line.number, kind: "dead" });
             continue;
         }
-        await send(batcher.add({ data, partitionKey, source }) ?? []);
-        if (batcher.isFull) await send(batcher.take());
+        let stuck = await send(batcher.add({ data, partitionKey, source, offset: lineStart }) ?? []);
+        if (!stuck && batcher.isFull) stuck = await send(batcher.take());
+        if (stuck) {
+            await handOffAtStuck(stuck);
+            break;
+        }
     }
-    await send(batcher.take());
+    if (summary.status !== "handed-off") {
+        const stuck = await send(batcher.take());
+        if (stuck) await handOffAtStuck(stuck);
+    }
 
     if (summary.status === "handed-off") logger.info("time is short; the rest of the object goes on in a new invocation", { ...summary });
     else logger.info("source object split", { ...summary });

@@ -29,7 +29,7 @@ describe("putRecordsWithRetry", () => {
     it("sends all records in one request when none fail", async () => {
         kinesis.on(PutRecordsCommand).resolves({ FailedRecordCount: 0, Records: [ok(), ok(), ok()] });
         const outcome = await putRecordsWithRetry(new KinesisClient({}), "stream", records(3), fast);
-        assert.deepEqual(outcome, { requests: 1, retriedEntries: 0 });
+        assert.deepEqual(outcome, { requests: 1, retriedEntries: 0, unsent: [] });
         assert.equal(kinesis.commandCalls(PutRecordsCommand)[0].args[0].input.StreamName, "stream");
     });
 
@@ -43,7 +43,7 @@ describe("putRecordsWithRetry", () => {
 
         const sent = kinesis.commandCalls(PutRecordsCommand).map((call) => call.args[0].input.Records!.map((r) => r.PartitionKey));
         assert.deepEqual(sent, [["key-1", "key-2", "key-3", "key-4"], ["key-2", "key-4"], ["key-4"]]);
-        assert.deepEqual(outcome, { requests: 3, retriedEntries: 3 });
+        assert.deepEqual(outcome, { requests: 3, retriedEntries: 3, unsent: [] });
     });
 
     it("sends a failed entry again with every later entry of its partition key, so that key's lines stay in order", async () => {
@@ -57,6 +57,19 @@ describe("putRecordsWithRetry", () => {
         const sent = kinesis.commandCalls(PutRecordsCommand).map((call) => call.args[0].input.Records!.map((r) => Buffer.from(r.Data!).toString()));
         // Line 1 (key A) failed and line 3 (key A) went through: both go again, line 1 first, so line 3 stays the later one.
         assert.deepEqual(sent, [["line 1", "line 2", "line 3", "line 4"], ["line 1", "line 3"]]);
+    });
+
+    it("stops retrying when told the time is short, and returns the entries still unsent instead of throwing", async () => {
+        kinesis
+            .on(PutRecordsCommand)
+            .resolvesOnce({ FailedRecordCount: 1, Records: [ok(), throttled, ok()] })
+            .resolves({ FailedRecordCount: 1, Records: [throttled] });
+        let asked = 0;
+        const outcome = await putRecordsWithRetry(new KinesisClient({}), "stream", records(3), fast, () => ++asked >= 2);
+
+        assert.equal(kinesis.commandCalls(PutRecordsCommand).length, 2, "one retry, then the time ran short");
+        assert.deepEqual(outcome.unsent.map((record) => record.source.line), [2]);
+        assert.equal(outcome.requests, 2);
     });
 
     it("throws an error naming how many entries failed and their error codes when retries run out", async () => {

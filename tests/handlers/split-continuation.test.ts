@@ -213,6 +213,65 @@ describe("splitter continuations (carrying on past the timeout, against mocked A
         );
     });
 
+    describe("when time runs short while PutRecords entries are still being retried", () => {
+        let short: boolean;
+        const acknowledged: number[] = [];
+        const shortContext = (): Context => ({ ...lambdaContext(FUNCTION), getRemainingTimeInMillis: () => (short ? 0 : 60_000) });
+        /** Throttles every entry of `line` while `throttling`; the first throttle also makes time short. */
+        function throttle(line: number, throttling: () => boolean) {
+            m.kinesis.on(PutRecordsCommand).callsFake((input: PutRecordsCommandInput) => {
+                const results = input.Records!.map((record) => {
+                    const source = decodeRecord(Buffer.from(record.Data!)).source;
+                    if (source.line === line && throttling()) {
+                        short = true;
+                        return { ErrorCode: "ProvisionedThroughputExceededException", ErrorMessage: "Rate exceeded for shard" };
+                    }
+                    acknowledged.push(source.line);
+                    return { SequenceNumber: "1", ShardId: "shardId-000000000000" };
+                });
+                return { FailedRecordCount: results.filter((result) => "ErrorCode" in result).length, Records: results };
+            });
+        }
+        beforeEach(() => {
+            short = false;
+            acknowledged.length = 0;
+        });
+
+        it("hands off at the first unacknowledged line instead of running into the timeout, and the chain still sends every line", async () => {
+            // Prepare: lines 5 and 10 are blank; line 7 is throttled during the first invocation only.
+            const { data, lines } = sampleFile(12);
+            stored = { data, eTag: ETAG };
+            let invocation = 1;
+            throttle(7, () => invocation === 1);
+            // Act
+            const first = await splitEvent(s3ObjectCreatedEvent({ bucket: BUCKET, key: KEY, eTag: ETAG }), deps(), shortContext());
+            const [checkpoint] = checkpointsInvoked();
+            invocation = 2;
+            short = false;
+            const second = await splitEvent(checkpoint, deps(), shortContext());
+            // Assess
+            assert.equal(checkpoint.line, 7);
+            const text = data.subarray(3).toString("utf8");
+            const lineSix = lines.get(6)!;
+            assert.equal(checkpoint.offset, 3 + Buffer.byteLength(text.slice(0, text.indexOf(lineSix) + lineSix.length)) + (text[text.indexOf(lineSix) + lineSix.length] === "\r" ? 2 : 1));
+            assert.deepEqual([first.lines, first.recordsPut, first.blankLines], [6, 5, 1], "lines 1-6 are this invocation's: 5 records and blank line 5");
+            assert.deepEqual([second.lines, second.recordsPut, second.blankLines], [6, 5, 1], "lines 7-12 are the next one's");
+            assert.deepEqual([...new Set(acknowledged)].sort((a, b) => a - b), [...lines.keys()], "every line acknowledged");
+            assert.equal(acknowledged.filter((line) => line === 7).length, 1);
+            assert.equal(first.retriedEntries, 0, "time was already short when line 7 failed: no retry, a hand-off");
+        });
+
+        it("fails the invocation when none of its records were acknowledged, so Lambda's retries and the dead-letter queue take over", async () => {
+            stored = { data: Buffer.from('{"original_id":1}\n{"original_id":2}\n'), eTag: ETAG };
+            throttle(1, () => true);
+            await assert.rejects(
+                splitEvent(s3ObjectCreatedEvent({ bucket: BUCKET, key: KEY, eTag: ETAG }), deps(), shortContext()),
+                /acknowledged none of this invocation's records before its time ran short/,
+            );
+            assert.deepEqual(checkpointsInvoked(), []);
+        });
+    });
+
     it("keeps a quarter of the starting time as its margin, at least 0.5 s and at most 60 s", () => {
         assert.equal(handOffMarginMs(3_000), 750);
         assert.equal(handOffMarginMs(1_000), 500);
