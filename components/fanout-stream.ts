@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { SETTING_DEFINITIONS as DEFAULTS } from "../settings/definitions";
 
 /** The AWS managed KMS key of Kinesis: encryption at rest with no key policy to manage. */
 export const KINESIS_MANAGED_KEY = "alias/aws/kinesis";
@@ -42,14 +43,14 @@ export class FanoutStream extends pulumi.ComponentResource {
 
     constructor(name: string, args: FanoutStreamArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         super("kinesis-fanout:streaming:FanoutStream", name, {}, opts);
-        const streamMode = args.streamMode ?? "PROVISIONED";
+        const streamMode = args.streamMode ?? DEFAULTS.streamMode.default;
 
         this.stream = new aws.kinesis.Stream(
             name,
             {
                 streamModeDetails: { streamMode },
-                shardCount: streamMode === "PROVISIONED" ? (args.shardCount ?? 1) : undefined,
-                retentionPeriod: args.retentionPeriodHours ?? 24,
+                shardCount: streamMode === "PROVISIONED" ? (args.shardCount ?? DEFAULTS.shardCount.default) : undefined,
+                retentionPeriod: args.retentionPeriodHours ?? DEFAULTS.retentionPeriodHours.default,
                 encryptionType: "KMS",
                 kmsKeyId: KINESIS_MANAGED_KEY,
                 shardLevelMetrics: args.shardLevelMetrics?.length ? args.shardLevelMetrics : undefined,

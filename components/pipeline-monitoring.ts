@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { dashboardBody, dashboardUrl } from "./dashboard-body";
+import { SETTING_DEFINITIONS as DEFAULTS } from "../settings/definitions";
 
 export interface PipelineMonitoringArgs {
     streamName: pulumi.Input<string>;
@@ -45,7 +46,7 @@ export class PipelineMonitoring extends pulumi.ComponentResource {
                 { period: 60, treatMissingData: "notBreaching", alarmActions, okActions: alarmActions, ...alarmArgs },
                 parent,
             );
-        const iteratorAgeSeconds = args.iteratorAgeAlarmSeconds ?? 60;
+        const iteratorAgeSeconds = args.iteratorAgeAlarmSeconds ?? DEFAULTS.iteratorAgeAlarmSeconds.default;
 
         this.alarms = [
             alarm("iterator-age", {

@@ -4,6 +4,7 @@ import { createSplitterHandler, type SplitterEvent, type SplitterResult } from "
 import { splitterEnvironment } from "../handlers/shared/environment";
 import { splitterPolicy } from "./iam-policies";
 import { LeastPrivilegeFunction } from "./least-privilege-function";
+import { SETTING_DEFINITIONS as DEFAULTS } from "../settings/definitions";
 
 /** How often Lambda retries a failed asynchronous (S3-triggered) invocation before dead-lettering it: 0 to 2. */
 export const SPLITTER_ASYNC_RETRY_ATTEMPTS = 2;
@@ -73,8 +74,8 @@ export class SplitterFunction extends pulumi.ComponentResource {
             {
                 callbackFactory: createSplitterHandler,
                 runtime: args.runtime,
-                memorySizeMb: args.memorySizeMb ?? 512,
-                timeoutSeconds: args.timeoutSeconds ?? 900,
+                memorySizeMb: args.memorySizeMb ?? DEFAULTS.splitterMemoryMb.default,
+                timeoutSeconds: args.timeoutSeconds ?? DEFAULTS.splitterTimeoutSeconds.default,
                 logRetentionDays: args.logRetentionDays,
                 environment: splitterEnvironment<pulumi.Input<string>>({
                     streamName: args.streamName,

@@ -5,6 +5,7 @@ import { createWriterHandler } from "../handlers/writer";
 import { writerEnvironment } from "../handlers/shared/environment";
 import { writerPolicy } from "./iam-policies";
 import { LeastPrivilegeFunction } from "./least-privilege-function";
+import { SETTING_DEFINITIONS as DEFAULTS } from "../settings/definitions";
 
 export interface WriterFunctionArgs {
     streamArn: pulumi.Input<string>;
@@ -91,8 +92,8 @@ export class WriterFunction extends pulumi.ComponentResource {
             {
                 callbackFactory: createWriterHandler,
                 runtime: args.runtime,
-                memorySizeMb: args.memorySizeMb ?? 256,
-                timeoutSeconds: args.timeoutSeconds ?? 60,
+                memorySizeMb: args.memorySizeMb ?? DEFAULTS.writerMemoryMb.default,
+                timeoutSeconds: args.timeoutSeconds ?? DEFAULTS.writerTimeoutSeconds.default,
                 logRetentionDays: args.logRetentionDays,
                 environment: writerEnvironment<pulumi.Input<string>>({
                     outputBucket: args.outputBucketName,
@@ -115,13 +116,13 @@ export class WriterFunction extends pulumi.ComponentResource {
             {
                 eventSourceArn: args.streamArn,
                 functionName: this.handler.function.arn,
-                batchSize: args.batchSize ?? 100,
-                maximumBatchingWindowInSeconds: args.maximumBatchingWindowInSeconds ?? 0,
-                parallelizationFactor: args.parallelizationFactor ?? 1,
-                startingPosition: args.startingPosition ?? "TRIM_HORIZON",
-                bisectBatchOnFunctionError: args.bisectBatchOnFunctionError ?? true,
-                maximumRetryAttempts: args.maximumRetryAttempts ?? 3,
-                maximumRecordAgeInSeconds: args.maximumRecordAgeInSeconds ?? -1,
+                batchSize: args.batchSize ?? DEFAULTS.batchSize.default,
+                maximumBatchingWindowInSeconds: args.maximumBatchingWindowInSeconds ?? DEFAULTS.maximumBatchingWindowInSeconds.default,
+                parallelizationFactor: args.parallelizationFactor ?? DEFAULTS.parallelizationFactor.default,
+                startingPosition: args.startingPosition ?? DEFAULTS.startingPosition.default,
+                bisectBatchOnFunctionError: args.bisectBatchOnFunctionError ?? DEFAULTS.bisectBatchOnFunctionError.default,
+                maximumRetryAttempts: args.maximumRetryAttempts ?? DEFAULTS.maximumRetryAttempts.default,
+                maximumRecordAgeInSeconds: args.maximumRecordAgeInSeconds ?? DEFAULTS.maximumRecordAgeInSeconds.default,
                 functionResponseTypes: ["ReportBatchItemFailures"],
                 destinationConfig: { onFailure: { destinationArn: args.deadLetterQueueArn } },
             },

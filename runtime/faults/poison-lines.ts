@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import { once } from "node:events";
 import { workloadLine, type WorkloadOptions } from "../workload/seed-workload";
-import { seededRandom } from "./random";
+import { seededRandom } from "../support/seeded-random";
 
 /**
  * `--poison N`: N invalid lines mixed into the generated workload at places drawn from the seed,

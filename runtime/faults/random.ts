@@ -4,8 +4,6 @@
  */
 import { seededRandom } from "../support/seeded-random";
 
-export { seededRandom };
-
 /** Decides, one draw per call, whether a fault of probability `rate` happens. */
 export class FaultDice {
     private readonly random: () => number;
