@@ -1,8 +1,11 @@
 import { backOff } from "exponential-backoff";
 import type { KinesisStreamEvent } from "aws-lambda";
+import type { Clock } from "../clock";
 import type { InvocationResult } from "../lambda/function-pool";
 import { readBatchItemFailures } from "./batch-item-failures";
 import { kinesisEvent, type BufferedRecord } from "./kinesis-event";
+import type { BatchObserver } from "./kinesis-mapping-metrics";
+import type { KinesisMappingSettings } from "./kinesis-mapping-settings";
 import type { DiscardCondition, LastInvocation } from "./kinesis-on-failure-record";
 
 /**
@@ -18,32 +21,19 @@ import type { DiscardCondition, LastInvocation } from "./kinesis-on-failure-reco
  * - with ReportBatchItemFailures, records before the lowest reported failure are done, and the
  *   rest is retried (a retry that counts).
  */
-
-export interface BatchRunnerSettings {
-    bisectBatchOnFunctionError: boolean;
-    maximumRetryAttempts: number;
-    maximumRecordAgeInSeconds: number;
-    reportBatchItemFailures: boolean;
-}
-
-export interface BatchRunnerCounters {
-    batchesInvoked: number;
-    recordsInvoked: number;
-    retries: number;
-    bisections: number;
-}
-
-export interface BatchRunner {
-    settings: BatchRunnerSettings;
+export interface BatchRunnerOptions {
+    settings: KinesisMappingSettings;
     invoke(event: KinesisStreamEvent): Promise<InvocationResult>;
     /** Sends the on-failure record (or drops the records when there is no destination). */
     discard(records: BufferedRecord[], condition: DiscardCondition, invokeCount: number, last: LastInvocation | undefined): Promise<void>;
-    /** Records that are finished with, processed or discarded. */
-    onDone(records: BufferedRecord[]): void;
     isStopped(): boolean;
     retryDelay: { startingDelayMs: number; maxDelayMs: number };
-    counters: BatchRunnerCounters;
+    clock: Clock;
+    observer: BatchObserver;
 }
+
+/** Told of records as they are finished with, processed or discarded. */
+export type RecordsFinished = (records: BufferedRecord[]) => void;
 
 export type BatchRunOutcome = "completed" | "stopped";
 
@@ -63,13 +53,13 @@ class MappingStopped extends Error {
 
 type AttemptsOutcome = { kind: "done" } | { kind: "bisect"; records: BufferedRecord[] } | { kind: "stopped" };
 
-export async function runBatch(runner: BatchRunner, batch: BufferedRecord[]): Promise<BatchRunOutcome> {
+export async function runBatch(runner: BatchRunnerOptions, batch: BufferedRecord[], finished: RecordsFinished): Promise<BatchRunOutcome> {
     const pending: BufferedRecord[][] = [batch];
     while (pending.length > 0) {
-        const outcome = await runWithRetries(runner, pending.shift() as BufferedRecord[]);
+        const outcome = await new BatchAttempts(runner, pending.shift() as BufferedRecord[], finished).run();
         if (outcome.kind === "stopped") return "stopped";
         if (outcome.kind === "bisect") {
-            runner.counters.bisections++;
+            runner.observer.bisected();
             const middle = Math.ceil(outcome.records.length / 2);
             pending.unshift(outcome.records.slice(0, middle), outcome.records.slice(middle));
         }
@@ -77,73 +67,87 @@ export async function runBatch(runner: BatchRunner, batch: BufferedRecord[]): Pr
     return "completed";
 }
 
-async function runWithRetries(runner: BatchRunner, initial: BufferedRecord[]): Promise<AttemptsOutcome> {
-    const { settings } = runner;
-    const attempts = settings.maximumRetryAttempts === -1 ? Number.POSITIVE_INFINITY : settings.maximumRetryAttempts + 1;
-    let records = initial;
-    let invokeCount = 0;
-    let last: LastInvocation | undefined;
+/** The attempts at one batch (or one half of a bisected batch), with what is left of it between them. */
+class BatchAttempts {
+    private invokeCount = 0;
+    private last: LastInvocation | undefined;
+    private readonly attempts: number;
 
-    const attempt = async (): Promise<AttemptsOutcome> => {
+    constructor(
+        private readonly runner: BatchRunnerOptions,
+        private records: BufferedRecord[],
+        private readonly finished: RecordsFinished,
+    ) {
+        const { maximumRetryAttempts } = runner.settings;
+        this.attempts = maximumRetryAttempts === -1 ? Number.POSITIVE_INFINITY : maximumRetryAttempts + 1;
+    }
+
+    async run(): Promise<AttemptsOutcome> {
+        const { runner } = this;
+        try {
+            return await backOff(() => this.attempt(), {
+                numOfAttempts: this.attempts,
+                // The wait between attempts is the clock's, in retry() below.
+                startingDelay: 0,
+                retry: (error: unknown, failedAttempt: number) => this.retry(error, failedAttempt),
+            });
+        } catch (error) {
+            if (error instanceof MappingStopped || runner.isStopped()) return { kind: "stopped" };
+            if (!(error instanceof RetryableBatchFailure)) throw error;
+            await runner.discard(this.records, "RetryAttemptsExhausted", this.invokeCount, this.last);
+            this.finished(this.records);
+            return { kind: "done" };
+        }
+    }
+
+    private async retry(error: unknown, failedAttempt: number): Promise<boolean> {
+        if (!(error instanceof RetryableBatchFailure) || this.runner.isStopped()) return false;
+        if (failedAttempt >= this.attempts) return true;
+        this.runner.observer.retried();
+        const { startingDelayMs, maxDelayMs } = this.runner.retryDelay;
+        await this.runner.clock.sleep(Math.min(startingDelayMs * 2 ** (failedAttempt - 1), maxDelayMs));
+        return true;
+    }
+
+    private async attempt(): Promise<AttemptsOutcome> {
+        const { runner } = this;
         if (runner.isStopped()) throw new MappingStopped();
-        records = await dropExpired(runner, records, invokeCount, last);
-        if (records.length === 0) return { kind: "done" };
-        const result = await runner.invoke(kinesisEvent(records));
-        invokeCount++;
-        runner.counters.batchesInvoked++;
-        runner.counters.recordsInvoked += records.length;
-        last = { requestId: result.requestId, functionError: !result.ok };
+        this.records = await this.dropExpired();
+        if (this.records.length === 0) return { kind: "done" };
+        const result = await runner.invoke(kinesisEvent(this.records));
+        this.invokeCount++;
+        runner.observer.invoked(this.records.length);
+        this.last = { requestId: result.requestId, functionError: !result.ok };
         if (!result.ok) {
-            if (settings.bisectBatchOnFunctionError && records.length > 1) return { kind: "bisect", records };
+            if (runner.settings.bisectBatchOnFunctionError && this.records.length > 1) return { kind: "bisect", records: this.records };
             throw new RetryableBatchFailure(`${result.errorType}: ${result.errorMessage}`);
         }
-        const response = settings.reportBatchItemFailures
-            ? readBatchItemFailures(result.payload, records.map((record) => record.sequenceNumber))
+        return this.readResponse(result.payload);
+    }
+
+    private readResponse(payload: unknown): AttemptsOutcome {
+        const response = this.runner.settings.reportBatchItemFailures
+            ? readBatchItemFailures(payload, this.records.map((record) => record.sequenceNumber))
             : ({ kind: "success" } as const);
         if (response.kind === "success") {
-            runner.onDone(records);
+            this.finished(this.records);
             return { kind: "done" };
         }
         if (response.kind === "failure") throw new RetryableBatchFailure(response.reason);
-        if (response.resumeIndex > 0) runner.onDone(records.slice(0, response.resumeIndex));
-        records = records.slice(response.resumeIndex);
-        throw new RetryableBatchFailure(`partial batch response: resume at ${records[0].sequenceNumber}`);
-    };
-
-    try {
-        return await backOff(attempt, {
-            numOfAttempts: attempts,
-            startingDelay: runner.retryDelay.startingDelayMs,
-            maxDelay: runner.retryDelay.maxDelayMs,
-            timeMultiple: 2,
-            jitter: "none",
-            retry: (error: unknown, upcomingAttempt: number) => {
-                if (!(error instanceof RetryableBatchFailure) || runner.isStopped()) return false;
-                if (upcomingAttempt < attempts) runner.counters.retries++;
-                return true;
-            },
-        });
-    } catch (error) {
-        if (error instanceof MappingStopped || runner.isStopped()) return { kind: "stopped" };
-        if (!(error instanceof RetryableBatchFailure)) throw error;
-        await runner.discard(records, "RetryAttemptsExhausted", invokeCount, last);
-        runner.onDone(records);
-        return { kind: "done" };
+        if (response.resumeIndex > 0) this.finished(this.records.slice(0, response.resumeIndex));
+        this.records = this.records.slice(response.resumeIndex);
+        throw new RetryableBatchFailure(`partial batch response: resume at ${this.records[0].sequenceNumber}`);
     }
-}
 
-async function dropExpired(
-    runner: BatchRunner,
-    records: BufferedRecord[],
-    invokeCount: number,
-    last: LastInvocation | undefined,
-): Promise<BufferedRecord[]> {
-    const maximumAge = runner.settings.maximumRecordAgeInSeconds;
-    if (maximumAge === -1) return records;
-    const oldestAllowed = Date.now() - maximumAge * 1000;
-    const expired = records.filter((record) => record.arrivalMs < oldestAllowed);
-    if (expired.length === 0) return records;
-    await runner.discard(expired, "RecordAgeExceeded", invokeCount, last);
-    runner.onDone(expired);
-    return records.filter((record) => record.arrivalMs >= oldestAllowed);
+    private async dropExpired(): Promise<BufferedRecord[]> {
+        const { runner, records } = this;
+        const maximumAge = runner.settings.maximumRecordAgeInSeconds;
+        if (maximumAge === -1) return records;
+        const oldestAllowed = runner.clock.now() - maximumAge * 1000;
+        const expired = records.filter((record) => record.arrivalMs < oldestAllowed);
+        if (expired.length === 0) return records;
+        await runner.discard(expired, "RecordAgeExceeded", this.invokeCount, this.last);
+        this.finished(expired);
+        return records.filter((record) => record.arrivalMs >= oldestAllowed);
+    }
 }

@@ -5,10 +5,16 @@ import type { KinesisStreamEvent } from "aws-lambda";
 import { backOff } from "exponential-backoff";
 import type { InvocationResult } from "../lambda/function-pool";
 import { InMemoryCheckpointStore, type CheckpointStore } from "./checkpoint-store";
-import type { BatchRunner } from "./kinesis-batch-runner";
+import { realClock, type Clock } from "../clock";
+import { runBatch, type BatchRunnerOptions, type RecordsFinished } from "./kinesis-batch-runner";
 import type { BufferedRecord } from "./kinesis-event";
 import { kinesisOnFailureRecord, type DiscardCondition, type LastInvocation } from "./kinesis-on-failure-record";
+import { KinesisMappingMetrics, type KinesisMappingStats } from "./kinesis-mapping-metrics";
+import type { KinesisMappingSettings } from "./kinesis-mapping-settings";
 import { KinesisShardReader } from "./kinesis-shard-reader";
+
+export type { KinesisMappingStats } from "./kinesis-mapping-metrics";
+export type { KinesisMappingSettings } from "./kinesis-mapping-settings";
 
 /**
  * A Lambda event source mapping for a Kinesis stream (services-kinesis-parameters), run locally
@@ -16,19 +22,6 @@ import { KinesisShardReader } from "./kinesis-shard-reader";
  * at start; resharding is not followed). Each record reaches the function at least once; a restart
  * with a persistent CheckpointStore continues after the last checkpoint.
  */
-
-export interface KinesisMappingSettings {
-    batchSize: number;
-    maximumBatchingWindowInSeconds: number;
-    parallelizationFactor: number;
-    startingPosition: "TRIM_HORIZON" | "LATEST" | "AT_TIMESTAMP";
-    startingPositionTimestamp?: Date;
-    bisectBatchOnFunctionError: boolean;
-    maximumRetryAttempts: number;
-    /** -1 for no limit. AWS allows 60 to 604800; locally any value from 1 is accepted so tests stay short. */
-    maximumRecordAgeInSeconds: number;
-    reportBatchItemFailures: boolean;
-}
 
 export interface KinesisEventSourceMappingOptions {
     kinesis: KinesisClient;
@@ -50,111 +43,71 @@ export interface KinesisEventSourceMappingOptions {
     invokeIdentityArn?: string;
     /** Fault injection (--duplicate-rate): asked after each successful batch whether to deliver it again. */
     redeliver?: () => boolean;
+    /** Time for polling, batching windows, retry delays and record ages; default real time. */
+    clock?: Clock;
 }
-
-export interface KinesisMappingStats {
-    shards: number;
-    batchesInvoked: number;
-    /** Records in those invocations, retries included: recordsInvoked ÷ batchesInvoked is the mean batch. */
-    recordsInvoked: number;
-    batchesInFlight: number;
-    recordsReceived: number;
-    recordsCheckpointed: number;
-    /**
-     * Records whose batch is finished with (processed, or sent to the on-failure destination),
-     * each once, as soon as its batch ends: ahead of the checkpoint when parallel batches finish
-     * out of order.
-     */
-    recordsFinished: number;
-    recordsSentToOnFailure: number;
-    /** Records discarded with no on-failure destination configured. */
-    recordsDropped: number;
-    retries: number;
-    bisections: number;
-    /** Batches delivered a second time after they succeeded (fault injection). */
-    redeliveries: number;
-    /**
-     * Lambda's IteratorAge: when a batch finishes, how long its last record has been in the stream.
-     * It grows while the function falls behind. Sampled at each batch, for charts (thinned to at
-     * most 2,000 samples).
-     */
-    maxIteratorAgeMs: number;
-    iteratorAge: Array<{ at: number; ms: number }>;
-    /** Kinesis's GetRecords.IteratorAgeMilliseconds: the newest record's age when it was read. */
-    maxGetRecordsIteratorAgeMs: number;
-    /** The last error a shard hit (GetRecords, invoke or checkpoint), if it hasn't recovered. */
-    lastError?: string;
-}
-
-const MAX_SAMPLES = 2000;
 
 export class KinesisEventSourceMapping {
     private readers: KinesisShardReader[] = [];
     private stopped = false;
     private readonly checkpoints: CheckpointStore;
+    private readonly clock: Clock;
+    private readonly metrics: KinesisMappingMetrics;
     private readonly waiters: Array<{ since: number; resolve: () => void }> = [];
-    private readonly counters = {
-        batchesInvoked: 0,
-        recordsInvoked: 0,
-        batchesInFlight: 0,
-        recordsReceived: 0,
-        recordsCheckpointed: 0,
-        recordsSentToOnFailure: 0,
-        recordsDropped: 0,
-        retries: 0,
-        bisections: 0,
-        redeliveries: 0,
-        maxIteratorAgeMs: 0,
-        maxGetRecordsIteratorAgeMs: 0,
-    };
-    private iteratorAge: Array<{ at: number; ms: number }> = [];
 
     constructor(private readonly options: KinesisEventSourceMappingOptions) {
-        checkMappingSettings(options.settings);
         this.checkpoints = options.checkpoints ?? new InMemoryCheckpointStore();
+        this.clock = options.clock ?? realClock;
+        this.metrics = new KinesisMappingMetrics(this.clock);
     }
 
     /** Lists the shards and takes each one's first iterator; reading then goes on in the background. */
     async start(): Promise<void> {
         const shards = await this.listShards();
-        const { settings } = this.options;
-        this.readers = await Promise.all(
-            shards.map(async (shard) => {
-                const shardId = shard.ShardId as string;
-                return new KinesisShardReader({
-                    kinesis: this.options.kinesis,
-                    streamName: this.options.streamName,
-                    shardId,
-                    settings,
-                    eventContext: {
-                        shardId,
-                        streamArn: this.options.streamArn,
-                        region: this.options.region,
-                        invokeIdentityArn: this.options.invokeIdentityArn ?? defaultRoleArn(this.options.functionArn),
-                    },
-                    getRecordsIntervalMs: this.options.getRecordsIntervalMs ?? 200,
-                    checkpoint: await this.checkpoints.get(shardId),
-                    runner: this.runnerFor(shardId),
-                    onRecordsReceived: (count, ageMs) => {
-                        this.counters.recordsReceived += count;
-                        this.counters.maxGetRecordsIteratorAgeMs = Math.max(this.counters.maxGetRecordsIteratorAgeMs, ageMs);
-                    },
-                    onBatchFinished: (ageMs) => this.sampleIteratorAge(ageMs),
-                    onCheckpoint: async (sequenceNumber, advancedBy) => {
-                        this.counters.recordsCheckpointed += advancedBy;
-                        await this.checkpoints.set(shardId, sequenceNumber);
-                    },
-                    onBatchInFlight: (delta) => (this.counters.batchesInFlight += delta),
-                    onProgress: () => this.checkDrained(),
-                    redeliver: () => {
-                        const again = this.options.redeliver?.() === true;
-                        if (again) this.counters.redeliveries++;
-                        return again;
-                    },
-                });
-            }),
-        );
+        this.readers = await Promise.all(shards.map((shard) => this.readerFor(shard.ShardId as string)));
         await Promise.all(this.readers.map((reader) => reader.start()));
+    }
+
+    private async readerFor(shardId: string): Promise<KinesisShardReader> {
+        const { options, metrics } = this;
+        const runner = this.runnerFor(shardId);
+        return new KinesisShardReader({
+            kinesis: options.kinesis,
+            streamName: options.streamName,
+            shardId,
+            settings: options.settings,
+            eventContext: {
+                shardId,
+                streamArn: options.streamArn,
+                region: options.region,
+                invokeIdentityArn: options.invokeIdentityArn ?? defaultRoleArn(options.functionArn),
+            },
+            getRecordsIntervalMs: options.getRecordsIntervalMs ?? 200,
+            clock: this.clock,
+            checkpoint: await this.checkpoints.get(shardId),
+            runBatch: (batch, finished) => this.deliver(runner, batch, finished),
+            onRecordsReceived: (count, ageMs) => metrics.received(count, ageMs),
+            onCheckpoint: async (sequenceNumber, advancedBy) => {
+                metrics.checkpointed(advancedBy);
+                await this.checkpoints.set(shardId, sequenceNumber);
+            },
+            onProgress: () => this.checkDrained(),
+        });
+    }
+
+    /** One batch of a shard through the function; with fault injection, a successful batch may come again. */
+    private async deliver(runner: BatchRunnerOptions, batch: BufferedRecord[], finished: RecordsFinished): Promise<void> {
+        this.metrics.batchStarted();
+        try {
+            if ((await runBatch(runner, batch, finished)) !== "completed") return;
+            this.metrics.batchFinished(this.clock.now() - batch[batch.length - 1].arrivalMs);
+            // At-least-once, as when AWS loses a checkpoint: the same records again, in order, before the next batch.
+            if (this.options.redeliver?.() !== true) return;
+            this.metrics.redelivered();
+            await runBatch(runner, batch, finished);
+        } finally {
+            this.metrics.batchEnded();
+        }
     }
 
     /** Stops reading; waits for batches in flight (a failing batch stops at its next retry). */
@@ -169,31 +122,28 @@ export class KinesisEventSourceMapping {
      */
     drained(): Promise<void> {
         return new Promise((resolve) => {
-            this.waiters.push({ since: Date.now(), resolve });
+            this.waiters.push({ since: this.clock.now(), resolve });
             this.checkDrained();
         });
     }
 
     stats(): KinesisMappingStats {
-        const lastError = this.readers.map((reader) => reader.lastError).find((error) => error !== undefined);
-        return {
+        return this.metrics.snapshot({
             shards: this.readers.length,
-            ...this.counters,
             recordsFinished: this.readers.reduce((sum, reader) => sum + reader.recordsFinished, 0),
-            iteratorAge: [...this.iteratorAge],
-            ...(lastError ? { lastError: `${lastError.name}: ${lastError.message}` } : {}),
-        };
+            lastError: this.readers.map((reader) => reader.lastError).find((error) => error !== undefined),
+        });
     }
 
-    private runnerFor(shardId: string): Omit<BatchRunner, "onDone"> {
-        const { settings } = this.options;
+    private runnerFor(shardId: string): BatchRunnerOptions {
         return {
-            settings,
+            settings: this.options.settings,
             invoke: this.options.invoke,
             discard: (records, condition, invokeCount, last) => this.discard(shardId, records, condition, invokeCount, last),
             isStopped: () => this.stopped,
             retryDelay: this.options.retryDelay ?? { startingDelayMs: 100, maxDelayMs: 3000 },
-            counters: this.counters,
+            clock: this.clock,
+            observer: this.metrics,
         };
     }
 
@@ -206,7 +156,7 @@ export class KinesisEventSourceMapping {
     ): Promise<void> {
         const queueUrl = this.options.onFailureQueueUrl;
         if (!queueUrl) {
-            this.counters.recordsDropped += records.length;
+            this.metrics.dropped(records.length);
             return;
         }
         const document = kinesisOnFailureRecord({
@@ -226,13 +176,7 @@ export class KinesisEventSourceMapping {
             maxDelay: 5000,
             retry: () => !this.stopped,
         });
-        this.counters.recordsSentToOnFailure += records.length;
-    }
-
-    private sampleIteratorAge(iteratorAgeMs: number): void {
-        this.counters.maxIteratorAgeMs = Math.max(this.counters.maxIteratorAgeMs, iteratorAgeMs);
-        this.iteratorAge.push({ at: Date.now(), ms: iteratorAgeMs });
-        if (this.iteratorAge.length > MAX_SAMPLES) this.iteratorAge = this.iteratorAge.filter((_, index) => index % 2 === 0);
+        this.metrics.sentToOnFailure(records.length);
     }
 
     private checkDrained(): void {
@@ -263,26 +207,4 @@ export class KinesisEventSourceMapping {
 function defaultRoleArn(functionArn: string): string {
     const [, , , , account, , name] = functionArn.split(":");
     return `arn:aws:iam::${account || "000000000000"}:role/${name ?? "lambda"}-role`;
-}
-
-/** Throws an Error naming every setting outside what AWS allows. */
-export function checkMappingSettings(settings: KinesisMappingSettings): void {
-    const problems: string[] = [];
-    const range = (name: keyof KinesisMappingSettings, value: number, min: number, max: number, also: number[] = []) => {
-        if (!Number.isInteger(value) || ((value < min || value > max) && !also.includes(value))) {
-            problems.push(`${name} must be an integer from ${min} to ${max}${also.length ? ` or ${also.join(", ")}` : ""} (got ${value})`);
-        }
-    };
-    range("batchSize", settings.batchSize, 1, 10_000);
-    range("maximumBatchingWindowInSeconds", settings.maximumBatchingWindowInSeconds, 0, 300);
-    range("parallelizationFactor", settings.parallelizationFactor, 1, 10);
-    range("maximumRetryAttempts", settings.maximumRetryAttempts, -1, 10_000);
-    range("maximumRecordAgeInSeconds", settings.maximumRecordAgeInSeconds, 1, 604_800, [-1]);
-    if (!["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"].includes(settings.startingPosition)) {
-        problems.push(`startingPosition must be TRIM_HORIZON, LATEST or AT_TIMESTAMP (got ${settings.startingPosition})`);
-    }
-    if (settings.startingPosition === "AT_TIMESTAMP" && !(settings.startingPositionTimestamp instanceof Date)) {
-        problems.push("startingPositionTimestamp is required with startingPosition AT_TIMESTAMP");
-    }
-    if (problems.length > 0) throw new Error(`invalid event source mapping settings: ${problems.join("; ")}`);
 }

@@ -28,10 +28,11 @@ export interface EventRecordContext {
 /** Bytes of `{"Records":[]}` around the records. */
 export const EVENT_ENVELOPE_BYTES = Buffer.byteLength(JSON.stringify({ Records: [] }));
 
-export function toBufferedRecord(record: KinesisRecord, context: EventRecordContext): BufferedRecord {
+/** `readAtMs`: when the record was read, its arrival time when the stream gave none. */
+export function toBufferedRecord(record: KinesisRecord, context: EventRecordContext, readAtMs: number): BufferedRecord {
     const sequenceNumber = record.SequenceNumber ?? "";
     const partitionKey = record.PartitionKey ?? "";
-    const arrivalMs = record.ApproximateArrivalTimestamp?.getTime() ?? Date.now();
+    const arrivalMs = record.ApproximateArrivalTimestamp?.getTime() ?? readAtMs;
     const eventRecord: KinesisStreamRecord = {
         kinesis: {
             kinesisSchemaVersion: "1.0",

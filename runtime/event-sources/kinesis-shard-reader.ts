@@ -1,7 +1,10 @@
 import { createHash } from "node:crypto";
 import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient, type ShardIteratorType } from "@aws-sdk/client-kinesis";
 import { LAMBDA_PAYLOAD_MAX_BYTES } from "../../settings/parse";
-import { runBatch, type BatchRunner } from "./kinesis-batch-runner";
+import type { Clock, Timer } from "../clock";
+import { wakeableSleep } from "../clock";
+import type { RecordsFinished } from "./kinesis-batch-runner";
+import type { KinesisMappingSettings } from "./kinesis-mapping-settings";
 import { EVENT_ENVELOPE_BYTES, toBufferedRecord, type BufferedRecord, type EventRecordContext } from "./kinesis-event";
 import { ShardCheckpointTracker } from "./shard-checkpoint-tracker";
 
@@ -14,34 +17,22 @@ import { ShardCheckpointTracker } from "./shard-checkpoint-tracker";
  * wait in the stream instead, where the iterator age shows them.
  */
 
-export interface ShardReaderSettings {
-    batchSize: number;
-    maximumBatchingWindowInSeconds: number;
-    parallelizationFactor: number;
-    startingPosition: "TRIM_HORIZON" | "LATEST" | "AT_TIMESTAMP";
-    startingPositionTimestamp?: Date;
-}
-
 export interface ShardReaderOptions {
     kinesis: KinesisClient;
     streamName: string;
     shardId: string;
-    settings: ShardReaderSettings;
+    settings: KinesisMappingSettings;
     eventContext: EventRecordContext;
     getRecordsIntervalMs: number;
+    clock: Clock;
     /** Checkpoint stored by an earlier run: reading resumes after it. */
     checkpoint?: string;
-    /** Builds the runner for this shard's batches; `onDone` is filled in by the reader. */
-    runner: Omit<BatchRunner, "onDone">;
+    /** Takes one batch through the function; `finished` is told of its records as they are done with. */
+    runBatch(batch: BufferedRecord[], finished: RecordsFinished): Promise<void>;
     /** `getRecordsAgeMs`: now minus the arrival of the newest record read (Kinesis's GetRecords.IteratorAgeMilliseconds). */
     onRecordsReceived(count: number, getRecordsAgeMs: number): void;
-    /** `iteratorAgeMs`: now minus the arrival of the batch's last record, as it finishes (Lambda's IteratorAge). */
-    onBatchFinished(iteratorAgeMs: number): void;
     onCheckpoint(sequenceNumber: string, advancedBy: number): Promise<void>;
-    onBatchInFlight(delta: number): void;
     onProgress(): void;
-    /** Fault injection (--duplicate-rate): true to deliver a batch that succeeded once more, before the lane moves on. */
-    redeliver?(): boolean;
 }
 
 interface Lane {
@@ -51,7 +42,7 @@ interface Lane {
     /** When the lane last had nothing to do: its batching window starts then, or at the next record. */
     idleSince: number;
     firstQueuedAt: number;
-    timer?: NodeJS.Timeout;
+    timer?: Timer;
     running?: Promise<void>;
 }
 
@@ -69,7 +60,7 @@ export class KinesisShardReader {
     lastError: Error | undefined;
 
     constructor(private readonly options: ShardReaderOptions) {
-        const now = Date.now();
+        const now = options.clock.now();
         this.lanes = Array.from({ length: options.settings.parallelizationFactor }, () => ({
             queue: [],
             queueBytes: 0,
@@ -93,7 +84,7 @@ export class KinesisShardReader {
     async stop(): Promise<void> {
         this.stopped = true;
         this.wake?.();
-        for (const lane of this.lanes) clearTimeout(lane.timer);
+        for (const lane of this.lanes) lane.timer?.cancel();
         await this.loop;
         await Promise.all(this.lanes.map((lane) => lane.running));
         // A checkpoint written as the last batch ended must be stored before a restart reads it.
@@ -108,18 +99,15 @@ export class KinesisShardReader {
     }
 
     private async pollLoop(): Promise<void> {
+        const { clock, getRecordsIntervalMs } = this.options;
         while (!this.stopped && !this.ended) {
-            const started = Date.now();
+            const started = clock.now();
             if (this.hasRoom()) await this.readOnce(started);
-            const wait = this.options.getRecordsIntervalMs - (Date.now() - started);
+            const wait = getRecordsIntervalMs - (clock.now() - started);
             if (wait > 0 && !this.stopped) {
-                await new Promise<void>((resolve) => {
-                    const timer = setTimeout(resolve, wait);
-                    this.wake = () => {
-                        clearTimeout(timer);
-                        resolve();
-                    };
-                });
+                const sleep = wakeableSleep(clock, wait);
+                this.wake = sleep.wake;
+                await sleep.done;
                 this.wake = undefined;
             }
         }
@@ -145,10 +133,11 @@ export class KinesisShardReader {
                 this.options.onProgress();
                 return;
             }
-            const buffered = records.map((record) => toBufferedRecord(record, this.options.eventContext));
+            const now = this.options.clock.now();
+            const buffered = records.map((record) => toBufferedRecord(record, this.options.eventContext, now));
             this.lastReadSequenceNumber = buffered[buffered.length - 1].sequenceNumber;
             this.tracker.add(buffered.map((record) => record.sequenceNumber));
-            this.options.onRecordsReceived(buffered.length, Date.now() - buffered[buffered.length - 1].arrivalMs);
+            this.options.onRecordsReceived(buffered.length, now - buffered[buffered.length - 1].arrivalMs);
             for (const record of buffered) this.enqueue(record);
             for (const lane of this.lanes) this.pump(lane);
         } catch (error) {
@@ -181,7 +170,7 @@ export class KinesisShardReader {
         const lanes = this.lanes.length;
         const index = lanes === 1 ? 0 : createHash("md5").update(record.partitionKey).digest().readUInt32BE(0) % lanes;
         const lane = this.lanes[index];
-        if (lane.queue.length === 0) lane.firstQueuedAt = Date.now();
+        if (lane.queue.length === 0) lane.firstQueuedAt = this.options.clock.now();
         lane.queue.push(record);
         lane.queueBytes += record.eventBytes;
     }
@@ -189,35 +178,22 @@ export class KinesisShardReader {
     /** Starts the lane's next batch when it is due. */
     private pump(lane: Lane): void {
         if (lane.busy || this.stopped || lane.queue.length === 0) return;
-        const { batchSize, maximumBatchingWindowInSeconds } = this.options.settings;
-        let count = 0;
-        let bytes = EVENT_ENVELOPE_BYTES;
-        while (count < lane.queue.length && count < batchSize && bytes + lane.queue[count].eventBytes <= LAMBDA_PAYLOAD_MAX_BYTES) {
-            bytes += lane.queue[count].eventBytes;
-            count++;
-        }
-        count = Math.max(count, 1);
-        const full = count === batchSize || count < lane.queue.length;
-        if (maximumBatchingWindowInSeconds > 0 && !full) {
-            const due = Math.max(lane.idleSince, lane.firstQueuedAt) + maximumBatchingWindowInSeconds * 1000;
-            if (Date.now() < due) {
-                clearTimeout(lane.timer);
-                lane.timer = setTimeout(() => this.pump(lane), due - Date.now());
+        const { clock, settings } = this.options;
+        const count = this.nextBatchSize(lane);
+        const full = count === settings.batchSize || count < lane.queue.length;
+        lane.timer?.cancel();
+        if (settings.maximumBatchingWindowInSeconds > 0 && !full) {
+            const due = Math.max(lane.idleSince, lane.firstQueuedAt) + settings.maximumBatchingWindowInSeconds * 1000;
+            if (clock.now() < due) {
+                lane.timer = clock.setTimeout(() => this.pump(lane), due - clock.now());
                 return;
             }
         }
-        clearTimeout(lane.timer);
         const batch = lane.queue.splice(0, count);
         lane.queueBytes -= batch.reduce((sum, record) => sum + record.eventBytes, 0);
         lane.busy = true;
-        this.options.onBatchInFlight(1);
-        const runner: BatchRunner = { ...this.options.runner, onDone: (records) => this.done(records) };
-        lane.running = runBatch(runner, batch)
-            .then(async (outcome) => {
-                if (outcome === "completed") this.options.onBatchFinished(Date.now() - batch[batch.length - 1].arrivalMs);
-                // At-least-once, as when AWS loses a checkpoint: the same records again, in order, before the next batch.
-                if (outcome === "completed" && this.options.redeliver?.()) await runBatch(runner, batch);
-            })
+        lane.running = this.options
+            .runBatch(batch, (records) => this.done(records))
             .catch((error: Error) => {
                 // Never lose a batch to an unexpected error: its unfinished records go back to the
                 // head of their lane, in order, and are delivered again.
@@ -228,11 +204,21 @@ export class KinesisShardReader {
             })
             .then(() => {
                 lane.busy = false;
-                lane.idleSince = Date.now();
-                this.options.onBatchInFlight(-1);
+                lane.idleSince = clock.now();
                 this.pump(lane);
                 this.options.onProgress();
             });
+    }
+
+    /** The records of the lane's next batch: up to BatchSize, within Lambda's payload limit, and at least one. */
+    private nextBatchSize(lane: Lane): number {
+        let count = 0;
+        let bytes = EVENT_ENVELOPE_BYTES;
+        while (count < lane.queue.length && count < this.options.settings.batchSize && bytes + lane.queue[count].eventBytes <= LAMBDA_PAYLOAD_MAX_BYTES) {
+            bytes += lane.queue[count].eventBytes;
+            count++;
+        }
+        return Math.max(count, 1);
     }
 
     /** Records whose batch is finished with, each once: processed, or sent to the on-failure destination. */

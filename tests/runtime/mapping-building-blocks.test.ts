@@ -3,10 +3,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { readBatchItemFailures } from "../../runtime/event-sources/batch-item-failures";
 import { JsonFileCheckpointStore } from "../../runtime/event-sources/checkpoint-store";
-import { checkMappingSettings } from "../../runtime/event-sources/kinesis-event-source-mapping";
 import { compareSequenceNumbers } from "../../runtime/event-sources/sequence-numbers";
 import { ShardCheckpointTracker } from "../../runtime/event-sources/shard-checkpoint-tracker";
-import { MAPPING_DEFAULTS } from "../support/runtime-mapping";
 import { tempDir } from "../support/temp-dir";
 
 /** The event source mapping's pure parts, without servers. */
@@ -66,21 +64,6 @@ describe("event source mapping building blocks", () => {
             assert.deepEqual(JSON.parse(fs.readFileSync(file, "utf8")), { "shardId-000000000000": "11", "shardId-000000000001": "20" });
             assert.equal(await new JsonFileCheckpointStore(file).get("shardId-000000000001"), "20");
             assert.equal(await new JsonFileCheckpointStore(file).get("shardId-000000000002"), undefined);
-        });
-    });
-
-    describe("checkMappingSettings", () => {
-        it("names every setting outside what AWS allows", () => {
-            // services-kinesis-parameters: BatchSize "Maximum: 10,000"; ParallelizationFactor "Maximum: 10";
-            // MaximumRetryAttempts "Minimum: -1 Maximum: 10,000".
-            assert.throws(
-                () => checkMappingSettings({ ...MAPPING_DEFAULTS, batchSize: 10_001, parallelizationFactor: 11, maximumRetryAttempts: -2 }),
-                (error: Error) =>
-                    /batchSize must be an integer from 1 to 10000 \(got 10001\)/.test(error.message) &&
-                    /parallelizationFactor must be an integer from 1 to 10 \(got 11\)/.test(error.message) &&
-                    /maximumRetryAttempts must be an integer from -1 to 10000 \(got -2\)/.test(error.message),
-            );
-            assert.throws(() => checkMappingSettings({ ...MAPPING_DEFAULTS, startingPosition: "AT_TIMESTAMP" }), /startingPositionTimestamp is required/);
         });
     });
 });

@@ -47,7 +47,8 @@ export function recordedMapping(
         streamArn: stream.streamArn,
         functionArn: fn.functionArn,
         region: REGION,
-        settings: { ...MAPPING_DEFAULTS, ...settings },
+        // A partial union spread loses its discriminant; the parts given are whole starting positions.
+        settings: { ...MAPPING_DEFAULTS, ...settings } as KinesisMappingSettings,
         invoke: async (event) => {
             events.push(event);
             const result = extra.around ? await extra.around(event, () => fn.invoke(event)) : await fn.invoke(event);
