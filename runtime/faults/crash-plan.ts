@@ -1,4 +1,3 @@
-import type { SandboxCrashes } from "../lambda/function-pool";
 import { FaultDice } from "./random";
 
 /**
@@ -7,9 +6,9 @@ import { FaultDice } from "./random";
  * some objects written, the rest not, and no response. Lambda reports such an invocation as
  * Runtime.ExitError; the event source mapping retries or bisects the batch. An invocation that
  * finishes before its moment comes is not killed, so the crashes that happen (FunctionPool's
- * `stats().crashes`) are somewhat fewer than the ones planned.
+ * `stats().crashes`) are somewhat fewer than the ones planned. SandboxCrashes carries the plan out.
  */
-export class CrashPlan implements SandboxCrashes {
+export class CrashPlan {
     private readonly dice: FaultDice;
     planned = 0;
 
@@ -17,6 +16,7 @@ export class CrashPlan implements SandboxCrashes {
         this.dice = new FaultDice(rate, seed, 3);
     }
 
+    /** Milliseconds into this invocation to kill its sandbox at, or undefined to let it run. */
     crashDelayMs(typicalDurationMs: number): number | undefined {
         if (!this.dice.roll()) return undefined;
         this.planned++;

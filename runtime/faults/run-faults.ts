@@ -1,6 +1,7 @@
 import type { FunctionPoolStats } from "../lambda/function-pool";
 import type { KinesisMappingStats } from "../event-sources/kinesis-event-source-mapping";
 import { CrashPlan } from "./crash-plan";
+import { SandboxCrashes } from "./sandbox-crashes";
 import { DuplicatePlan } from "./duplicate-plan";
 import { describeFaults, needsFaultProxy, type FaultOptions } from "./fault-options";
 import { startFaultProxy, type FaultProxy } from "./fault-proxy";
@@ -27,7 +28,8 @@ export interface RunFaults {
     options: FaultOptions;
     /** Endpoints for the functions: the proxy's when S3 or Kinesis faults are on. */
     functionEndpoints<T extends { s3?: string; kinesis?: string }>(endpoints: T): T;
-    crashes?: CrashPlan;
+    /** The writer pool's crash plug-in, with --crash-rate. */
+    crashes?: SandboxCrashes;
     redeliver?: () => boolean;
     report(writer: FunctionPoolStats, mapping: KinesisMappingStats): FaultReport;
     close(): Promise<void>;
@@ -41,7 +43,7 @@ export async function startRunFaults(options: FaultOptions, upstream: { s3?: str
         }
         proxy = await startFaultProxy({ s3: upstream.s3, kinesis: upstream.kinesis }, options);
     }
-    const crashes = options.crashRate > 0 ? new CrashPlan(options.crashRate, options.seed) : undefined;
+    const crashes = options.crashRate > 0 ? new SandboxCrashes(new CrashPlan(options.crashRate, options.seed)) : undefined;
     const duplicates = options.duplicateRate > 0 ? new DuplicatePlan(options.duplicateRate, options.seed) : undefined;
     return {
         options,

@@ -2,8 +2,10 @@ import { randomBytes, randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { realClock, type Clock } from "../clock";
 import { createLogSink, type LogDestination, type LogSink } from "./log-sink";
 import { Sandbox, SandboxInitError, type SandboxOutcome } from "./sandbox";
+import { SandboxSlots, type SandboxSlot } from "./sandbox-slots";
 import { checkFunctionEnvironment, sandboxEnvironment } from "./sandbox-environment";
 import type { SerializedHandler } from "./serialize-handler";
 
@@ -52,8 +54,10 @@ export interface FunctionPoolOptions {
     workDir?: string;
     /** Where the sandboxes' stdout/stderr go; default discarded. */
     logs?: LogDestination;
-    /** Fault injection: kills sandboxes partway through invocations (runtime/faults/crash-plan.ts). */
-    crashes?: SandboxCrashes;
+    /** Fault injection, such as sandboxes killed partway through invocations (runtime/faults/sandbox-crashes.ts). */
+    faults?: InvocationFaults;
+    /** Times timeouts and durations; default real time. */
+    clock?: Clock;
 }
 
 export interface FunctionPoolStats {
@@ -69,10 +73,10 @@ export interface FunctionPoolStats {
     peakRssBytes: number;
 }
 
-/** Decides which invocations die partway through, for fault injection. */
-export interface SandboxCrashes {
-    /** Milliseconds into this invocation to kill its sandbox at, or undefined to let it run. */
-    crashDelayMs(typicalDurationMs: number): number | undefined;
+/** A fault-injection plug-in that watches each invocation as it runs on its sandbox. */
+export interface InvocationFaults {
+    /** An invocation begins; `kill` ends its sandbox. Returns what to call when the invocation ends. */
+    begin(kill: () => void): (outcome: { ok: boolean }) => void;
 }
 
 const DEFAULT_CONCURRENCY = 1000;
@@ -84,22 +88,17 @@ export class FunctionPool {
     private readonly ownsWorkDir: boolean;
     private readonly codeDir: string;
     private readonly logSink: LogSink;
-    private readonly concurrency: number;
-    private readonly idle: Sandbox[] = [];
-    private readonly all = new Set<Sandbox>();
-    private readonly waiters: Array<() => void> = [];
-    /** Sandboxes alive or starting. */
-    private live = 0;
+    private readonly slots: SandboxSlots;
+    private readonly faults: InvocationFaults | undefined;
+    private readonly clock: Clock;
     private closed = false;
     private readonly counters = { invocations: 0, coldStarts: 0, errors: 0, timeouts: 0, crashes: 0, inFlight: 0, maxConcurrency: 0, peakRssBytes: 0 };
-    private readonly crashes: SandboxCrashes | undefined;
-    /** Moving average of successful invocations' run time, where injected crashes are aimed. */
-    private typicalDurationMs = 100;
 
     constructor(private readonly definition: FunctionDefinition, options: FunctionPoolOptions = {}) {
-        this.crashes = options.crashes;
         checkDefinition(definition);
-        this.concurrency = definition.reservedConcurrency ?? DEFAULT_CONCURRENCY;
+        this.faults = options.faults;
+        this.clock = options.clock ?? realClock;
+        this.slots = new SandboxSlots(definition.reservedConcurrency ?? DEFAULT_CONCURRENCY);
         this.functionArn = `arn:aws:lambda:${definition.region}:${definition.accountId ?? DEFAULT_ACCOUNT}:function:${definition.functionName}`;
         this.ownsWorkDir = options.workDir === undefined;
         this.workDir = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), `kinesis-fanout-${definition.functionName}-`));
@@ -117,37 +116,67 @@ export class FunctionPool {
     async invoke(event: unknown): Promise<InvocationResult> {
         if (this.closed) throw new Error(`function ${this.definition.functionName} is closed; create a new FunctionPool to invoke it`);
         const requestId = randomUUID();
-        const existing = await this.acquire();
-        const started = Date.now();
+        const slot = await this.slots.claim(() => this.checkOpenWhileWaiting());
+        const started = this.clock.now();
+        const coldStart = slot.state === "starting";
         this.counters.invocations++;
         this.counters.inFlight++;
         this.counters.maxConcurrency = Math.max(this.counters.maxConcurrency, this.counters.inFlight);
-        let sandbox = existing;
         let outcome: SandboxOutcome;
         try {
-            if (!sandbox) {
-                this.counters.coldStarts++;
-                sandbox = await this.startSandbox();
-            }
-            const running = sandbox;
-            const crashAfterMs = this.crashes?.crashDelayMs(this.typicalDurationMs);
-            const crash = crashAfterMs === undefined ? undefined : setTimeout(() => void running.kill(), crashAfterMs);
-            const begun = Date.now();
-            try {
-                outcome = await running.invoke(requestId, event, this.definition.timeoutSeconds * 1000, this.functionArn);
-            } finally {
-                clearTimeout(crash);
-            }
-            if (outcome.ok) this.typicalDurationMs = 0.8 * this.typicalDurationMs + 0.2 * (Date.now() - begun);
-        } catch (error) {
-            const errorType = error instanceof SandboxInitError ? error.errorType : "Runtime.ExitError";
-            outcome = { ok: false, errorType, errorMessage: (error as Error).message, dead: true };
+            outcome = await this.runIn(slot, requestId, event);
         } finally {
             this.counters.inFlight--;
         }
         this.count(outcome);
-        this.release(sandbox, !outcome.dead);
-        const result: InvocationResult = { requestId, ok: outcome.ok, durationMs: Date.now() - started, coldStart: !existing };
+        this.slots.release(slot, !outcome.dead && !this.closed);
+        return this.result(requestId, outcome, this.clock.now() - started, coldStart);
+    }
+
+    stats(): FunctionPoolStats {
+        return { ...this.counters, sandboxes: this.slots.alive };
+    }
+
+    /** Kills every sandbox, closes the log sink and removes the default work dir. */
+    async close(): Promise<void> {
+        if (this.closed) return;
+        this.closed = true;
+        await this.slots.closeAll();
+        await this.logSink.close();
+        if (this.ownsWorkDir) {
+            process.off("exit", this.removeWorkDir);
+            this.removeWorkDir();
+        }
+    }
+
+    private checkOpenWhileWaiting(): void {
+        if (this.closed) throw new Error(`function ${this.definition.functionName} was closed while an invocation waited for a sandbox`);
+    }
+
+    /** Runs the invocation in its slot, starting the slot's sandbox first on a cold start. */
+    private async runIn(slot: SandboxSlot, requestId: string, event: unknown): Promise<SandboxOutcome> {
+        try {
+            if (slot.state === "starting") {
+                this.counters.coldStarts++;
+                this.slots.started(slot, await this.startSandbox());
+            }
+            const sandbox = slot.sandbox as Sandbox;
+            const end = this.faults?.begin(() => void sandbox.kill());
+            let outcome: SandboxOutcome | undefined;
+            try {
+                outcome = await sandbox.invoke(requestId, event, this.definition.timeoutSeconds * 1000, this.functionArn);
+                return outcome;
+            } finally {
+                end?.({ ok: outcome?.ok === true });
+            }
+        } catch (error) {
+            const errorType = error instanceof SandboxInitError ? error.errorType : "Runtime.ExitError";
+            return { ok: false, errorType, errorMessage: (error as Error).message, dead: true };
+        }
+    }
+
+    private result(requestId: string, outcome: SandboxOutcome, durationMs: number, coldStart: boolean): InvocationResult {
+        const result: InvocationResult = { requestId, ok: outcome.ok, durationMs, coldStart };
         if (outcome.maxRssBytes !== undefined) {
             result.maxRssBytes = outcome.maxRssBytes;
             this.counters.peakRssBytes = Math.max(this.counters.peakRssBytes, outcome.maxRssBytes);
@@ -157,54 +186,9 @@ export class FunctionPool {
         return result;
     }
 
-    stats(): FunctionPoolStats {
-        return { ...this.counters, sandboxes: [...this.all].filter((sandbox) => sandbox.alive).length };
-    }
-
-    /** Kills every sandbox, closes the log sink and removes the default work dir. */
-    async close(): Promise<void> {
-        if (this.closed) return;
-        this.closed = true;
-        await Promise.all([...this.all].map((sandbox) => sandbox.kill()));
-        for (const wake of this.waiters.splice(0)) wake();
-        await this.logSink.close();
-        if (this.ownsWorkDir) {
-            process.off("exit", this.removeWorkDir);
-            this.removeWorkDir();
-        }
-    }
-
-    /** A warm sandbox, or undefined when the caller may start a new one (a cold start). */
-    private async acquire(): Promise<Sandbox | undefined> {
-        for (;;) {
-            if (this.closed) throw new Error(`function ${this.definition.functionName} was closed while an invocation waited for a sandbox`);
-            let sandbox = this.idle.pop();
-            while (sandbox && !sandbox.alive) sandbox = this.idle.pop();
-            if (sandbox) return sandbox;
-            if (this.live < this.concurrency) {
-                this.live++;
-                return undefined;
-            }
-            await new Promise<void>((resolve) => this.waiters.push(resolve));
-        }
-    }
-
-    private release(sandbox: Sandbox | undefined, reusable: boolean): void {
-        if (sandbox && reusable && sandbox.alive && !this.closed) {
-            this.idle.push(sandbox);
-        } else {
-            this.live--;
-            if (sandbox) {
-                this.all.delete(sandbox);
-                void sandbox.kill();
-            }
-        }
-        this.waiters.shift()?.();
-    }
-
     private async startSandbox(): Promise<Sandbox> {
         const { functionName, memoryMb, region, environment } = this.definition;
-        const logStreamName = `${new Date().toISOString().slice(0, 10).replace(/-/g, "/")}/[$LATEST]${randomBytes(16).toString("hex")}`;
+        const logStreamName = `${new Date(this.clock.now()).toISOString().slice(0, 10).replace(/-/g, "/")}/[$LATEST]${randomBytes(16).toString("hex")}`;
         const env = sandboxEnvironment({
             functionName,
             environment,
@@ -216,12 +200,11 @@ export class FunctionPool {
             logStreamName,
             exportName: this.definition.handler.exportName,
         });
-        const sandbox = await Sandbox.start({ env, codeDir: this.codeDir, memoryMb, logStreamName, logSink: this.logSink });
+        const sandbox = await Sandbox.start({ env, codeDir: this.codeDir, memoryMb, logStreamName, logSink: this.logSink, clock: this.clock });
         if (this.closed) {
             await sandbox.kill();
             throw new SandboxInitError("Runtime.ExitError", `function ${functionName} was closed during INIT`);
         }
-        this.all.add(sandbox);
         return sandbox;
     }
 

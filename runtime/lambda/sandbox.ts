@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
+import type { Clock, Timer } from "../clock";
 import type { LogSink } from "./log-sink";
 
 /**
@@ -20,6 +21,8 @@ export interface SandboxSpec {
     memoryMb: number;
     logStreamName: string;
     logSink: LogSink;
+    /** Times the init phase and each invocation's timeout. */
+    clock: Clock;
 }
 
 export interface SandboxOutcome {
@@ -51,7 +54,7 @@ interface ChildMessage {
 interface Pending {
     requestId: string;
     resolve(outcome: SandboxOutcome): void;
-    timer: NodeJS.Timeout;
+    timer: Timer;
 }
 
 /** Init failed: the module threw, a handler export is missing, or init ran past its limit. */
@@ -68,7 +71,12 @@ export class Sandbox {
     private exited = false;
     private readonly closed: Promise<void>;
 
-    private constructor(private readonly child: ChildProcess, readonly logStreamName: string, logSink: LogSink) {
+    private constructor(
+        private readonly child: ChildProcess,
+        readonly logStreamName: string,
+        logSink: LogSink,
+        private readonly clock: Clock,
+    ) {
         child.stdout?.setEncoding("utf8").on("data", (text: string) => logSink.write(logStreamName, text));
         child.stderr?.setEncoding("utf8").on("data", (text: string) => {
             logSink.write(logStreamName, text);
@@ -103,26 +111,26 @@ export class Sandbox {
             env: spec.env,
             stdio: ["ignore", "pipe", "pipe", "ipc"],
         });
-        const sandbox = new Sandbox(child, spec.logStreamName, spec.logSink);
+        const sandbox = new Sandbox(child, spec.logStreamName, spec.logSink, spec.clock);
         return new Promise((resolve, reject) => {
-            const timer = setTimeout(() => {
+            const timer = spec.clock.setTimeout(() => {
                 child.kill("SIGKILL");
                 reject(new SandboxInitError("Sandbox.Timedout", `INIT phase timed out after ${INIT_TIMEOUT_MS / 1000} seconds`));
             }, INIT_TIMEOUT_MS);
             const onMessage = (message: ChildMessage) => {
                 if (message.type === "ready") {
-                    clearTimeout(timer);
+                    timer.cancel();
                     child.off("message", onMessage);
                     resolve(sandbox);
                 } else if (message.type === "init-error") {
-                    clearTimeout(timer);
+                    timer.cancel();
                     child.off("message", onMessage);
                     reject(new SandboxInitError(message.errorType ?? "Runtime.ImportModuleError", message.errorMessage ?? "init failed"));
                 }
             };
             child.on("message", onMessage);
             void sandbox.closed.then(() => {
-                clearTimeout(timer);
+                timer.cancel();
                 reject(new SandboxInitError(sandbox.exitErrorType(), `Runtime exited during INIT: ${sandbox.stderrTail.trim().split("\n").pop() ?? ""}`));
             });
         });
@@ -133,7 +141,7 @@ export class Sandbox {
         if (this.pending) throw new Error(`sandbox ${this.logStreamName} is busy with ${this.pending.requestId}`);
         if (this.exited) return Promise.resolve(this.exitOutcome(requestId, null, null));
         return new Promise((resolve) => {
-            const timer = setTimeout(() => {
+            const timer = this.clock.setTimeout(() => {
                 this.pending = undefined;
                 this.child.kill("SIGKILL");
                 resolve({
@@ -144,7 +152,7 @@ export class Sandbox {
                 });
             }, timeoutMs);
             this.pending = { requestId, resolve, timer };
-            this.child.send({ type: "invoke", requestId, event, deadlineMs: Date.now() + timeoutMs, invokedFunctionArn });
+            this.child.send({ type: "invoke", requestId, event, deadlineMs: this.clock.now() + timeoutMs, invokedFunctionArn });
         });
     }
 
@@ -157,7 +165,7 @@ export class Sandbox {
     private onMessage(message: ChildMessage): void {
         const pending = this.pending;
         if (message.type !== "result" || !pending || message.requestId !== pending.requestId) return;
-        clearTimeout(pending.timer);
+        pending.timer.cancel();
         this.pending = undefined;
         const rss = typeof message.maxRssKb === "number" ? { maxRssBytes: message.maxRssKb * 1024 } : {};
         if (message.ok) {
@@ -178,7 +186,7 @@ export class Sandbox {
     private onExit(code: number | null, signal: NodeJS.Signals | null): void {
         const pending = this.pending;
         if (!pending) return;
-        clearTimeout(pending.timer);
+        pending.timer.cancel();
         this.pending = undefined;
         pending.resolve(this.exitOutcome(pending.requestId, code, signal));
     }

@@ -167,7 +167,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
             timeoutSeconds: settings.writerTimeoutSeconds,
             region: options.region,
             reservedConcurrency: resources.shardCount * settings.parallelizationFactor,
-        }, { crashes: faults?.crashes });
+        }, { faults: faults?.crashes });
         cleanups.push(() => writer.close());
         // Ctrl-C: stop the splitter at once rather than wait for it to finish the file (the next run redelivers its event).
         const stopSplitter = () => void splitter.close();

@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CrashPlan } from "../../runtime/faults/crash-plan";
+import { SandboxCrashes } from "../../runtime/faults/sandbox-crashes";
 import { FunctionPool } from "../../runtime/lambda/function-pool";
 import { tempDir } from "../support/temp-dir";
 
@@ -45,7 +46,7 @@ describe("the crash plan", function () {
         const plan = new CrashPlan(1, 1);
         const pool = new FunctionPool(
             { functionName: "crashing-writer", handler: { text, exportName: "handler" }, environment: {}, memoryMb: 256, timeoutSeconds: 5, region: "us-east-1" },
-            { crashes: plan },
+            { faults: new SandboxCrashes(plan) },
         );
         pools.push(pool);
 
@@ -68,7 +69,7 @@ describe("the crash plan", function () {
     it("leaves invocations alone at rate 0", async () => {
         const pool = new FunctionPool(
             { functionName: "steady-writer", handler: { text: "exports.handler = async () => 'ok';", exportName: "handler" }, environment: {}, memoryMb: 256, timeoutSeconds: 5, region: "us-east-1" },
-            { crashes: new CrashPlan(0, 1) },
+            { faults: new SandboxCrashes(new CrashPlan(0, 1)) },
         );
         pools.push(pool);
 
