@@ -1,4 +1,5 @@
 import * as http from "node:http";
+import { realClock } from "../clock";
 import { KinesisProfile } from "./kinesis-proxy";
 import { LatencySampler } from "./latency";
 import { resolveAwsProfileOptions, type AwsProfileHooks, type AwsProfileOptions } from "./options";
@@ -32,12 +33,13 @@ export async function startAwsProfile(
     upstream: { kinesis: string; s3: string },
     options: AwsProfileOptions & AwsProfileHooks = {},
 ): Promise<AwsProfileProxy> {
-    const { clock = () => performance.now(), ...profileOptions } = options;
+    const { clock = realClock, ...profileOptions } = options;
     const resolved = resolveAwsProfileOptions(profileOptions);
     const stats = emptyStats();
     const latency = new LatencySampler(resolved);
-    const kinesis = new KinesisProfile(upstreamUrl("kinesis", upstream.kinesis), new ShardLimits(resolved, clock), latency, stats);
-    const s3 = new S3Profile(upstreamUrl("s3", upstream.s3), latency, stats);
+    const limits = new ShardLimits(resolved, () => clock.now());
+    const kinesis = new KinesisProfile(upstreamUrl("kinesis", upstream.kinesis), limits, latency, stats, clock);
+    const s3 = new S3Profile(upstreamUrl("s3", upstream.s3), latency, stats, clock);
 
     const servers: http.Server[] = [];
     try {

@@ -1,3 +1,5 @@
+import type { Clock } from "../clock";
+
 /**
  * Which shard each shard iterator reads. A Kinesis iterator is opaque (kinesalite's is encrypted),
  * so the proxy remembers every iterator it hands out (GetShardIterator's ShardIterator and
@@ -16,10 +18,12 @@ export class IteratorRegistry {
     private readonly entries = new Map<string, IteratorShard & { at: number }>();
     private sincePrune = 0;
 
+    constructor(private readonly clock: Clock) {}
+
     remember(iterator: string | undefined | null, shard: IteratorShard): void {
         if (!iterator) return;
         this.entries.delete(iterator);
-        this.entries.set(iterator, { ...shard, at: performance.now() });
+        this.entries.set(iterator, { ...shard, at: this.clock.now() });
         if (++this.sincePrune >= PRUNE_EVERY) this.prune();
     }
 
@@ -34,7 +38,7 @@ export class IteratorRegistry {
     /** Map order is insertion order (remember re-inserts), so the oldest entries come first. */
     private prune(): void {
         this.sincePrune = 0;
-        const oldest = performance.now() - ITERATOR_LIFETIME_MS;
+        const oldest = this.clock.now() - ITERATOR_LIFETIME_MS;
         for (const [iterator, entry] of this.entries) {
             if (entry.at >= oldest) break;
             this.entries.delete(iterator);

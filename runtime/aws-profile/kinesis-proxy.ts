@@ -1,4 +1,5 @@
 import * as http from "node:http";
+import type { Clock } from "../clock";
 import { forwardBuffered, readBody, writeBuffered, failGateway, type BufferedResponse } from "./http-forward";
 import { IteratorRegistry, type IteratorShard } from "./iterator-registry";
 import { kinesisJsonResponse, throughputExceededResponse, withJsonBody } from "./kinesis-responses";
@@ -31,19 +32,21 @@ interface KinesisCall {
 export class KinesisProfile {
     private readonly agent = new http.Agent({ keepAlive: true });
     private readonly directory: ShardDirectory;
-    private readonly iterators = new IteratorRegistry();
+    private readonly iterators: IteratorRegistry;
 
     constructor(
         private readonly upstream: URL,
         private readonly limits: ShardLimits,
         private readonly latency: LatencySampler,
         private readonly stats: AwsProfileStats,
+        private readonly clock: Clock,
     ) {
         this.directory = new ShardDirectory(upstream.origin);
+        this.iterators = new IteratorRegistry(clock);
     }
 
     readonly handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
-        const startedAt = performance.now();
+        const startedAt = this.clock.now();
         this.respond(req, startedAt).then(
             (response) => {
                 this.stats.kinesis.responseBytes += response.body.length;
@@ -65,7 +68,7 @@ export class KinesisProfile {
         countCall(this.stats.kinesis.calls, operation || "unknown");
         const call: KinesisCall = { req, body, operation, request: parseJson(req, body) };
         const response = await this.dispatch(call);
-        this.stats.addedDelayMs += await padTo(startedAt, this.latency.sampleMs(latencyClassOf(operation)));
+        this.stats.addedDelayMs += await padTo(this.clock, startedAt, this.latency.sampleMs(latencyClassOf(operation)));
         return response;
     }
 

@@ -1,3 +1,4 @@
+import type { Clock } from "../clock";
 import type { ResolvedAwsProfileOptions } from "./options";
 import { seededRandom } from "../support/seeded-random";
 
@@ -40,13 +41,13 @@ export class LatencySampler {
 }
 
 /**
- * Waits until `startedAt + latencyMs` (performance.now time), so that the caller sees about the
+ * Waits until `startedAt + latencyMs` (the clock's time), so that the caller sees about the
  * calibrated latency in all: the stand-in's own time counts toward it, and nothing is added when
  * the stand-in alone took longer. Resolves with the delay added.
  */
-export async function padTo(startedAt: number, latencyMs: number): Promise<number> {
-    const remaining = startedAt + latencyMs - performance.now();
+export async function padTo(clock: Clock, startedAt: number, latencyMs: number): Promise<number> {
+    const remaining = startedAt + latencyMs - clock.now();
     if (remaining < 1) return 0;
-    await new Promise((resolve) => setTimeout(resolve, remaining));
+    await clock.sleep(remaining);
     return remaining;
 }

@@ -1,3 +1,5 @@
+import type { Clock } from "../clock";
+
 /**
  * The knobs of the AWS profile: per-shard limits of a provisioned Kinesis stream and per-call
  * latencies, with defaults calibrated from the seed's measurements (see ../shared/field-notes.md).
@@ -32,10 +34,10 @@ export interface AwsProfileOptions {
     seed?: number;
 }
 
-/** Not part of the profile: lets tests hold the limiters' clock still, so a "within one second" burst is exact. */
+/** Not part of the profile: lets tests hold the clock still, so a "within one second" burst is exact. */
 export interface AwsProfileHooks {
-    /** Milliseconds, monotonic. Used by the token buckets only; latencies always use real time. Default performance.now. */
-    clock?: () => number;
+    /** Times the token buckets, the latencies and the iterators' lifetime. Default real time. */
+    clock?: Clock;
 }
 
 export type ResolvedAwsProfileOptions = Required<AwsProfileOptions>;

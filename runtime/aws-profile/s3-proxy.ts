@@ -1,4 +1,5 @@
 import * as http from "node:http";
+import type { Clock } from "../clock";
 import { endToEndHeaders, failGateway } from "./http-forward";
 import { padTo, type LatencyClass, type LatencySampler } from "./latency";
 import { countCall, type AwsProfileStats } from "./stats";
@@ -22,10 +23,11 @@ export class S3Profile {
         private readonly upstream: URL,
         private readonly latency: LatencySampler,
         private readonly stats: AwsProfileStats,
+        private readonly clock: Clock,
     ) {}
 
     readonly handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
-        const startedAt = performance.now();
+        const startedAt = this.clock.now();
         const operation = s3OperationOf(req);
         countCall(this.stats.s3.calls, operation);
         const latencyMs = this.latency.sampleMs(latencyClassOf(operation));
@@ -40,7 +42,7 @@ export class S3Profile {
                 agent: this.agent,
             },
             (incoming) => {
-                padTo(startedAt, latencyMs).then((addedMs) => {
+                padTo(this.clock, startedAt, latencyMs).then((addedMs) => {
                     this.stats.addedDelayMs += addedMs;
                     if (res.destroyed) return void incoming.destroy();
                     res.writeHead(incoming.statusCode ?? 502, incoming.statusMessage, endToEndHeaders(incoming.rawHeaders));

@@ -1,6 +1,7 @@
 import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { S3Event } from "aws-lambda";
+import { realClock, wakeableSleep, type Clock } from "../clock";
 import { AsyncInvocationQueue } from "../lambda/async-invocation-queue";
 import type { InvocationResult } from "../lambda/function-pool";
 import { objectCreatedEvent } from "./s3-event";
@@ -36,6 +37,8 @@ export interface S3ObjectCreatedSourceOptions {
     redeliverKeys?: readonly string[];
     /** The notification's configurationId in events. */
     configurationId?: string;
+    /** Times the polling and the retry delays; default real time. */
+    clock?: Clock;
 }
 
 export interface S3ObjectCreatedStats {
@@ -64,8 +67,8 @@ export class S3ObjectCreatedSource {
         if (options.onFailureQueueUrl && !options.sqs) {
             throw new Error("S3ObjectCreatedSource: onFailureQueueUrl needs an sqs client to send invocation records with");
         }
-        const { functionArn, invoke, retryDelaysMs, onFailureQueueUrl, sqs } = options;
-        this.queue = new AsyncInvocationQueue<S3Event>({ functionArn, invoke, retryDelaysMs, onFailureQueueUrl, sqs });
+        const { functionArn, invoke, retryDelaysMs, onFailureQueueUrl, sqs, clock } = options;
+        this.queue = new AsyncInvocationQueue<S3Event>({ functionArn, invoke, retryDelaysMs, onFailureQueueUrl, sqs, clock });
     }
 
     /** The last error of a bucket listing or of sending to the on-failure destination. */
@@ -75,7 +78,7 @@ export class S3ObjectCreatedSource {
 
     start(): void {
         if (this.loop) return;
-        this.startedAt = Date.now();
+        this.startedAt = (this.options.clock ?? realClock).now();
         this.loop = this.pollLoop();
     }
 
@@ -108,13 +111,9 @@ export class S3ObjectCreatedSource {
                 this.scanError = error as Error;
             }
             if (this.stopped) break;
-            await new Promise<void>((resolve) => {
-                const timer = setTimeout(resolve, interval);
-                this.wake = () => {
-                    clearTimeout(timer);
-                    resolve();
-                };
-            });
+            const sleep = wakeableSleep(this.options.clock ?? realClock, interval);
+            this.wake = sleep.wake;
+            await sleep.done;
             this.wake = undefined;
         }
     }

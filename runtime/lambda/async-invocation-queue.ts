@@ -1,6 +1,7 @@
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { backOff } from "exponential-backoff";
 import { asyncOnFailureRecord } from "../event-sources/async-on-failure-record";
+import { realClock, type Clock, type Timer } from "../clock";
 import type { InvocationResult } from "./function-pool";
 
 /**
@@ -17,6 +18,8 @@ export interface AsyncInvocationQueueOptions<E> {
     retryDelaysMs?: number[];
     onFailureQueueUrl?: string;
     sqs?: SQSClient;
+    /** Times the retry delays; default real time. */
+    clock?: Clock;
 }
 
 export interface AsyncInvocationStats {
@@ -32,7 +35,7 @@ export interface AsyncInvocationStats {
 export const AWS_ASYNC_RETRY_DELAYS_MS = [60_000, 120_000];
 
 export class AsyncInvocationQueue<E = unknown> {
-    private readonly retryTimers = new Set<NodeJS.Timeout>();
+    private readonly retryTimers = new Set<Timer>();
     private readonly running = new Set<Promise<void>>();
     private readonly counters: AsyncInvocationStats = { accepted: 0, invocations: 0, failures: 0, retries: 0, sentToOnFailure: 0, dropped: 0 };
     private readonly delays: number[];
@@ -71,7 +74,7 @@ export class AsyncInvocationQueue<E = unknown> {
     /** Cancels pending retries and waits for invocations in flight. */
     async stop(): Promise<void> {
         this.stopped = true;
-        for (const timer of this.retryTimers) clearTimeout(timer);
+        for (const timer of this.retryTimers) timer.cancel();
         this.unfinished -= this.retryTimers.size;
         this.retryTimers.clear();
         await Promise.all([...this.running]);
@@ -105,7 +108,7 @@ export class AsyncInvocationQueue<E = unknown> {
         }
         if (invokeCount <= this.delays.length) {
             this.counters.retries++;
-            const timer = setTimeout(() => {
+            const timer = (this.options.clock ?? realClock).setTimeout(() => {
                 this.retryTimers.delete(timer);
                 this.track(this.attempt(event, invokeCount + 1));
             }, this.delays[invokeCount - 1]);

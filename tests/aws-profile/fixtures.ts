@@ -1,3 +1,4 @@
+import { ManualClock } from "../../runtime/clock";
 import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, ListShardsCommand } from "@aws-sdk/client-kinesis";
 import { S3Client } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
@@ -62,9 +63,8 @@ export function keyOnShard(shards: readonly ShardRange[], shardId: string, prefi
 }
 
 /** A clock the test moves by hand: the limiters see time stand still unless the test advances it. */
-export function manualClock(): { now: () => number; advance(ms: number): void } {
-    let time = 0;
-    return { now: () => time, advance: (ms) => void (time += ms) };
+export function manualClock(): ManualClock {
+    return new ManualClock();
 }
 
 export function entries(count: number, partitionKey: string | ((index: number) => string), bytes = 16): { Data: Uint8Array; PartitionKey: string }[] {

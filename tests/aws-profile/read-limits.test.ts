@@ -14,7 +14,7 @@ describe("AWS profile: per-shard read limits", () => {
 
     async function start(options: AwsProfileOptions = {}): Promise<void> {
         clock = manualClock();
-        proxy = await startAwsProfile(standIns().endpoints, { ...NO_LATENCY, ...options, clock: clock.now });
+        proxy = await startAwsProfile(standIns().endpoints, { ...NO_LATENCY, ...options, clock });
         kinesis = kinesisClient(proxy.kinesisEndpoint);
     }
     afterEach(async () => {

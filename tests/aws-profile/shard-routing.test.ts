@@ -1,3 +1,4 @@
+import { ManualClock } from "../../runtime/clock";
 import * as assert from "node:assert/strict";
 import { PutRecordsCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
 import { startAwsProfile, type AwsProfileProxy } from "../../runtime/aws-profile";
@@ -12,7 +13,7 @@ describe("AWS profile: which shard a record lands on", () => {
     let kinesis: KinesisClient;
 
     beforeEach(async () => {
-        proxy = await startAwsProfile(standIns().endpoints, { ...NO_LATENCY, clock: () => 0 });
+        proxy = await startAwsProfile(standIns().endpoints, { ...NO_LATENCY, clock: new ManualClock() });
         kinesis = kinesisClient(proxy.kinesisEndpoint);
     });
     afterEach(async () => {

@@ -15,7 +15,7 @@ describe("AWS profile: per-shard write limits", () => {
 
     beforeEach(async () => {
         clock = manualClock();
-        proxy = await startAwsProfile(standIns().endpoints, { ...NO_LATENCY, clock: clock.now });
+        proxy = await startAwsProfile(standIns().endpoints, { ...NO_LATENCY, clock });
         kinesis = kinesisClient(proxy.kinesisEndpoint);
         direct = kinesisClient(standIns().endpoints.kinesis);
     });
