@@ -66,7 +66,7 @@ async function main(): Promise<number> {
             inputFile,
             inputName,
             endpoints: { kinesis: options.kinesisEndpoint, s3: options.s3Endpoint, sqs: options.sqsEndpoint },
-            stateDir: options.state ? path.resolve(options.state) : undefined,
+            restart: options.state ? { stateDir: path.resolve(options.state) } : undefined,
             resourcePrefix: options.resourcePrefix,
             measureS3Ceiling: options.s3Ceiling,
             awsProfile: awsProfileFrom(options),

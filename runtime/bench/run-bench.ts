@@ -92,7 +92,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         options.onPhase?.(`seedBaseline: the seed's own code and setup, ${options.seedRecords} lines, AWS profile`);
         const seedSettings = seedBaselineSettings(devStack.settings);
         const seedRun = await runPipeline({ ...common, stack: "seed-baseline", settings: seedSettings, inputFile: seedFile, awsProfile: options.awsProfile,
-            measureS3Ceiling: false, functions: { splitter: createSeedSplitter, writer: createSeedWriter } });
+            measureS3Ceiling: false, bench: { functions: { splitter: createSeedSplitter, writer: createSeedWriter } } });
         const seedPlanned = predictDrainTime(seedSettings, workload(options.seedRecords), SEED_LATENCIES, { recordsPerPutCall: 1 }).recordsPerSecond;
 
         options.onPhase?.(`prod: ${options.records} lines, AWS profile`);
@@ -104,10 +104,10 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         const cpuBefore = process.cpuUsage();
         let roles: RoleUsage[] = [];
         const embeddedRun = await runPipeline({ ...common, stack: "prod-embedded", settings: prodStack.settings, inputFile: mainFile, measureS3Ceiling: true,
-            onDrained: () => {
+            bench: { onDrained: () => {
                 const runtimeCpu = process.cpuUsage(cpuBefore);
                 roles = peaksByRole(sampler.peaks()).map((role) => (role.role === "runtime" ? { ...role, cpuSeconds: (runtimeCpu.user + runtimeCpu.system) / 1e6 } : role));
-            } });
+            } } });
         sampler.stop();
 
         const seedBaseline = summarize(seedRun, seedPlanned);

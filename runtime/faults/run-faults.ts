@@ -1,3 +1,4 @@
+import { realClock, type Clock } from "../clock";
 import type { FunctionPoolStats } from "../lambda/function-pool";
 import type { KinesisMappingStats } from "../event-sources/kinesis-event-source-mapping";
 import { CrashPlan } from "./crash-plan";
@@ -35,7 +36,7 @@ export interface RunFaults {
     close(): Promise<void>;
 }
 
-export async function startRunFaults(options: FaultOptions, upstream: { s3?: string; kinesis?: string }): Promise<RunFaults> {
+export async function startRunFaults(options: FaultOptions, upstream: { s3?: string; kinesis?: string }, clock: Clock = realClock): Promise<RunFaults> {
     let proxy: FaultProxy | undefined;
     if (needsFaultProxy(options)) {
         if (!upstream.s3 || !upstream.kinesis) {
@@ -43,7 +44,7 @@ export async function startRunFaults(options: FaultOptions, upstream: { s3?: str
         }
         proxy = await startFaultProxy({ s3: upstream.s3, kinesis: upstream.kinesis }, options);
     }
-    const crashes = options.crashRate > 0 ? new SandboxCrashes(new CrashPlan(options.crashRate, options.seed)) : undefined;
+    const crashes = options.crashRate > 0 ? new SandboxCrashes(new CrashPlan(options.crashRate, options.seed), clock) : undefined;
     const duplicates = options.duplicateRate > 0 ? new DuplicatePlan(options.duplicateRate, options.seed) : undefined;
     return {
         options,

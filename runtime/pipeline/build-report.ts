@@ -1,85 +1,103 @@
-import type { FunctionPool, InvocationResult } from "../lambda/function-pool";
-import type { KinesisEventSourceMapping } from "../event-sources/kinesis-event-source-mapping";
-import type { S3ObjectCreatedSource } from "../event-sources/s3-object-created";
-import type { ServiceEndpoints } from "./aws-clients";
-import type { ProvisionedResources } from "./provision";
+import type { KinesisMappingStats } from "../event-sources/kinesis-event-source-mapping";
+import type { FunctionPoolStats, InvocationResult } from "../lambda/function-pool";
 import type { ExpectedOutput } from "./expected-output";
-import type { classifyDeadLetters, Verification } from "./verify-output";
-import type { S3PutRate } from "./s3-put-rate";
-import type { RunOptions } from "./run-pipeline";
+import type { RunEnvironment } from "./run-environment";
+import type { RunOptions } from "./run-options";
 import type { RunReport, TimelinePoint } from "./run-report";
+import type { RunStack } from "./run-stack";
+import type { S3PutRate } from "./s3-put-rate";
+import type { DeadLetterContents, Verification } from "./verify-output";
 
-/** Gathers what a run measured and verified into the report `npm start` prints and `--report` writes. */
-export function buildReport(parts: {
-    options: RunOptions;
-    resources: ProvisionedResources;
-    inputKey: string;
+/** What the run measured while records flowed, read as the stream drained. */
+export interface RunMeasurements {
+    mapping: KinesisMappingStats;
+    splitter: FunctionPoolStats;
+    writer: FunctionPoolStats;
+    splitterResults: InvocationResult[];
+    timeline: TimelinePoint[];
+}
+
+export interface ReportParts {
+    run: RunOptions;
+    env: RunEnvironment;
+    stack: RunStack;
     expected: ExpectedOutput;
     verification: Verification;
-    deadLetters: ReturnType<typeof classifyDeadLetters>;
-    seconds: Record<string, number>;
-    timeline: TimelinePoint[];
-    splitterResults: InvocationResult[];
-    splitterStats: ReturnType<FunctionPool["stats"]>;
-    writerStats: ReturnType<FunctionPool["stats"]>;
-    mappingStats: ReturnType<KinesisEventSourceMapping["stats"]>;
-    s3Stats: ReturnType<S3ObjectCreatedSource["stats"]>;
+    deadLetters: DeadLetterContents;
+    seconds: RunReport["seconds"];
+    measured: RunMeasurements;
     s3Ceiling?: S3PutRate;
-    endpoints: ServiceEndpoints;
-    external: ServiceEndpoints;
-    profile?: RunReport["awsProfile"];
-}): RunReport {
-    const { options, expected, verification, seconds, mappingStats } = parts;
+}
+
+/** The last phase of a run: gathers what it measured and verified into the report `npm start` prints and `--report` writes. */
+export function buildReport(parts: ReportParts): RunReport {
+    const { run, env, stack, expected, seconds, measured, s3Ceiling } = parts;
+    const recordsPerSecond = seconds.pipeline > 0 ? expected.records / seconds.pipeline : 0;
+    const report: RunReport = {
+        stack: run.stack,
+        region: run.region,
+        settings: run.settings,
+        services: {
+            s3: env.external.s3 ?? "embedded fauxqs",
+            sqs: env.external.sqs ?? "embedded fauxqs",
+            kinesis: env.external.kinesis ?? "embedded kinesalite",
+        },
+        resources: stack.resources,
+        input: { key: stack.inputKey, records: expected.records, bytes: expected.inputBytes, blankLines: expected.blankLines },
+        output: outputSection(parts),
+        seconds,
+        recordsPerSecond,
+        ...functionsSection(measured),
+        mapping: mappingSection(measured.mapping),
+        maxIteratorAgeMs: measured.mapping.maxIteratorAgeMs,
+        s3Ceiling,
+        efficiency: s3Ceiling ? recordsPerSecond / s3Ceiling.putsPerSecond : undefined,
+        awsProfile: env.profile && { options: env.profile.options, stats: env.profile.stats() },
+        timeline: measured.timeline,
+    };
+    if (env.faults) report.faults = env.faults.report(measured.writer, measured.mapping);
+    if (run.restart) {
+        const { inputPlan } = stack;
+        report.restart = {
+            stateDir: run.restart.stateDir,
+            uploadSkipped: !inputPlan.upload,
+            splitRedelivered: inputPlan.redeliverSplit,
+            recordsReadThisRun: measured.mapping.recordsReceived,
+        };
+    }
+    return report;
+}
+
+function outputSection({ expected, verification }: ReportParts): RunReport["output"] {
     const reasons: Record<string, number> = {};
     for (const reason of verification.deadLettered.values()) reasons[reason] = (reasons[reason] ?? 0) + 1;
-    const recordsPerSecond = seconds.pipeline > 0 ? expected.records / seconds.pipeline : 0;
     return {
-        stack: options.stack,
-        region: options.region,
-        settings: options.settings,
-        services: {
-            s3: parts.external.s3 ?? "embedded fauxqs",
-            sqs: parts.external.sqs ?? "embedded fauxqs",
-            kinesis: parts.external.kinesis ?? "embedded kinesalite",
-        },
-        resources: parts.resources,
-        input: { key: parts.inputKey, records: expected.records, bytes: expected.inputBytes, blankLines: expected.blankLines },
-        output: {
-            objects: verification.objectsWritten,
-            deadLettered: verification.deadLettered.size,
-            deadLetterReasons: reasons,
-            superseded: expected.superseded.length,
-            accounted: verification.accounted,
-            verified: verification.verified,
-            problems: verification.problems,
-        },
-        seconds: {
-            standIns: seconds.standIns ?? 0,
-            package: seconds.package,
-            upload: seconds.upload,
-            split: seconds.split,
-            write: seconds.write,
-            pipeline: seconds.pipeline,
-            verify: seconds.verify,
-            total: seconds.total,
-        },
-        recordsPerSecond,
-        invocations: { splitter: parts.splitterStats.invocations, writer: parts.writerStats.invocations },
-        coldStarts: { splitter: parts.splitterStats.coldStarts, writer: parts.writerStats.coldStarts },
-        functionErrors: { splitter: parts.splitterStats.errors, writer: parts.writerStats.errors },
-        splitter: parts.splitterResults.map((result) => (result.ok ? result.payload : { error: result.errorType, message: result.errorMessage })),
-        splitterSeconds: parts.splitterResults.reduce((sum, result) => sum + result.durationMs, 0) / 1000,
-        mapping: {
-            batches: mappingStats.batchesInvoked,
-            meanBatchSize: mappingStats.batchesInvoked ? mappingStats.recordsInvoked / mappingStats.batchesInvoked : 0,
-            retries: mappingStats.retries,
-            bisections: mappingStats.bisections,
-            recordsSentToOnFailure: mappingStats.recordsSentToOnFailure,
-        },
-        maxIteratorAgeMs: mappingStats.maxIteratorAgeMs,
-        s3Ceiling: parts.s3Ceiling,
-        efficiency: parts.s3Ceiling ? recordsPerSecond / parts.s3Ceiling.putsPerSecond : undefined,
-        awsProfile: parts.profile,
-        timeline: parts.timeline,
+        objects: verification.objectsWritten,
+        deadLettered: verification.deadLettered.size,
+        deadLetterReasons: reasons,
+        superseded: expected.superseded.length,
+        accounted: verification.accounted,
+        verified: verification.verified,
+        problems: verification.problems,
+    };
+}
+
+function functionsSection({ splitter, writer, splitterResults }: RunMeasurements): Pick<RunReport, "invocations" | "coldStarts" | "functionErrors" | "splitter" | "splitterSeconds"> {
+    return {
+        invocations: { splitter: splitter.invocations, writer: writer.invocations },
+        coldStarts: { splitter: splitter.coldStarts, writer: writer.coldStarts },
+        functionErrors: { splitter: splitter.errors, writer: writer.errors },
+        splitter: splitterResults.map((result) => (result.ok ? result.payload : { error: result.errorType, message: result.errorMessage })),
+        splitterSeconds: splitterResults.reduce((sum, result) => sum + result.durationMs, 0) / 1000,
+    };
+}
+
+function mappingSection(mapping: KinesisMappingStats): RunReport["mapping"] {
+    return {
+        batches: mapping.batchesInvoked,
+        meanBatchSize: mapping.batchesInvoked ? mapping.recordsInvoked / mapping.batchesInvoked : 0,
+        retries: mapping.retries,
+        bisections: mapping.bisections,
+        recordsSentToOnFailure: mapping.recordsSentToOnFailure,
     };
 }

@@ -1,0 +1,87 @@
+import { createSplitterHandler } from "../../handlers/splitter";
+import { createWriterHandler } from "../../handlers/writer";
+import { splitterEnvironment, writerEnvironment } from "../../handlers/shared/environment";
+import type { Clock } from "../clock";
+import { FunctionPool } from "../lambda/function-pool";
+import { LambdaInvokeApi } from "../lambda/invoke-api";
+import { serializeHandler } from "../lambda/serialize-handler";
+import { CleanupStack } from "../support/cleanup-stack";
+import { endpointEnvironment, executionRoleCredentials } from "./aws-clients";
+import type { RunEnvironment } from "./run-environment";
+import type { RunOptions } from "./run-options";
+import type { RunStack } from "./run-stack";
+
+/**
+ * The second phase of a run: the two functions, in local sandboxes, with the code `pulumi up`
+ * would upload, and Lambda's Invoke API for the splitter's asynchronous self-invoke that carries
+ * a file past its timeout. Disposing it closes them.
+ */
+export interface RunFunctions extends AsyncDisposable {
+    splitter: FunctionPool;
+    writer: FunctionPool;
+    invokeApi: LambdaInvokeApi;
+    /** Seconds it took to serialize the handlers. */
+    packageSeconds: number;
+}
+
+export async function startFunctions(env: RunEnvironment, stack: RunStack, options: RunOptions, clock: Clock): Promise<RunFunctions> {
+    await using cleanup = new CleanupStack();
+    const begin = clock.now();
+    const [splitterCode, writerCode] = await Promise.all([
+        serializeHandler(options.bench?.functions?.splitter ?? createSplitterHandler),
+        serializeHandler(options.bench?.functions?.writer ?? createWriterHandler),
+    ]);
+    const packageSeconds = (clock.now() - begin) / 1000;
+    const lambdaEndpoints = {
+        ...endpointEnvironment(env.faults ? env.faults.functionEndpoints(env.endpoints) : env.endpoints),
+        ...(await executionRoleCredentials(env.clients, env.endpoints)),
+    };
+    const invokeApi = cleanup.add(await LambdaInvokeApi.start({ region: options.region }), (api) => api.close());
+    const { resources, settings } = stack;
+    const splitter = cleanup.add(
+        new FunctionPool({
+            functionName: resources.splitterFunction,
+            handler: splitterCode,
+            environment: {
+                ...splitterEnvironment({ streamName: resources.streamName, deadLetterQueueUrl: resources.deadLetterQueueUrl, partitionKey: settings.partitionKey }),
+                ...lambdaEndpoints,
+                AWS_ENDPOINT_URL_LAMBDA: invokeApi.endpoint,
+            },
+            memoryMb: settings.splitterMemoryMb,
+            timeoutSeconds: settings.splitterTimeoutSeconds,
+            region: options.region,
+        }, { clock }),
+        (pool) => pool.close(),
+    );
+    const writer = cleanup.add(
+        new FunctionPool({
+            functionName: resources.writerFunction,
+            handler: writerCode,
+            environment: {
+                ...writerEnvironment({
+                    outputBucket: resources.outputBucket,
+                    deadLetterQueueUrl: resources.deadLetterQueueUrl,
+                    outputKeyTemplate: settings.outputKeyTemplate,
+                    writerConcurrency: settings.writerConcurrency,
+                }),
+                ...lambdaEndpoints,
+            },
+            memoryMb: settings.writerMemoryMb,
+            timeoutSeconds: settings.writerTimeoutSeconds,
+            region: options.region,
+            reservedConcurrency: resources.shardCount * settings.parallelizationFactor,
+        }, { faults: env.faults?.crashes, clock }),
+        (pool) => pool.close(),
+    );
+    stopSplitterOnAbort(splitter, options.signal, cleanup);
+    const owned = cleanup.move();
+    return { splitter, writer, invokeApi, packageSeconds, [Symbol.asyncDispose]: () => owned[Symbol.asyncDispose]() };
+}
+
+/** Ctrl-C: stop the splitter at once rather than wait for it to finish the file (the next run redelivers its event). */
+function stopSplitterOnAbort(splitter: FunctionPool, signal: AbortSignal | undefined, cleanup: CleanupStack): void {
+    if (!signal) return;
+    const stop = () => void splitter.close();
+    signal.addEventListener("abort", stop, { once: true });
+    cleanup.add(signal, (watched) => watched.removeEventListener("abort", stop));
+}
