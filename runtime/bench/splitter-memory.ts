@@ -22,6 +22,7 @@ import { createAwsClients, destroyAwsClients, endpointEnvironment } from "../pip
 import { provisionResources } from "../pipeline/provision";
 import { readStackFile } from "../stack/read-stack-file";
 import { startStandIns } from "../standins/stand-ins";
+import { CleanupStack } from "../support/cleanup-stack";
 import { workloadLine } from "../workload/seed-workload";
 import * as path from "node:path";
 
@@ -68,33 +69,32 @@ function childPeaks(exclude: Set<number>): string[] {
     return peaks;
 }
 
+type BenchOptions = { lines: number; lineBytes: number; stack: string; splitterTimeout?: number; rssLimitMib: number };
+
 async function main(): Promise<number> {
     program.parse();
-    const options = program.opts<{ lines: number; lineBytes: number; stack: string; splitterTimeout?: number; rssLimitMib: number }>();
+    const options = program.opts<BenchOptions>();
     const stack = readStackFile(PROJECT_DIR, options.stack);
     const settings = { ...stack.settings, splitterTimeoutSeconds: options.splitterTimeout ?? stack.settings.splitterTimeoutSeconds };
     const region = "us-east-1";
     const objectBytes = options.lines * options.lineBytes;
-    const cleanups: Array<() => Promise<void> | void> = [];
-    try {
-        const standIns = await startStandIns();
-        cleanups.push(() => standIns.stop());
-        const clients = createAwsClients(region, standIns.endpoints);
-        cleanups.push(() => destroyAwsClients(clients));
-        const resources = await provisionResources(clients, "bench", settings);
-        const key = `bench/products-${options.lines}x${options.lineBytes}.jsonl`;
+    await using cleanup = new CleanupStack();
+    const standIns = cleanup.add(await startStandIns(), (started) => started.stop());
+    const clients = cleanup.add(createAwsClients(region, standIns.endpoints), destroyAwsClients);
+    const resources = await provisionResources(clients, "bench", settings);
+    const key = `bench/products-${options.lines}x${options.lineBytes}.jsonl`;
 
-        let begin = Date.now();
-        const uploaded = await new Upload({
-            client: clients.s3,
-            params: { Bucket: resources.inputBucket, Key: key, Body: Readable.from(objectChunks(options.lines, options.lineBytes)) },
-        }).done();
-        const uploadSeconds = (Date.now() - begin) / 1000;
-        process.stdout.write(`uploaded     s3://${resources.inputBucket}/${key}: ${(objectBytes / MiB).toFixed(0)} MiB, ${options.lines.toLocaleString("en-US")} lines, in ${uploadSeconds.toFixed(1)} s\n`);
+    let begin = Date.now();
+    const uploaded = await new Upload({
+        client: clients.s3,
+        params: { Bucket: resources.inputBucket, Key: key, Body: Readable.from(objectChunks(options.lines, options.lineBytes)) },
+    }).done();
+    const uploadSeconds = (Date.now() - begin) / 1000;
+    process.stdout.write(`uploaded     s3://${resources.inputBucket}/${key}: ${(objectBytes / MiB).toFixed(0)} MiB, ${options.lines.toLocaleString("en-US")} lines, in ${uploadSeconds.toFixed(1)} s\n`);
 
-        const invokeApi = await LambdaInvokeApi.start({ region });
-        cleanups.push(() => invokeApi.close());
-        const splitter = new FunctionPool({
+    const invokeApi = cleanup.add(await LambdaInvokeApi.start({ region }), (api) => api.close());
+    const splitter = cleanup.add(
+        new FunctionPool({
             functionName: resources.splitterFunction,
             handler: await serializeHandler(createSplitterHandler),
             environment: {
@@ -105,48 +105,49 @@ async function main(): Promise<number> {
             memoryMb: settings.splitterMemoryMb,
             timeoutSeconds: settings.splitterTimeoutSeconds,
             region,
-        });
-        cleanups.push(() => splitter.close());
-        const results: InvocationResult[] = [];
-        const queue = new AsyncInvocationQueue({
-            functionArn: splitter.functionArn,
-            invoke: async (event) => {
-                const result = await splitter.invoke(event);
-                results.push(result);
-                const payload = result.payload as SplitterResult | undefined;
-                process.stdout.write(
-                    `  invocation ${results.length}: ${result.ok ? `${payload?.lines.toLocaleString("en-US")} lines from line ${payload?.details[0]?.firstLine}, ${payload?.details[0]?.status}` : `failed: ${result.errorType} ${result.errorMessage}`}; ${(result.durationMs / 1000).toFixed(1)} s; peak RSS ${((result.maxRssBytes ?? 0) / MiB).toFixed(0)} MiB${result.coldStart ? " (cold)" : ""}\n`,
-                );
-                return result;
-            },
-            retryDelaysMs: [],
-        });
-        cleanups.push(() => queue.stop());
-        invokeApi.register({ functionName: resources.splitterFunction, functionArn: splitter.functionArn, invoke: (event) => splitter.invoke(event), asyncQueue: queue });
+        }),
+        (pool) => pool.close(),
+    );
+    const results: InvocationResult[] = [];
+    const queue = cleanup.add(new AsyncInvocationQueue({ functionArn: splitter.functionArn, invoke: printingInvoke(splitter, results), retryDelaysMs: [] }), (started) => started.stop());
+    invokeApi.register({ functionName: resources.splitterFunction, functionArn: splitter.functionArn, invoke: (event) => splitter.invoke(event), asyncQueue: queue });
 
-        process.stdout.write(`splitting    memory ${settings.splitterMemoryMb} MB, timeout ${settings.splitterTimeoutSeconds} s, partition key ${settings.partitionKey}, ${resources.shardCount} shard(s)\n`);
-        begin = Date.now();
-        queue.enqueue(objectCreatedEvent({ bucket: resources.inputBucket, key, size: objectBytes, etag: uploaded.ETag ?? "", lastModified: new Date() }, region, "bench"));
-        while (!queue.idle()) await new Promise((resolve) => setTimeout(resolve, 100));
-        const seconds = (Date.now() - begin) / 1000;
+    process.stdout.write(`splitting    memory ${settings.splitterMemoryMb} MB, timeout ${settings.splitterTimeoutSeconds} s, partition key ${settings.partitionKey}, ${resources.shardCount} shard(s)\n`);
+    begin = Date.now();
+    queue.enqueue(objectCreatedEvent({ bucket: resources.inputBucket, key, size: objectBytes, etag: uploaded.ETag ?? "", lastModified: new Date() }, region, "bench"));
+    while (!queue.idle()) await new Promise((resolve) => setTimeout(resolve, 100));
+    return printSummary(options, results, splitter.stats().peakRssBytes, (Date.now() - begin) / 1000);
+}
 
-        const payloads = results.flatMap((result) => (result.ok ? [result.payload as SplitterResult] : []));
-        const lines = payloads.reduce((sum, payload) => sum + payload.lines, 0);
-        const recordsPut = payloads.reduce((sum, payload) => sum + payload.recordsPut, 0);
-        const peak = splitter.stats().peakRssBytes;
-        const ok = results.every((result) => result.ok) && lines === options.lines && peak < options.rssLimitMib * MiB;
+/** Invokes the splitter, keeps the result and prints a line about it. */
+function printingInvoke(splitter: FunctionPool, results: InvocationResult[]): (event: unknown) => Promise<InvocationResult> {
+    return async (event) => {
+        const result = await splitter.invoke(event);
+        results.push(result);
+        const payload = result.payload as SplitterResult | undefined;
         process.stdout.write(
-            [
-                `split        ${lines.toLocaleString("en-US")} lines, ${recordsPut.toLocaleString("en-US")} records put, in ${results.length} invocation(s), ${seconds.toFixed(1)} s (${(objectBytes / MiB / seconds).toFixed(1)} MiB/s, ${Math.round(lines / seconds).toLocaleString("en-US")} lines/s)`,
-                `peak RSS     splitter sandbox ${(peak / MiB).toFixed(0)} MiB (limit ${options.rssLimitMib} MiB): ${peak < options.rssLimitMib * MiB ? "under" : "OVER"}`,
-                `stand-ins    peak RSS ${childPeaks(new Set()).join(", ") || "n/a"}`,
-                ok ? "result       ok" : "result       FAILED",
-            ].join("\n") + "\n",
+            `  invocation ${results.length}: ${result.ok ? `${payload?.lines.toLocaleString("en-US")} lines from line ${payload?.details[0]?.firstLine}, ${payload?.details[0]?.status}` : `failed: ${result.errorType} ${result.errorMessage}`}; ${(result.durationMs / 1000).toFixed(1)} s; peak RSS ${((result.maxRssBytes ?? 0) / MiB).toFixed(0)} MiB${result.coldStart ? " (cold)" : ""}\n`,
         );
-        return ok ? 0 : 1;
-    } finally {
-        for (const cleanup of cleanups.reverse()) await Promise.resolve().then(cleanup).catch(() => undefined);
-    }
+        return result;
+    };
+}
+
+/** Prints the figures and returns the exit code: 0 when every line was split and the peak stayed under the limit. */
+function printSummary(options: BenchOptions, results: InvocationResult[], peak: number, seconds: number): number {
+    const objectBytes = options.lines * options.lineBytes;
+    const payloads = results.flatMap((result) => (result.ok ? [result.payload as SplitterResult] : []));
+    const lines = payloads.reduce((sum, payload) => sum + payload.lines, 0);
+    const recordsPut = payloads.reduce((sum, payload) => sum + payload.recordsPut, 0);
+    const ok = results.every((result) => result.ok) && lines === options.lines && peak < options.rssLimitMib * MiB;
+    process.stdout.write(
+        [
+            `split        ${lines.toLocaleString("en-US")} lines, ${recordsPut.toLocaleString("en-US")} records put, in ${results.length} invocation(s), ${seconds.toFixed(1)} s (${(objectBytes / MiB / seconds).toFixed(1)} MiB/s, ${Math.round(lines / seconds).toLocaleString("en-US")} lines/s)`,
+            `peak RSS     splitter sandbox ${(peak / MiB).toFixed(0)} MiB (limit ${options.rssLimitMib} MiB): ${peak < options.rssLimitMib * MiB ? "under" : "OVER"}`,
+            `stand-ins    peak RSS ${childPeaks(new Set()).join(", ") || "n/a"}`,
+            ok ? "result       ok" : "result       FAILED",
+        ].join("\n") + "\n",
+    );
+    return ok ? 0 : 1;
 }
 
 main().then(
