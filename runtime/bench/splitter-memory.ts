@@ -79,8 +79,8 @@ async function main(): Promise<number> {
     const region = "us-east-1";
     const objectBytes = options.lines * options.lineBytes;
     await using cleanup = new CleanupStack();
-    const standIns = cleanup.add(await startStandIns(), (started) => started.stop());
-    const clients = cleanup.add(createAwsClients(region, standIns.endpoints), destroyAwsClients);
+    const standIns = cleanup.adopt(await startStandIns(), (started) => started.stop());
+    const clients = cleanup.adopt(createAwsClients(region, standIns.endpoints), destroyAwsClients);
     const resources = await provisionResources(clients, "bench", settings);
     const key = `bench/products-${options.lines}x${options.lineBytes}.jsonl`;
 
@@ -92,8 +92,8 @@ async function main(): Promise<number> {
     const uploadSeconds = (Date.now() - begin) / 1000;
     process.stdout.write(`uploaded     s3://${resources.inputBucket}/${key}: ${(objectBytes / MiB).toFixed(0)} MiB, ${options.lines.toLocaleString("en-US")} lines, in ${uploadSeconds.toFixed(1)} s\n`);
 
-    const invokeApi = cleanup.add(await LambdaInvokeApi.start({ region }), (api) => api.close());
-    const splitter = cleanup.add(
+    const invokeApi = cleanup.adopt(await LambdaInvokeApi.start({ region }), (api) => api.close());
+    const splitter = cleanup.adopt(
         new FunctionPool({
             functionName: resources.splitterFunction,
             handler: await serializeHandler(createSplitterHandler),
@@ -109,7 +109,7 @@ async function main(): Promise<number> {
         (pool) => pool.close(),
     );
     const results: InvocationResult[] = [];
-    const queue = cleanup.add(new AsyncInvocationQueue({ functionArn: splitter.functionArn, invoke: printingInvoke(splitter, results), retryDelaysMs: [] }), (started) => started.stop());
+    const queue = cleanup.adopt(new AsyncInvocationQueue({ functionArn: splitter.functionArn, invoke: printingInvoke(splitter, results), retryDelaysMs: [] }), (started) => started.stop());
     invokeApi.register({ functionName: resources.splitterFunction, functionArn: splitter.functionArn, invoke: (event) => splitter.invoke(event), asyncQueue: queue });
 
     process.stdout.write(`splitting    memory ${settings.splitterMemoryMb} MB, timeout ${settings.splitterTimeoutSeconds} s, partition key ${settings.partitionKey}, ${resources.shardCount} shard(s)\n`);

@@ -31,7 +31,7 @@ export async function startEnvironment(options: RunOptions, clock: Clock): Promi
     let standInsSeconds: number | undefined;
     if (!external.s3 || !external.sqs || !external.kinesis) {
         const begin = clock.now();
-        const standIns = cleanup.add(await startStandIns({ stateDir: options.restart?.stateDir }), (started) => started.stop());
+        const standIns = cleanup.adopt(await startStandIns({ stateDir: options.restart?.stateDir }), (started) => started.stop());
         standInsSeconds = (clock.now() - begin) / 1000;
         endpoints.s3 ??= standIns.endpoints.s3;
         endpoints.sqs ??= standIns.endpoints.sqs;
@@ -40,12 +40,12 @@ export async function startEnvironment(options: RunOptions, clock: Clock): Promi
     const rawS3Endpoint = endpoints.s3;
     let profile: AwsProfileProxy | undefined;
     if (options.awsProfile) {
-        profile = cleanup.add(await startAwsProfile({ kinesis: endpoints.kinesis!, s3: endpoints.s3! }, { ...options.awsProfile, clock }), (proxy) => proxy.close());
+        profile = cleanup.adopt(await startAwsProfile({ kinesis: endpoints.kinesis!, s3: endpoints.s3! }, { ...options.awsProfile, clock }), (proxy) => proxy.close());
         endpoints.kinesis = profile.kinesisEndpoint;
         endpoints.s3 = profile.s3Endpoint;
     }
-    const faults = options.faults ? cleanup.add(await startRunFaults(options.faults, endpoints, clock), (started) => started.close()) : undefined;
-    const clients = cleanup.add(createAwsClients(options.region, endpoints), destroyAwsClients);
+    const faults = options.faults ? cleanup.adopt(await startRunFaults(options.faults, endpoints, clock), (started) => started.close()) : undefined;
+    const clients = cleanup.adopt(createAwsClients(options.region, endpoints), destroyAwsClients);
     const owned = cleanup.move();
     return { clients, endpoints, external, rawS3Endpoint, profile, faults, standInsSeconds, [Symbol.asyncDispose]: () => owned[Symbol.asyncDispose]() };
 }

@@ -36,9 +36,9 @@ export async function startFunctions(env: RunEnvironment, stack: RunStack, optio
         ...endpointEnvironment(env.faults ? env.faults.functionEndpoints(env.endpoints) : env.endpoints),
         ...(await executionRoleCredentials(env.clients, env.endpoints)),
     };
-    const invokeApi = cleanup.add(await LambdaInvokeApi.start({ region: options.region }), (api) => api.close());
+    const invokeApi = cleanup.adopt(await LambdaInvokeApi.start({ region: options.region }), (api) => api.close());
     const { resources, settings } = stack;
-    const splitter = cleanup.add(
+    const splitter = cleanup.adopt(
         new FunctionPool({
             functionName: resources.splitterFunction,
             handler: splitterCode,
@@ -53,7 +53,7 @@ export async function startFunctions(env: RunEnvironment, stack: RunStack, optio
         }, { clock }),
         (pool) => pool.close(),
     );
-    const writer = cleanup.add(
+    const writer = cleanup.adopt(
         new FunctionPool({
             functionName: resources.writerFunction,
             handler: writerCode,
@@ -83,5 +83,5 @@ function stopSplitterOnAbort(splitter: FunctionPool, signal: AbortSignal | undef
     if (!signal) return;
     const stop = () => void splitter.close();
     signal.addEventListener("abort", stop, { once: true });
-    cleanup.add(signal, (watched) => watched.removeEventListener("abort", stop));
+    cleanup.adopt(signal, (watched) => watched.removeEventListener("abort", stop));
 }

@@ -33,7 +33,7 @@ export async function startTriggers(env: RunEnvironment, stack: RunStack, functi
     const splitterResults: InvocationResult[] = [];
     const invokeSplitter = recordingInvoke(functions.splitter, splitterResults);
     const asyncPath = { functionArn: splitterArn, retryDelaysMs: options.asyncRetryDelaysMs, onFailureQueueUrl: resources.deadLetterQueueUrl, sqs: env.clients.sqs, clock };
-    const continuations = cleanup.add(new AsyncInvocationQueue({ ...asyncPath, invoke: invokeSplitter }), (queue) => queue.stop());
+    const continuations = cleanup.adopt(new AsyncInvocationQueue({ ...asyncPath, invoke: invokeSplitter }), (queue) => queue.stop());
     functions.invokeApi.register({
         functionName: resources.splitterFunction,
         functionArn: splitterArn,
@@ -51,8 +51,8 @@ export async function startTriggers(env: RunEnvironment, stack: RunStack, functi
         invoke: invokeSplitter,
     });
     const mapping = writerMapping(env, stack, functions.writer, options, clock);
-    cleanup.add(s3Source, (source) => source.stop()).start();
-    await cleanup.add(mapping, (started) => started.stop()).start();
+    cleanup.adopt(s3Source, (source) => source.stop()).start();
+    await cleanup.adopt(mapping, (started) => started.stop()).start();
     const owned = cleanup.move();
     return {
         s3Source,

@@ -7,8 +7,11 @@
 export class CleanupStack implements AsyncDisposable {
     private cleanups: Array<() => unknown> = [];
 
-    /** Registers `cleanup` and returns `value`, so that starting and registering read as one step. */
-    add<T>(value: T, cleanup: (value: T) => unknown): T {
+    /**
+     * Registers `cleanup` for `value` and returns `value`, so that starting and registering read as
+     * one step (the name and shape of AsyncDisposableStack.adopt, which Node 22 does not have yet).
+     */
+    adopt<T>(value: T, cleanup: (value: T) => unknown): T {
         this.cleanups.push(() => cleanup(value));
         return value;
     }
