@@ -19,11 +19,13 @@ export function asyncOnFailureRecord(options: {
     event: unknown;
     lastResult: InvocationResult;
     invokeCount: number;
+    /** When the record is written, in epoch milliseconds (the queue's clock). */
+    nowMs: number;
 }): AsyncOnFailureRecord {
     const { lastResult } = options;
     return {
         version: "1.0",
-        timestamp: new Date().toISOString(),
+        timestamp: new Date(options.nowMs).toISOString(),
         requestContext: {
             requestId: lastResult.requestId,
             functionArn: `${options.functionArn}:$LATEST`,

@@ -168,6 +168,7 @@ export class KinesisEventSourceMapping {
             streamArn: this.options.streamArn,
             functionArn: this.options.functionArn,
             requestIdIfNeverInvoked: randomUUID(),
+            nowMs: this.clock.now(),
         });
         // The shard waits until the destination has the record, as AWS's does.
         await backOff(() => this.options.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(document) })), {

@@ -39,6 +39,8 @@ export function kinesisOnFailureRecord(options: {
     streamArn: string;
     functionArn: string;
     requestIdIfNeverInvoked: string;
+    /** When the record is written, in epoch milliseconds (the mapping's clock). */
+    nowMs: number;
 }): KinesisOnFailureRecord {
     const { records, lastInvocation } = options;
     const first = records[0];
@@ -51,7 +53,7 @@ export function kinesisOnFailureRecord(options: {
             approximateInvokeCount: options.invokeCount,
         },
         version: "1.0",
-        timestamp: new Date().toISOString(),
+        timestamp: new Date(options.nowMs).toISOString(),
         KinesisBatchInfo: {
             shardId: options.shardId,
             startSequenceNumber: first.sequenceNumber,

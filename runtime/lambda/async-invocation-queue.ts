@@ -39,6 +39,7 @@ export class AsyncInvocationQueue<E = unknown> {
     private readonly running = new Set<Promise<void>>();
     private readonly counters: AsyncInvocationStats = { accepted: 0, invocations: 0, failures: 0, retries: 0, sentToOnFailure: 0, dropped: 0 };
     private readonly delays: number[];
+    private readonly clock: Clock;
     private stopped = false;
     /** Events accepted and not yet finished with (in flight or waiting for a retry). */
     private unfinished = 0;
@@ -49,6 +50,7 @@ export class AsyncInvocationQueue<E = unknown> {
             throw new Error("an asynchronous invocation queue with onFailureQueueUrl needs an sqs client to send invocation records with");
         }
         this.delays = options.retryDelaysMs ?? AWS_ASYNC_RETRY_DELAYS_MS;
+        this.clock = options.clock ?? realClock;
         if (this.delays.length > 2 || this.delays.some((delay) => !(delay >= 0))) {
             throw new Error(`retryDelaysMs must be 0 to 2 non-negative delays, as Lambda retries at most twice (got ${JSON.stringify(this.delays)})`);
         }
@@ -108,7 +110,7 @@ export class AsyncInvocationQueue<E = unknown> {
         }
         if (invokeCount <= this.delays.length) {
             this.counters.retries++;
-            const timer = (this.options.clock ?? realClock).setTimeout(() => {
+            const timer = this.clock.setTimeout(() => {
                 this.retryTimers.delete(timer);
                 this.track(this.attempt(event, invokeCount + 1));
             }, this.delays[invokeCount - 1]);
@@ -128,7 +130,7 @@ export class AsyncInvocationQueue<E = unknown> {
             this.counters.dropped++;
             return;
         }
-        const record = asyncOnFailureRecord({ functionArn, event, lastResult, invokeCount });
+        const record = asyncOnFailureRecord({ functionArn, event, lastResult, invokeCount, nowMs: this.clock.now() });
         try {
             await backOff(() => sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(record) })), {
                 numOfAttempts: 5,
