@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
 import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient, type ShardIteratorType } from "@aws-sdk/client-kinesis";
 import { LAMBDA_PAYLOAD_MAX_BYTES } from "../../settings/parse";
-import type { Clock, Timer } from "../clock";
-import { wakeableSleep } from "../clock";
+import { wakeableSleep, type Clock, type Timer } from "../clock";
 import type { RecordsFinished } from "./kinesis-batch-runner";
 import type { KinesisMappingSettings } from "./kinesis-mapping-settings";
 import { EVENT_ENVELOPE_BYTES, toBufferedRecord, type BufferedRecord, type EventRecordContext } from "./kinesis-event";
