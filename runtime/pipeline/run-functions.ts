@@ -2,9 +2,9 @@ import { createSplitterHandler } from "../../handlers/splitter";
 import { createWriterHandler } from "../../handlers/writer";
 import { splitterEnvironment, writerEnvironment } from "../../handlers/shared/environment";
 import type { Clock } from "../clock";
-import { FunctionPool } from "../lambda/function-pool";
+import { FunctionPool, type InvocationFaults } from "../lambda/function-pool";
 import { LambdaInvokeApi } from "../lambda/invoke-api";
-import { serializeHandler } from "../lambda/serialize-handler";
+import { serializeHandler, type SerializedHandler } from "../lambda/serialize-handler";
 import { CleanupStack } from "../support/cleanup-stack";
 import { endpointEnvironment, executionRoleCredentials } from "./aws-clients";
 import type { RunEnvironment } from "./run-environment";
@@ -37,45 +37,55 @@ export async function startFunctions(env: RunEnvironment, stack: RunStack, optio
         ...(await executionRoleCredentials(env.clients, env.endpoints)),
     };
     const invokeApi = cleanup.adopt(await LambdaInvokeApi.start({ region: options.region }), (api) => api.close());
-    const { resources, settings } = stack;
-    const splitter = cleanup.adopt(
-        new FunctionPool({
-            functionName: resources.splitterFunction,
-            handler: splitterCode,
-            environment: {
-                ...splitterEnvironment({ streamName: resources.streamName, deadLetterQueueUrl: resources.deadLetterQueueUrl, partitionKey: settings.partitionKey }),
-                ...lambdaEndpoints,
-                AWS_ENDPOINT_URL_LAMBDA: invokeApi.endpoint,
-            },
-            memoryMb: settings.splitterMemoryMb,
-            timeoutSeconds: settings.splitterTimeoutSeconds,
-            region: options.region,
-        }, { clock }),
-        (pool) => pool.close(),
-    );
-    const writer = cleanup.adopt(
-        new FunctionPool({
-            functionName: resources.writerFunction,
-            handler: writerCode,
-            environment: {
-                ...writerEnvironment({
-                    outputBucket: resources.outputBucket,
-                    deadLetterQueueUrl: resources.deadLetterQueueUrl,
-                    outputKeyTemplate: settings.outputKeyTemplate,
-                    writerConcurrency: settings.writerConcurrency,
-                }),
-                ...lambdaEndpoints,
-            },
-            memoryMb: settings.writerMemoryMb,
-            timeoutSeconds: settings.writerTimeoutSeconds,
-            region: options.region,
-            reservedConcurrency: resources.shardCount * settings.parallelizationFactor,
-        }, { faults: env.faults?.crashes, clock }),
-        (pool) => pool.close(),
-    );
+    const base = { stack, region: options.region, clock };
+    const splitterEnv = { ...lambdaEndpoints, AWS_ENDPOINT_URL_LAMBDA: invokeApi.endpoint };
+    const splitter = cleanup.adopt(splitterPool({ ...base, code: splitterCode, environment: splitterEnv }), (pool) => pool.close());
+    const writer = cleanup.adopt(writerPool({ ...base, code: writerCode, environment: lambdaEndpoints }, env.faults?.crashes), (pool) => pool.close());
     stopSplitterOnAbort(splitter, options.signal, cleanup);
     const owned = cleanup.move();
     return { splitter, writer, invokeApi, packageSeconds, [Symbol.asyncDispose]: () => owned[Symbol.asyncDispose]() };
+}
+
+/** What both functions are built from: their code, the services' endpoints and credentials, the stack. */
+interface PoolParts {
+    stack: RunStack;
+    region: string;
+    clock: Clock;
+    code: SerializedHandler;
+    environment: Record<string, string>;
+}
+
+function splitterPool({ stack, region, clock, code, environment }: PoolParts): FunctionPool {
+    const { resources, settings } = stack;
+    return new FunctionPool({
+        functionName: resources.splitterFunction,
+        handler: code,
+        environment: {
+            ...splitterEnvironment({ streamName: resources.streamName, deadLetterQueueUrl: resources.deadLetterQueueUrl, partitionKey: settings.partitionKey }),
+            ...environment,
+        },
+        memoryMb: settings.splitterMemoryMb,
+        timeoutSeconds: settings.splitterTimeoutSeconds,
+        region,
+    }, { clock });
+}
+
+/** The writer, at the mapping's most concurrent batches (shards × parallelization), with the crash plug-in under --crash-rate. */
+function writerPool({ stack, region, clock, code, environment }: PoolParts, crashes: InvocationFaults | undefined): FunctionPool {
+    const { resources, settings } = stack;
+    const { outputBucket, deadLetterQueueUrl } = resources;
+    return new FunctionPool({
+        functionName: resources.writerFunction,
+        handler: code,
+        environment: {
+            ...writerEnvironment({ outputBucket, deadLetterQueueUrl, outputKeyTemplate: settings.outputKeyTemplate, writerConcurrency: settings.writerConcurrency }),
+            ...environment,
+        },
+        memoryMb: settings.writerMemoryMb,
+        timeoutSeconds: settings.writerTimeoutSeconds,
+        region,
+        reservedConcurrency: resources.shardCount * settings.parallelizationFactor,
+    }, { faults: crashes, clock });
 }
 
 /** Ctrl-C: stop the splitter at once rather than wait for it to finish the file (the next run redelivers its event). */
