@@ -1,3 +1,4 @@
+import { AWS_LIMITS } from "../../settings/aws-limits";
 import type { LineSource } from "../shared/record-envelope";
 
 /**
@@ -5,8 +6,8 @@ import type { LineSource } from "../shared/record-envelope";
  * 5 MiB per request, counting data and partition keys
  * (docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecords.html).
  */
-export const PUT_RECORDS_MAX_ENTRIES = 500;
-export const PUT_RECORDS_MAX_BYTES = 5 * 1024 * 1024;
+export const PUT_RECORDS_MAX_ENTRIES = AWS_LIMITS.kinesis.putRecordsMaxRecords;
+export const PUT_RECORDS_MAX_BYTES = AWS_LIMITS.kinesis.putRecordsMaxBytes;
 
 export interface PendingRecord {
     data: Buffer;

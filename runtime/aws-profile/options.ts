@@ -1,3 +1,5 @@
+import { AWS_LIMITS } from "../../settings/aws-limits";
+
 /**
  * The knobs of the AWS profile: per-shard limits of a provisioned Kinesis stream and per-call
  * latencies, with defaults calibrated from the seed's measurements (see ../shared/field-notes.md).
@@ -40,7 +42,6 @@ export interface AwsProfileHooks {
 
 export type ResolvedAwsProfileOptions = Required<AwsProfileOptions>;
 
-const MiB = 1024 * 1024;
 
 /**
  * Calibrated so that the seed article's own code, run under this profile by `npm run bench`, sees
@@ -53,10 +54,10 @@ export const SEED_CALIBRATION: Required<AwsProfileOptions> = Object.freeze({
     s3PutObjectLatencyMs: 48,
     s3GetObjectLatencyMs: 20,
     otherLatencyMs: 2,
-    shardWriteBytesPerSecond: 1 * MiB,
-    shardWriteRecordsPerSecond: 1000,
-    shardReadBytesPerSecond: 2 * MiB,
-    shardGetRecordsPerSecond: 5,
+    shardWriteBytesPerSecond: AWS_LIMITS.kinesis.shardWriteBytesPerSecond,
+    shardWriteRecordsPerSecond: AWS_LIMITS.kinesis.shardWriteRecordsPerSecond,
+    shardReadBytesPerSecond: AWS_LIMITS.kinesis.shardReadBytesPerSecond,
+    shardGetRecordsPerSecond: AWS_LIMITS.kinesis.shardGetRecordsCallsPerSecond,
     seed: 1,
 });
 

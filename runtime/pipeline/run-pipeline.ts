@@ -4,7 +4,7 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { createSplitterHandler } from "../../handlers/splitter";
 import { createWriterHandler } from "../../handlers/writer";
 import { splitterEnvironment, writerEnvironment } from "../../handlers/shared/environment";
-import type { FanoutSettings } from "../../settings/parse";
+import { writerLanes, type FanoutSettings } from "../../settings/parse";
 import { startStandIns, type RunningStandIns } from "../standins/stand-ins";
 import { startAwsProfile, type AwsProfileOptions, type AwsProfileProxy } from "../aws-profile";
 import { serializeHandler } from "../lambda/serialize-handler";
@@ -166,7 +166,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
             memoryMb: settings.writerMemoryMb,
             timeoutSeconds: settings.writerTimeoutSeconds,
             region: options.region,
-            reservedConcurrency: resources.shardCount * settings.parallelizationFactor,
+            reservedConcurrency: writerLanes(settings, resources.shardCount),
         }, { crashes: faults?.crashes });
         cleanups.push(() => writer.close());
         // Ctrl-C: stop the splitter at once rather than wait for it to finish the file (the next run redelivers its event).
@@ -331,7 +331,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
             s3Ceiling = await measureS3PutRate(rawS3, `${resources.outputBucket}-ceiling`, {
                 objects: Math.min(expected.records, 5000),
                 bytes: Math.max(1, Math.round(expected.inputBytes / Math.max(1, expected.records))),
-                concurrency: settings.writerConcurrency * resources.shardCount * settings.parallelizationFactor,
+                concurrency: settings.writerConcurrency * writerLanes(settings, resources.shardCount),
             });
         }
         seconds.total = (Date.now() - started) / 1000;
