@@ -14,8 +14,6 @@ export interface PendingRecord {
     partitionKey: string;
     /** Where the line came from, for logs and errors. */
     source: LineSource;
-    /** Byte offset where the line starts in the (decompressed) object: where a hand-off resumes. */
-    offset?: number;
 }
 
 /** Bytes a record counts against the request and record limits: data plus UTF-8 partition key. */
