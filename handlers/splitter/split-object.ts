@@ -9,7 +9,7 @@ import { encodeRecord, envelopeOverhead, KINESIS_RECORD_MAX_BYTES, type LineSour
 import type { SplitterConfig } from "./config";
 import { CONTINUATION_TYPE, type HandOffClock, type SplitCheckpoint } from "./continuation";
 import { putRecordsWithRetry, type RetryPolicy } from "./put-records";
-import { createLineLedger, type LineLedger, type LinePosition } from "./line-ledger";
+import { createLineLedger, type LineCounts, type LineLedger, type LinePosition } from "./line-ledger";
 import { openSourceObject, type OpenedObject } from "./read-object";
 import { createRecordBatcher, recordBytes, type PendingRecord } from "./record-batcher";
 import { isBlankLine, splitLines, type SourceLine } from "./line-splitter";
@@ -67,20 +67,19 @@ export interface SplitControl {
  */
 export type ObjectStatus = "split" | "missing" | "replaced" | "handed-off";
 
-export interface ObjectSummary {
+/** What an invocation did: its lines (see LineCounts), and its PutRecords calls and the entries they sent again. */
+export interface SplitCounts extends LineCounts {
+    putRequests: number;
+    retriedEntries: number;
+}
+
+export interface ObjectSummary extends SplitCounts {
     bucket: string;
     key: string;
     status: ObjectStatus;
     gzip: boolean;
     /** Number of the first line this invocation read. */
     firstLine: number;
-    /** Physical lines read by this invocation: recordsPut + blankLines + deadLettered. */
-    lines: number;
-    recordsPut: number;
-    blankLines: number;
-    deadLettered: number;
-    putRequests: number;
-    retriedEntries: number;
     /** The checkpoint handed off, when status is handed-off. */
     continuation?: SplitCheckpoint;
 }
