@@ -172,7 +172,8 @@ function writerStage(settings: FanoutSettings, shape: StreamShape, latencies: La
             `after a ${latencies.getRecordsMs} ms GetRecords; writers ${fmt(writersRate)} records/s, shard reads ${fmt(readRate)}, ` +
             `GetRecords calls ${fmt(pollRate)}; out = ${fmt(rate)} records/s (${limit})`,
     );
-    if (rate > 3500) notes.push(`above 3,500 records/s S3 may throttle PutObject on one key prefix (not modelled)`);
+    const s3PutRate = AWS_LIMITS.s3.putRequestsPerSecondPerPrefix;
+    if (rate > s3PutRate) notes.push(`above ${s3PutRate.toLocaleString("en-US")} records/s S3 may throttle PutObject on one key prefix (not modelled)`);
     return { rate, limit, lanes, fullBatch, batchSeconds, cycle };
 }
 

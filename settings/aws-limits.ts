@@ -8,8 +8,8 @@
  * Sources: docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html (Kinesis),
  * docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecords.html,
  * docs.aws.amazon.com/lambda/latest/dg/services-kinesis-parameters.html (event source mapping),
- * docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html (Lambda), CloudWatch Logs
- * PutRetentionPolicy, and the Kinesis pricing page (PUT payload units, on-demand rounding).
+ * docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html (Lambda), the S3 and SQS
+ * quotas pages, CloudWatch Logs PutRetentionPolicy, and the Kinesis pricing page (PUT payload units, on-demand rounding).
  */
 
 const MiB = 1024 * 1024;
@@ -66,6 +66,16 @@ export const AWS_LIMITS = Object.freeze({
         maximumRetryAttempts: { min: -1, max: 10000 },
         /** -1 for no limit, or 60 s to 7 days. */
         maximumRecordAgeInSeconds: { min: 60, max: 604800, also: [-1] },
+    }),
+    s3: Object.freeze({
+        /** An object key is at most 1,024 bytes of UTF-8. */
+        keyMaxBytes: 1024,
+        /** PUT/COPY/POST/DELETE requests per second per key prefix before S3 may answer 503 SlowDown. */
+        putRequestsPerSecondPerPrefix: 3500,
+    }),
+    sqs: Object.freeze({
+        /** How long SQS may keep a message: 60 s to 14 days. */
+        messageRetentionSeconds: { min: 60, max: 14 * 24 * 60 * 60 },
     }),
     cloudWatch: Object.freeze({
         /** CloudWatch Logs accepts only these retention periods (PutRetentionPolicy). */

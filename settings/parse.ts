@@ -135,8 +135,9 @@ function checkFormats(settings: FanoutSettings): string[] {
     } catch (error) {
         problems.push(`${name("outputKeyTemplate")} ${(error as Error).message}`);
     }
-    if (Buffer.byteLength(settings.inputPrefix) > 1024 || Buffer.byteLength(settings.inputSuffix) > 1024) {
-        problems.push(`${name("inputPrefix")} and ${name("inputSuffix")} must be at most 1024 bytes, like an S3 key`);
+    const keyMaxBytes = AWS_LIMITS.s3.keyMaxBytes;
+    if (Buffer.byteLength(settings.inputPrefix) > keyMaxBytes || Buffer.byteLength(settings.inputSuffix) > keyMaxBytes) {
+        problems.push(`${name("inputPrefix")} and ${name("inputSuffix")} must be at most ${keyMaxBytes} bytes, like an S3 key`);
     }
     return problems;
 }
