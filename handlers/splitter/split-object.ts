@@ -24,8 +24,10 @@ import { isBlankLine, splitLines, type SourceLine } from "./line-splitter";
  *
  * Hand-off: before each line, the clock is asked whether time is short. If so, the pending batch
  * (every line before this one) is sent and acknowledged first, then the checkpoint of this line
- * (its byte offset and number) is handed off, and this invocation stops reading. So no line is
- * skipped, and none is sent by two invocations.
+ * (its byte offset and number) is handed off, and this invocation stops reading. When PutRecords
+ * could not get a record acknowledged before the time ran short, the hand-off starts at that
+ * record's line instead. The bookkeeping of all this is the line ledger (line-ledger.ts), which
+ * checks that no line is skipped and none is counted by two invocations.
  */
 export interface SplitterDeps {
     s3: S3Client;
