@@ -1,8 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { AWS_LIMITS } from "../settings/aws-limits";
 
-/** SQS's longest retention: 14 days, so a dead letter outlives any weekend. */
-export const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 60 * 60;
+/** SQS's longest retention (14 days), so a dead letter outlives any weekend. */
+export const DEAD_LETTER_RETENTION_SECONDS = AWS_LIMITS.sqs.messageRetentionSeconds.max;
 
 export interface DeadLetterQueueArgs {
     /**

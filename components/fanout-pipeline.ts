@@ -46,73 +46,11 @@ export class FanoutPipeline extends pulumi.ComponentResource {
 
         const inputBucket = new SecureBucket(`${name}-input`, { forceDestroy: args.forceDestroyBuckets }, parent);
         const outputBucket = new SecureBucket(`${name}-output`, { forceDestroy: args.forceDestroyBuckets }, parent);
-        const stream = new FanoutStream(
-            `${name}-stream`,
-            {
-                streamMode: settings.streamMode,
-                shardCount: settings.shardCount,
-                retentionPeriodHours: settings.retentionPeriodHours,
-            },
-            parent,
-        );
+        const stream = createStream(name, settings, parent);
         const deadLetters = new DeadLetterQueue(`${name}-dead-letters`, {}, parent);
-
-        const splitter = new SplitterFunction(
-            `${name}-splitter`,
-            {
-                inputBucketName: inputBucket.bucketName,
-                inputBucketArn: inputBucket.arn,
-                inputPrefix: settings.inputPrefix,
-                inputSuffix: settings.inputSuffix,
-                streamName: stream.streamName,
-                streamArn: stream.arn,
-                deadLetterQueueUrl: deadLetters.url,
-                deadLetterQueueArn: deadLetters.arn,
-                partitionKey: settings.partitionKey,
-                runtime: settings.lambdaRuntime,
-                memorySizeMb: settings.splitterMemoryMb,
-                timeoutSeconds: settings.splitterTimeoutSeconds,
-                logRetentionDays: settings.logRetentionDays,
-            },
-            parent,
-        );
-        const writer = new WriterFunction(
-            `${name}-writer`,
-            {
-                streamArn: stream.arn,
-                outputBucketName: outputBucket.bucketName,
-                outputBucketArn: outputBucket.arn,
-                deadLetterQueueUrl: deadLetters.url,
-                deadLetterQueueArn: deadLetters.arn,
-                outputKeyTemplate: settings.outputKeyTemplate,
-                writerConcurrency: settings.writerConcurrency,
-                runtime: settings.lambdaRuntime,
-                memorySizeMb: settings.writerMemoryMb,
-                timeoutSeconds: settings.writerTimeoutSeconds,
-                logRetentionDays: settings.logRetentionDays,
-                batchSize: settings.batchSize,
-                maximumBatchingWindowInSeconds: settings.maximumBatchingWindowInSeconds,
-                parallelizationFactor: settings.parallelizationFactor,
-                startingPosition: settings.startingPosition,
-                bisectBatchOnFunctionError: settings.bisectBatchOnFunctionError,
-                maximumRetryAttempts: settings.maximumRetryAttempts,
-                maximumRecordAgeInSeconds: settings.maximumRecordAgeInSeconds,
-            },
-            parent,
-        );
-        const monitoring = new PipelineMonitoring(
-            `${name}-monitoring`,
-            {
-                streamName: stream.streamName,
-                splitterFunctionName: splitter.functionName,
-                writerFunctionName: writer.functionName,
-                deadLetterQueueName: deadLetters.queueName,
-                iteratorAgeAlarmSeconds: settings.iteratorAgeAlarmSeconds,
-                dashboardName: `${name}-${pulumi.getStack()}`,
-                alarmActions: args.alarmActions,
-            },
-            parent,
-        );
+        const splitter = createSplitter(name, settings, { inputBucket, stream, deadLetters }, parent);
+        const writer = createWriter(name, settings, { outputBucket, stream, deadLetters }, parent);
+        const monitoring = createMonitoring(name, settings, { stream, splitter, writer, deadLetters, alarmActions: args.alarmActions }, parent);
 
         this.inputBucketName = inputBucket.bucketName;
         this.outputBucketName = outputBucket.bucketName;
@@ -124,6 +62,93 @@ export class FanoutPipeline extends pulumi.ComponentResource {
         this.dashboardUrl = monitoring.dashboardUrl;
         this.registerOutputs(pipelineOutputs(this));
     }
+}
+
+function createStream(name: string, settings: FanoutSettings, opts: pulumi.ComponentResourceOptions): FanoutStream {
+    const { streamMode, shardCount, retentionPeriodHours } = settings;
+    return new FanoutStream(`${name}-stream`, { streamMode, shardCount, retentionPeriodHours }, opts);
+}
+
+function createSplitter(
+    name: string,
+    settings: FanoutSettings,
+    parts: { inputBucket: SecureBucket; stream: FanoutStream; deadLetters: DeadLetterQueue },
+    opts: pulumi.ComponentResourceOptions,
+): SplitterFunction {
+    const { inputBucket, stream, deadLetters } = parts;
+    return new SplitterFunction(
+        `${name}-splitter`,
+        {
+            inputBucketName: inputBucket.bucketName,
+            inputBucketArn: inputBucket.arn,
+            inputPrefix: settings.inputPrefix,
+            inputSuffix: settings.inputSuffix,
+            streamName: stream.streamName,
+            streamArn: stream.arn,
+            deadLetterQueueUrl: deadLetters.url,
+            deadLetterQueueArn: deadLetters.arn,
+            partitionKey: settings.partitionKey,
+            runtime: settings.lambdaRuntime,
+            memorySizeMb: settings.splitterMemoryMb,
+            timeoutSeconds: settings.splitterTimeoutSeconds,
+            logRetentionDays: settings.logRetentionDays,
+        },
+        opts,
+    );
+}
+
+function createWriter(
+    name: string,
+    settings: FanoutSettings,
+    parts: { outputBucket: SecureBucket; stream: FanoutStream; deadLetters: DeadLetterQueue },
+    opts: pulumi.ComponentResourceOptions,
+): WriterFunction {
+    const { outputBucket, stream, deadLetters } = parts;
+    return new WriterFunction(
+        `${name}-writer`,
+        {
+            streamArn: stream.arn,
+            outputBucketName: outputBucket.bucketName,
+            outputBucketArn: outputBucket.arn,
+            deadLetterQueueUrl: deadLetters.url,
+            deadLetterQueueArn: deadLetters.arn,
+            outputKeyTemplate: settings.outputKeyTemplate,
+            writerConcurrency: settings.writerConcurrency,
+            runtime: settings.lambdaRuntime,
+            memorySizeMb: settings.writerMemoryMb,
+            timeoutSeconds: settings.writerTimeoutSeconds,
+            logRetentionDays: settings.logRetentionDays,
+            batchSize: settings.batchSize,
+            maximumBatchingWindowInSeconds: settings.maximumBatchingWindowInSeconds,
+            parallelizationFactor: settings.parallelizationFactor,
+            startingPosition: settings.startingPosition,
+            bisectBatchOnFunctionError: settings.bisectBatchOnFunctionError,
+            maximumRetryAttempts: settings.maximumRetryAttempts,
+            maximumRecordAgeInSeconds: settings.maximumRecordAgeInSeconds,
+        },
+        opts,
+    );
+}
+
+function createMonitoring(
+    name: string,
+    settings: FanoutSettings,
+    parts: { stream: FanoutStream; splitter: SplitterFunction; writer: WriterFunction; deadLetters: DeadLetterQueue; alarmActions?: pulumi.Input<string>[] },
+    opts: pulumi.ComponentResourceOptions,
+): PipelineMonitoring {
+    return new PipelineMonitoring(
+        `${name}-monitoring`,
+        {
+            streamName: parts.stream.streamName,
+            splitterFunctionName: parts.splitter.functionName,
+            writerFunctionName: parts.writer.functionName,
+            deadLetterQueueName: parts.deadLetters.queueName,
+            iteratorAgeAlarmSeconds: settings.iteratorAgeAlarmSeconds,
+            dashboardName: `${name}-${pulumi.getStack()}`,
+            alarmActions: parts.alarmActions,
+        },
+        opts,
+    );
 }
 
 /** The stack outputs of a pipeline, by name. */

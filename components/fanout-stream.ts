@@ -1,6 +1,5 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { SETTING_DEFINITIONS as DEFAULTS } from "../settings/definitions";
 
 /** The AWS managed KMS key of Kinesis: encryption at rest with no key policy to manage. */
 export const KINESIS_MANAGED_KEY = "alias/aws/kinesis";
@@ -8,22 +7,18 @@ export const KINESIS_MANAGED_KEY = "alias/aws/kinesis";
 export interface FanoutStreamArgs {
     /**
      * `PROVISIONED` (pay per shard-hour, capacity set by `shardCount`) or `ON_DEMAND` (Kinesis
-     * scales shards with traffic; it starts with 4).
-     * @default "PROVISIONED"
+     * scales shards with traffic, starting with `AWS_LIMITS.kinesis.onDemandInitialShards`).
+     * The stack's `kinesis-fanout:streamMode`.
      */
-    streamMode?: "PROVISIONED" | "ON_DEMAND";
+    streamMode: "PROVISIONED" | "ON_DEMAND";
     /**
-     * Shards of a PROVISIONED stream, at least 1 (the account's shard quota is the upper limit,
-     * 10,000 in this project's settings). Each shard takes 1 MiB/s or 1,000 records/s of writes
-     * and serves 2 MiB/s of reads. Not sent for ON_DEMAND.
-     * @default 1
+     * Shards of a PROVISIONED stream, at least 1 (the account's shard quota is the upper limit).
+     * Each shard takes `AWS_LIMITS.kinesis.shardWrite*PerSecond` of writes and serves
+     * `shardReadBytesPerSecond` of reads. Not sent for ON_DEMAND. The stack's `kinesis-fanout:shardCount`.
      */
-    shardCount?: number;
-    /**
-     * Hours the stream keeps records, 24 to 8760 (365 days).
-     * @default 24
-     */
-    retentionPeriodHours?: number;
+    shardCount: number;
+    /** Hours the stream keeps records, within `AWS_LIMITS.kinesis.retentionHours`. The stack's `kinesis-fanout:retentionPeriodHours`. */
+    retentionPeriodHours: number;
     /**
      * Shard-level enhanced metrics to enable (for example `IncomingRecords`,
      * `IteratorAgeMilliseconds`); each costs extra. Stream-level metrics are always on.
@@ -41,16 +36,16 @@ export class FanoutStream extends pulumi.ComponentResource {
     readonly streamName: pulumi.Output<string>;
     readonly arn: pulumi.Output<string>;
 
-    constructor(name: string, args: FanoutStreamArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: FanoutStreamArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kinesis-fanout:streaming:FanoutStream", name, {}, opts);
-        const streamMode = args.streamMode ?? DEFAULTS.streamMode.default;
+        const { streamMode } = args;
 
         this.stream = new aws.kinesis.Stream(
             name,
             {
                 streamModeDetails: { streamMode },
-                shardCount: streamMode === "PROVISIONED" ? (args.shardCount ?? DEFAULTS.shardCount.default) : undefined,
-                retentionPeriod: args.retentionPeriodHours ?? DEFAULTS.retentionPeriodHours.default,
+                shardCount: streamMode === "PROVISIONED" ? args.shardCount : undefined,
+                retentionPeriod: args.retentionPeriodHours,
                 encryptionType: "KMS",
                 kmsKeyId: KINESIS_MANAGED_KEY,
                 shardLevelMetrics: args.shardLevelMetrics?.length ? args.shardLevelMetrics : undefined,

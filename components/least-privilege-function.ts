@@ -10,24 +10,14 @@ export interface LeastPrivilegeFunctionArgs<E, R> {
     callbackFactory: aws.lambda.CallbackFactory<E, R>;
     /** Lambda runtime, set explicitly (CallbackFunction's own default is applied with ignoreChanges). */
     runtime: string;
-    /**
-     * Memory in MB, 128 to 10,240; CPU grows with it.
-     * @default 128 (Lambda's default)
-     */
-    memorySizeMb?: number;
-    /**
-     * Timeout in seconds, 1 to 900.
-     * @default 3 (Lambda's default; CallbackFunction would otherwise use 180)
-     */
-    timeoutSeconds?: number;
+    /** Memory in MB, within Lambda's range (`AWS_LIMITS.lambda.memoryMb`); CPU grows with it. */
+    memorySizeMb: number;
+    /** Timeout in seconds, within Lambda's range (`AWS_LIMITS.lambda.timeoutSeconds`). */
+    timeoutSeconds: number;
     /** Environment variables (4 KB in total at most). */
     environment: Record<string, pulumi.Input<string>>;
-    /**
-     * Retention of the function's log group in days; one of CloudWatch's allowed values
-     * (1, 3, 5, 7, 14, 30, ... 3653).
-     * @default 14
-     */
-    logRetentionDays?: number;
+    /** Retention of the function's log group in days; one of CloudWatch's allowed values (`AWS_LIMITS.cloudWatch.logRetentionDays`). */
+    logRetentionDays: number;
     /**
      * The role's only policy, given the ARN of the function's own log group (granting
      * CreateLogStream/PutLogEvents there is the caller's job, see `ownLogGroupStatement`) and the
@@ -74,8 +64,8 @@ export class LeastPrivilegeFunction<E, R> extends pulumi.ComponentResource {
                 callbackFactory: args.callbackFactory,
                 role: this.role,
                 runtime: args.runtime,
-                memorySize: args.memorySizeMb ?? 128,
-                timeout: args.timeoutSeconds ?? 3,
+                memorySize: args.memorySizeMb,
+                timeout: args.timeoutSeconds,
                 environment: { variables: args.environment },
             },
             parent,
@@ -84,7 +74,7 @@ export class LeastPrivilegeFunction<E, R> extends pulumi.ComponentResource {
             `${name}-logs`,
             {
                 name: pulumi.interpolate`/aws/lambda/${this.function.name}`,
-                retentionInDays: args.logRetentionDays ?? 14,
+                retentionInDays: args.logRetentionDays,
             },
             parent,
         );

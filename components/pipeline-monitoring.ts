@@ -1,19 +1,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { dashboardBody, dashboardUrl } from "./dashboard-body";
-import { SETTING_DEFINITIONS as DEFAULTS } from "../settings/definitions";
 
 export interface PipelineMonitoringArgs {
     streamName: pulumi.Input<string>;
     splitterFunctionName: pulumi.Input<string>;
     writerFunctionName: pulumi.Input<string>;
     deadLetterQueueName: pulumi.Input<string>;
-    /**
-     * Alarm when the stream's oldest unread record is older than this, in seconds (1 to 604,800,
-     * Kinesis's maximum retention shown in the metric).
-     * @default 60
-     */
-    iteratorAgeAlarmSeconds?: number;
+    /** Alarm when the stream's oldest unread record is older than this, in seconds. The stack's `kinesis-fanout:iteratorAgeAlarmSeconds`. */
+    iteratorAgeAlarmSeconds: number;
     /**
      * Name of the dashboard: 1 to 255 letters, digits, `-` and `_`, unique in the account and
      * region.
@@ -46,7 +41,7 @@ export class PipelineMonitoring extends pulumi.ComponentResource {
                 { period: 60, treatMissingData: "notBreaching", alarmActions, okActions: alarmActions, ...alarmArgs },
                 parent,
             );
-        const iteratorAgeSeconds = args.iteratorAgeAlarmSeconds ?? DEFAULTS.iteratorAgeAlarmSeconds.default;
+        const iteratorAgeSeconds = args.iteratorAgeAlarmSeconds;
 
         this.alarms = [
             alarm("iterator-age", {

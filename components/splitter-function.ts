@@ -4,7 +4,6 @@ import { createSplitterHandler, type SplitterEvent, type SplitterResult } from "
 import { splitterEnvironment } from "../handlers/shared/environment";
 import { splitterPolicy } from "./iam-policies";
 import { LeastPrivilegeFunction } from "./least-privilege-function";
-import { SETTING_DEFINITIONS as DEFAULTS } from "../settings/definitions";
 
 /** How often Lambda retries a failed asynchronous (S3-triggered) invocation before dead-lettering it: 0 to 2. */
 export const SPLITTER_ASYNC_RETRY_ATTEMPTS = 2;
@@ -15,15 +14,11 @@ export interface SplitterFunctionArgs {
     inputBucketArn: pulumi.Input<string>;
     /**
      * Only keys starting with this trigger the splitter, and only they are readable (S3 keys are
-     * at most 1,024 bytes).
-     * @default "" (every key)
+     * at most 1,024 bytes); "" for every key. The stack's `kinesis-fanout:inputPrefix`.
      */
-    inputPrefix?: string;
-    /**
-     * Only keys ending with this trigger the splitter.
-     * @default "" (every key)
-     */
-    inputSuffix?: string;
+    inputPrefix: string;
+    /** Only keys ending with this trigger the splitter; "" for every key. The stack's `kinesis-fanout:inputSuffix`. */
+    inputSuffix: string;
     streamName: pulumi.Input<string>;
     streamArn: pulumi.Input<string>;
     deadLetterQueueUrl: pulumi.Input<string>;
@@ -32,22 +27,16 @@ export interface SplitterFunctionArgs {
     partitionKey: string;
     /** Lambda runtime, for example `nodejs22.x`. */
     runtime: string;
+    /** Memory in MB, within Lambda's range (`AWS_LIMITS.lambda.memoryMb`). The stack's `kinesis-fanout:splitterMemoryMb`. */
+    memorySizeMb: number;
     /**
-     * Memory in MB, 128 to 10,240.
-     * @default 512
+     * Timeout in seconds, within Lambda's range (`AWS_LIMITS.lambda.timeoutSeconds`). A file that
+     * takes longer is continued by new invocations (an asynchronous self-invoke with a checkpoint),
+     * so this bounds one invocation, not a file. The stack's `kinesis-fanout:splitterTimeoutSeconds`.
      */
-    memorySizeMb?: number;
-    /**
-     * Timeout in seconds, 1 to 900. A file that takes longer is continued by new invocations
-     * (an asynchronous self-invoke with a checkpoint), so this bounds one invocation, not a file.
-     * @default 900
-     */
-    timeoutSeconds?: number;
-    /**
-     * Log retention in days (one of CloudWatch's allowed values).
-     * @default 14
-     */
-    logRetentionDays?: number;
+    timeoutSeconds: number;
+    /** Log retention in days, one of CloudWatch's allowed values. The stack's `kinesis-fanout:logRetentionDays`. */
+    logRetentionDays: number;
 }
 
 /**
@@ -66,16 +55,15 @@ export class SplitterFunction extends pulumi.ComponentResource {
 
     constructor(name: string, args: SplitterFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kinesis-fanout:compute:SplitterFunction", name, {}, opts);
-        const inputPrefix = args.inputPrefix ?? "";
-        const inputSuffix = args.inputSuffix ?? "";
+        const { inputPrefix, inputSuffix } = args;
 
         this.handler = new LeastPrivilegeFunction<SplitterEvent, SplitterResult>(
             name,
             {
                 callbackFactory: createSplitterHandler,
                 runtime: args.runtime,
-                memorySizeMb: args.memorySizeMb ?? DEFAULTS.splitterMemoryMb.default,
-                timeoutSeconds: args.timeoutSeconds ?? DEFAULTS.splitterTimeoutSeconds.default,
+                memorySizeMb: args.memorySizeMb,
+                timeoutSeconds: args.timeoutSeconds,
                 logRetentionDays: args.logRetentionDays,
                 environment: splitterEnvironment<pulumi.Input<string>>({
                     streamName: args.streamName,

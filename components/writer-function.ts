@@ -5,7 +5,6 @@ import { createWriterHandler } from "../handlers/writer";
 import { writerEnvironment } from "../handlers/shared/environment";
 import { writerPolicy } from "./iam-policies";
 import { LeastPrivilegeFunction } from "./least-privilege-function";
-import { SETTING_DEFINITIONS as DEFAULTS } from "../settings/definitions";
 
 export interface WriterFunctionArgs {
     streamArn: pulumi.Input<string>;
@@ -15,62 +14,39 @@ export interface WriterFunctionArgs {
     deadLetterQueueArn: pulumi.Input<string>;
     /** Output key template such as `product_{original_id}.json`, validated by settings/parse.ts. */
     outputKeyTemplate: string;
-    /** Concurrent PutObject calls inside one invocation, 1 to 1,000. */
+    /** Concurrent PutObject calls inside one invocation. The stack's `kinesis-fanout:writerConcurrency`. */
     writerConcurrency: number;
     /** Lambda runtime, for example `nodejs22.x`. */
     runtime: string;
+    /** Memory in MB, within Lambda's range (`AWS_LIMITS.lambda.memoryMb`). The stack's `kinesis-fanout:writerMemoryMb`. */
+    memorySizeMb: number;
+    /** Timeout in seconds, within Lambda's range (`AWS_LIMITS.lambda.timeoutSeconds`). The stack's `kinesis-fanout:writerTimeoutSeconds`. */
+    timeoutSeconds: number;
+    /** Log retention in days, one of CloudWatch's allowed values. The stack's `kinesis-fanout:logRetentionDays`. */
+    logRetentionDays: number;
     /**
-     * Memory in MB, 128 to 10,240.
-     * @default 256
+     * Most records per invocation, within `AWS_LIMITS.eventSourceMapping.batchSize` (Lambda also
+     * cuts a batch at its payload limit). The stack's `kinesis-fanout:batchSize`.
      */
-    memorySizeMb?: number;
+    batchSize: number;
+    /** Seconds the mapping may wait to fill a batch. The stack's `kinesis-fanout:maximumBatchingWindowInSeconds`. */
+    maximumBatchingWindowInSeconds: number;
+    /** Concurrent batches per shard (order is kept per partition key). The stack's `kinesis-fanout:parallelizationFactor`. */
+    parallelizationFactor: number;
+    /** `TRIM_HORIZON` (oldest record kept) or `LATEST` (new records only). The stack's `kinesis-fanout:startingPosition`. */
+    startingPosition: "TRIM_HORIZON" | "LATEST";
+    /** Split a failing batch in two and retry each half (a split is not a retry). The stack's `kinesis-fanout:bisectBatchOnFunctionError`. */
+    bisectBatchOnFunctionError: boolean;
     /**
-     * Timeout in seconds, 1 to 900.
-     * @default 60
+     * Retries of a failing batch before it goes to the dead-letter queue; -1 retries until the
+     * records expire. The stack's `kinesis-fanout:maximumRetryAttempts`.
      */
-    timeoutSeconds?: number;
+    maximumRetryAttempts: number;
     /**
-     * Log retention in days (one of CloudWatch's allowed values).
-     * @default 14
+     * Records older than this many seconds are dead-lettered instead of retried; -1 for no limit.
+     * The stack's `kinesis-fanout:maximumRecordAgeInSeconds`.
      */
-    logRetentionDays?: number;
-    /**
-     * Most records per invocation, 1 to 10,000 (Lambda also cuts a batch at 6 MB of payload).
-     * @default 100
-     */
-    batchSize?: number;
-    /**
-     * Seconds the mapping may wait to fill a batch, 0 to 300.
-     * @default 0
-     */
-    maximumBatchingWindowInSeconds?: number;
-    /**
-     * Concurrent batches per shard, 1 to 10 (order is kept per partition key).
-     * @default 1
-     */
-    parallelizationFactor?: number;
-    /**
-     * `TRIM_HORIZON` (oldest record kept) or `LATEST` (new records only).
-     * @default "TRIM_HORIZON"
-     */
-    startingPosition?: "TRIM_HORIZON" | "LATEST";
-    /**
-     * Split a failing batch in two and retry each half (a split is not a retry).
-     * @default true
-     */
-    bisectBatchOnFunctionError?: boolean;
-    /**
-     * Retries of a failing batch before it goes to the dead-letter queue, -1 (until the records
-     * expire) to 10,000.
-     * @default 3
-     */
-    maximumRetryAttempts?: number;
-    /**
-     * Records older than this many seconds are dead-lettered instead of retried: -1 (no limit) or
-     * 60 to 604,800.
-     * @default -1
-     */
-    maximumRecordAgeInSeconds?: number;
+    maximumRecordAgeInSeconds: number;
 }
 
 /**
@@ -92,8 +68,8 @@ export class WriterFunction extends pulumi.ComponentResource {
             {
                 callbackFactory: createWriterHandler,
                 runtime: args.runtime,
-                memorySizeMb: args.memorySizeMb ?? DEFAULTS.writerMemoryMb.default,
-                timeoutSeconds: args.timeoutSeconds ?? DEFAULTS.writerTimeoutSeconds.default,
+                memorySizeMb: args.memorySizeMb,
+                timeoutSeconds: args.timeoutSeconds,
                 logRetentionDays: args.logRetentionDays,
                 environment: writerEnvironment<pulumi.Input<string>>({
                     outputBucket: args.outputBucketName,
@@ -116,13 +92,13 @@ export class WriterFunction extends pulumi.ComponentResource {
             {
                 eventSourceArn: args.streamArn,
                 functionName: this.handler.function.arn,
-                batchSize: args.batchSize ?? DEFAULTS.batchSize.default,
-                maximumBatchingWindowInSeconds: args.maximumBatchingWindowInSeconds ?? DEFAULTS.maximumBatchingWindowInSeconds.default,
-                parallelizationFactor: args.parallelizationFactor ?? DEFAULTS.parallelizationFactor.default,
-                startingPosition: args.startingPosition ?? DEFAULTS.startingPosition.default,
-                bisectBatchOnFunctionError: args.bisectBatchOnFunctionError ?? DEFAULTS.bisectBatchOnFunctionError.default,
-                maximumRetryAttempts: args.maximumRetryAttempts ?? DEFAULTS.maximumRetryAttempts.default,
-                maximumRecordAgeInSeconds: args.maximumRecordAgeInSeconds ?? DEFAULTS.maximumRecordAgeInSeconds.default,
+                batchSize: args.batchSize,
+                maximumBatchingWindowInSeconds: args.maximumBatchingWindowInSeconds,
+                parallelizationFactor: args.parallelizationFactor,
+                startingPosition: args.startingPosition,
+                bisectBatchOnFunctionError: args.bisectBatchOnFunctionError,
+                maximumRetryAttempts: args.maximumRetryAttempts,
+                maximumRecordAgeInSeconds: args.maximumRecordAgeInSeconds,
                 functionResponseTypes: ["ReportBatchItemFailures"],
                 destinationConfig: { onFailure: { destinationArn: args.deadLetterQueueArn } },
             },

@@ -27,9 +27,10 @@
  * 3,500 PUT/s per prefix, uneven spreading of keys over shards, the splitter's own S3 read.
  */
 import type { FanoutSettings } from "../settings/parse";
-import { effectiveShardCount } from "../settings/parse";
+import { effectiveShardCount, writerLanes } from "../settings/parse";
 import { parsePartitionKey } from "../handlers/shared/partition-key";
-import { AWS_LIMITS, PARTITION_KEY_BYTES_ESTIMATE, kinesisRecordBytes, recordsPerPayload } from "./aws-limits";
+import { AWS_LIMITS } from "../settings/aws-limits";
+import { PARTITION_KEY_BYTES_ESTIMATE, kinesisRecordBytes, recordsPerPayload } from "../settings/record-sizes";
 import { SEED_LATENCIES, type Latencies } from "./latencies";
 
 export interface Workload {
@@ -73,9 +74,7 @@ export interface DrainPrediction {
     notes: string[];
 }
 
-const MiB = 1024 * 1024;
-const GET_RECORDS_MAX_RECORDS = 10000;
-const GET_RECORDS_MAX_BYTES = 10 * MiB;
+const { kinesis, lambda } = AWS_LIMITS;
 
 export function predictDrainTime(
     settings: FanoutSettings,
@@ -84,70 +83,137 @@ export function predictDrainTime(
     options: DrainOptions = {},
 ): DrainPrediction {
     checkInputs(workload, latencies, options);
+    const notes: string[] = [];
+    const shape = streamShape(settings, workload, notes);
+    const split = splitterStage(shape, latencies, options, notes);
+    const write = writerStage(settings, shape, latencies, options, notes);
+    const pipeline = pipelineStage(settings, shape, latencies, split, write, notes);
+    const n = shape.records;
+    return {
+        seconds: pipeline.seconds,
+        recordsPerSecond: n === 0 ? 0 : n / pipeline.seconds,
+        bottleneck: pipeline.bottleneck,
+        stages: { splitSeconds: pipeline.splitSeconds, writeSeconds: pipeline.writeSeconds, splitRecordsPerSecond: split.rate, writeRecordsPerSecond: write.rate },
+        shardsUsed: shape.shardsUsed,
+        concurrentBatches: write.lanes,
+        fullBatchRecords: write.fullBatch,
+        meanBatchRecords: pipeline.meanBatch,
+        meanBatchSeconds: pipeline.lastRun,
+        writerInvocations: Math.ceil(n / pipeline.meanBatch),
+        notes,
+    };
+}
+
+/** The file's records and the shards they land on. */
+interface StreamShape {
+    records: number;
+    lineBytes: number;
+    recordBytes: number;
+    distinctKeys: number;
+    shardsUsed: number;
+}
+
+function streamShape(settings: FanoutSettings, workload: Workload, notes: string[]): StreamShape {
     const n = workload.records;
-    const lineBytes = workload.recordBytes;
-    const recordBytes = kinesisRecordBytes(lineBytes);
     const constantKey = parsePartitionKey(settings.partitionKey).kind === "constant";
     const distinctKeys = constantKey ? 1 : Math.max(1, workload.distinctKeys ?? n);
     const shards = effectiveShardCount(settings);
-    const shardsUsed = Math.min(shards, distinctKeys);
-    const notes: string[] = [];
     if (constantKey && shards > 1) notes.push(`constant partition key: 1 of ${shards} shards takes every record`);
+    return { records: n, lineBytes: workload.recordBytes, recordBytes: kinesisRecordBytes(workload.recordBytes), distinctKeys, shardsUsed: Math.min(shards, distinctKeys) };
+}
 
-    // 1. Splitter.
+/** 1. Splitter: put calls one after another, capped by the shards' write limits. */
+function splitterStage(shape: StreamShape, latencies: Latencies, options: DrainOptions, notes: string[]): { rate: number; limit: Bottleneck } {
+    const { recordBytes, shardsUsed } = shape;
     const perCall =
         options.recordsPerPutCall ??
-        Math.min(AWS_LIMITS.putRecordsMaxRecords, Math.floor(AWS_LIMITS.putRecordsMaxBytes / (recordBytes + PARTITION_KEY_BYTES_ESTIMATE)));
+        Math.min(kinesis.putRecordsMaxRecords, Math.floor(kinesis.putRecordsMaxBytes / (recordBytes + PARTITION_KEY_BYTES_ESTIMATE)));
     const clientRate = (Math.max(1, perCall) * 1000) / latencies.putRecordsCallMs;
-    const perShardWrite = Math.min(AWS_LIMITS.shardWriteRecordsPerSecond, AWS_LIMITS.shardWriteBytesPerSecond / recordBytes);
+    const perShardWrite = Math.min(kinesis.shardWriteRecordsPerSecond, kinesis.shardWriteBytesPerSecond / recordBytes);
     const shardWriteRate = shardsUsed * perShardWrite;
-    const splitRate = Math.min(clientRate, shardWriteRate);
-    const splitLimit: Bottleneck = clientRate <= shardWriteRate ? "splitter" : "shard-write";
+    const rate = Math.min(clientRate, shardWriteRate);
+    const limit: Bottleneck = clientRate <= shardWriteRate ? "splitter" : "shard-write";
     notes.push(
         `splitter: ${perCall} record(s) per put call every ${latencies.putRecordsCallMs} ms = ${fmt(clientRate)} records/s; ` +
             `shard writes allow ${shardsUsed} shard(s) × ${fmt(perShardWrite)} records/s (1,000 records/s or 1 MiB/s of ${recordBytes}-byte records) ` +
-            `= ${fmt(shardWriteRate)}; in = ${fmt(splitRate)} records/s (${splitLimit})`,
+            `= ${fmt(shardWriteRate)}; in = ${fmt(rate)} records/s (${limit})`,
     );
+    return { rate, limit };
+}
 
-    // 2. Writer.
-    const lanes = Math.max(1, Math.min(shardsUsed * settings.parallelizationFactor, distinctKeys, options.lambdaConcurrency ?? AWS_LIMITS.lambdaConcurrency));
-    const payloadFit = recordsPerPayload(lineBytes);
+interface WriterStage {
+    rate: number;
+    limit: Bottleneck;
+    lanes: number;
+    fullBatch: number;
+    /** Billed seconds of a batch of b records, and the same after its GetRecords call. */
+    batchSeconds: (b: number) => number;
+    cycle: (b: number) => number;
+}
+
+/** 2. Writer: concurrent batches ("lanes"), capped by each used shard's reads. */
+function writerStage(settings: FanoutSettings, shape: StreamShape, latencies: Latencies, options: DrainOptions, notes: string[]): WriterStage {
+    const { records: n, recordBytes, shardsUsed } = shape;
+    const lanes = Math.max(1, Math.min(writerLanes(settings, shardsUsed), shape.distinctKeys, options.lambdaConcurrency ?? lambda.concurrency));
+    const payloadFit = recordsPerPayload(shape.lineBytes);
     const fullBatch = Math.max(1, Math.min(settings.batchSize, payloadFit, Math.ceil(n / lanes) || 1));
     if (payloadFit < settings.batchSize) notes.push(`6 MB invocation payload holds ${payloadFit} records, so batches stop there (batchSize ${settings.batchSize})`);
     const batchSeconds = (b: number) => (latencies.invokeOverheadMs + Math.ceil(b / settings.writerConcurrency) * latencies.s3PutObjectMs) / 1000;
     const cycle = (b: number) => latencies.getRecordsMs / 1000 + batchSeconds(b);
     // Lanes beyond the file's records have nothing to do: at most N records are in flight.
     const writersRate = Math.min(lanes * fullBatch, Math.max(1, n)) / cycle(fullBatch);
-    const readRate = (shardsUsed * AWS_LIMITS.shardReadBytesPerSecond) / recordBytes;
-    const pollRate = shardsUsed * AWS_LIMITS.shardGetRecordsCallsPerSecond * Math.min(GET_RECORDS_MAX_RECORDS, GET_RECORDS_MAX_BYTES / recordBytes);
-    const writeRate = Math.min(writersRate, readRate, pollRate);
-    const writeLimit: Bottleneck = writeRate === writersRate ? "writers" : writeRate === readRate ? "shard-read" : "poll";
+    const readRate = (shardsUsed * kinesis.shardReadBytesPerSecond) / recordBytes;
+    const pollRate = shardsUsed * kinesis.shardGetRecordsCallsPerSecond * Math.min(kinesis.getRecordsMaxRecords, kinesis.getRecordsMaxBytes / recordBytes);
+    const rate = Math.min(writersRate, readRate, pollRate);
+    const limit: Bottleneck = rate === writersRate ? "writers" : rate === readRate ? "shard-read" : "poll";
     notes.push(
         `writer: ${lanes} concurrent batch(es) (${shardsUsed} shard(s) × parallelizationFactor ${settings.parallelizationFactor}) of ${fullBatch} records; ` +
             `a batch takes ${latencies.invokeOverheadMs} ms + ceil(${fullBatch} / ${settings.writerConcurrency}) × ${latencies.s3PutObjectMs} ms = ${fmt(batchSeconds(fullBatch))} s ` +
             `after a ${latencies.getRecordsMs} ms GetRecords; writers ${fmt(writersRate)} records/s, shard reads ${fmt(readRate)}, ` +
-            `GetRecords calls ${fmt(pollRate)}; out = ${fmt(writeRate)} records/s (${writeLimit})`,
+            `GetRecords calls ${fmt(pollRate)}; out = ${fmt(rate)} records/s (${limit})`,
     );
-    if (writeRate > 3500) notes.push(`above 3,500 records/s S3 may throttle PutObject on one key prefix (not modelled)`);
+    const s3PutRate = AWS_LIMITS.s3.putRequestsPerSecondPerPrefix;
+    if (rate > s3PutRate) notes.push(`above ${s3PutRate.toLocaleString("en-US")} records/s S3 may throttle PutObject on one key prefix (not modelled)`);
+    return { rate, limit, lanes, fullBatch, batchSeconds, cycle };
+}
 
-    // 3. Pipeline.
+interface PipelineStage {
+    seconds: number;
+    bottleneck: Bottleneck;
+    splitSeconds: number;
+    writeSeconds: number;
+    meanBatch: number;
+    /** Billed seconds of the last (mean) batch. */
+    lastRun: number;
+}
+
+/** 3. Pipeline: the two stages in series, each at its steady rate. */
+function pipelineStage(
+    settings: FanoutSettings,
+    shape: StreamShape,
+    latencies: Latencies,
+    split: { rate: number; limit: Bottleneck },
+    write: WriterStage,
+    notes: string[],
+): PipelineStage {
+    const n = shape.records;
     const window = settings.maximumBatchingWindowInSeconds;
     // A shard is polled at most 5 times a second, so a lane gets a new batch at most that often.
-    const minimumWait = Math.max(window, 1 / AWS_LIMITS.shardGetRecordsCallsPerSecond);
-    const meanBatch = splitRate >= writeRate ? fullBatch : meanBatchWhenFed(splitRate / lanes, minimumWait, fullBatch, cycle);
-    const splitSeconds = n / splitRate;
-    const writeSeconds = n / writeRate;
+    const minimumWait = Math.max(window, 1 / kinesis.shardGetRecordsCallsPerSecond);
+    const meanBatch = split.rate >= write.rate ? write.fullBatch : meanBatchWhenFed(split.rate / write.lanes, minimumWait, write.fullBatch, write.cycle);
+    const splitSeconds = n / split.rate;
+    const writeSeconds = n / write.rate;
     // The last records rarely fill a batch, so they wait out the batching window.
     const lastWait = window + latencies.getRecordsMs / 1000;
-    const lastRun = batchSeconds(meanBatch);
-    const firstArrival = latencies.putRecordsCallMs / 1000 + Math.min(window, fullBatch / splitRate) + latencies.getRecordsMs / 1000;
+    const lastRun = write.batchSeconds(meanBatch);
+    const firstArrival = latencies.putRecordsCallMs / 1000 + Math.min(window, write.fullBatch / split.rate) + latencies.getRecordsMs / 1000;
     const splitSide = splitSeconds + lastWait + lastRun;
     const writeSide = firstArrival + writeSeconds;
     const seconds = n === 0 ? 0 : Math.max(splitSide, writeSide);
     const bottleneck =
         splitSide >= writeSide
-            ? largest([splitSeconds, splitLimit], [lastWait, "poll"], [lastRun, "writers"])
-            : largest([writeSeconds, writeLimit], [firstArrival, "poll"]);
+            ? largest([splitSeconds, split.limit], [lastWait, "poll"], [lastRun, "writers"])
+            : largest([writeSeconds, write.limit], [firstArrival, "poll"]);
     notes.push(
         `pipeline: max(split ${fmt(splitSeconds)} s + last batch ${fmt(lastWait + lastRun)} s, first record ${fmt(firstArrival)} s + write ${fmt(writeSeconds)} s) ` +
             `= ${fmt(seconds)} s; mean batch ${fmt(meanBatch)} records; bottleneck ${bottleneck}`,
@@ -158,19 +224,7 @@ export function predictDrainTime(
     if (lastRun > settings.writerTimeoutSeconds) {
         notes.push(`a writer batch needs ${fmt(lastRun)} s, more than the writer's ${settings.writerTimeoutSeconds} s timeout`);
     }
-    return {
-        seconds,
-        recordsPerSecond: n === 0 ? 0 : n / seconds,
-        bottleneck,
-        stages: { splitSeconds, writeSeconds, splitRecordsPerSecond: splitRate, writeRecordsPerSecond: writeRate },
-        shardsUsed,
-        concurrentBatches: lanes,
-        fullBatchRecords: fullBatch,
-        meanBatchRecords: meanBatch,
-        meanBatchSeconds: lastRun,
-        writerInvocations: Math.ceil(n / meanBatch),
-        notes,
-    };
+    return { seconds, bottleneck, splitSeconds, writeSeconds, meanBatch, lastRun };
 }
 
 /** The steady batch size when records arrive at `perLaneRate` per lane: b = rate × max(wait, cycle(b)). */
@@ -192,8 +246,8 @@ function checkInputs(workload: Workload, latencies: Latencies, options: DrainOpt
     if (!Number.isInteger(workload.records) || workload.records < 0) {
         throw new Error(`workload.records must be a whole number of at least 0 (got ${workload.records})`);
     }
-    if (!Number.isFinite(workload.recordBytes) || workload.recordBytes < 1 || workload.recordBytes > 1024 * 1024) {
-        throw new Error(`workload.recordBytes must be between 1 and 1048576, Kinesis's record limit (got ${workload.recordBytes})`);
+    if (!Number.isFinite(workload.recordBytes) || workload.recordBytes < 1 || workload.recordBytes > kinesis.recordMaxBytes) {
+        throw new Error(`workload.recordBytes must be between 1 and ${kinesis.recordMaxBytes}, Kinesis's record limit (got ${workload.recordBytes})`);
     }
     if (workload.distinctKeys !== undefined && !(Number.isInteger(workload.distinctKeys) && workload.distinctKeys >= 1)) {
         throw new Error(`workload.distinctKeys must be a whole number of at least 1 (got ${workload.distinctKeys})`);
@@ -203,8 +257,8 @@ function checkInputs(workload: Workload, latencies: Latencies, options: DrainOpt
     }
     if (!(latencies.putRecordsCallMs > 0)) throw new Error(`latencies.putRecordsCallMs must be more than 0 (got ${latencies.putRecordsCallMs})`);
     const perCall = options.recordsPerPutCall;
-    if (perCall !== undefined && !(Number.isInteger(perCall) && perCall >= 1 && perCall <= AWS_LIMITS.putRecordsMaxRecords)) {
-        throw new Error(`recordsPerPutCall must be between 1 and ${AWS_LIMITS.putRecordsMaxRecords}, PutRecords' limit (got ${perCall})`);
+    if (perCall !== undefined && !(Number.isInteger(perCall) && perCall >= 1 && perCall <= kinesis.putRecordsMaxRecords)) {
+        throw new Error(`recordsPerPutCall must be between 1 and ${kinesis.putRecordsMaxRecords}, PutRecords' limit (got ${perCall})`);
     }
     const concurrency = options.lambdaConcurrency;
     if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) {

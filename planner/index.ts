@@ -3,7 +3,8 @@
  * Pure arithmetic over settings, latencies and a region's price file; no Pulumi, no network.
  */
 export { SEED_LATENCIES, type Latencies } from "./latencies";
-export { AWS_LIMITS, kinesisRecordBytes, eventRecordBytes, recordsPerPayload, putPayloadUnits } from "./aws-limits";
+export { AWS_LIMITS } from "../settings/aws-limits";
+export { kinesisRecordBytes, eventRecordBytes, recordsPerPayload, putPayloadUnits } from "../settings/record-sizes";
 export { predictDrainTime, type Workload, type DrainOptions, type DrainPrediction, type Bottleneck } from "./drain-time";
 export { loadPrices, availableRegions, validatePriceTable, PriceFileError, PRICE_ITEMS, PRICES_DIRECTORY, type PriceTable } from "./prices";
 export {

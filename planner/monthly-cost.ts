@@ -11,7 +11,8 @@
  * - SQS: one SendMessage per dead-lettered record, a configurable fraction (default 0).
  */
 import type { FanoutSettings } from "../settings/parse";
-import { AWS_LIMITS, kinesisRecordBytes, putPayloadUnits } from "./aws-limits";
+import { AWS_LIMITS } from "../settings/aws-limits";
+import { kinesisRecordBytes, putPayloadUnits } from "../settings/record-sizes";
 import { predictDrainTime, type DrainOptions } from "./drain-time";
 import { SEED_LATENCIES, type Latencies } from "./latencies";
 import type { PriceTable } from "./prices";
@@ -74,7 +75,7 @@ export function estimateMonthlyCost(
         add("Kinesis shard-hours", settings.shardCount * HOURS_PER_MONTH, "shard-hour", prices.kinesis.shardHour);
         add("Kinesis PUT payload units", recordsPerMonth * putPayloadUnits(kinesisBytes), "PUT payload unit", prices.kinesis.putPayloadUnitPerMillion / 1e6);
     } else {
-        const roundedBytes = Math.ceil(kinesisBytes / AWS_LIMITS.onDemandRoundingBytes) * AWS_LIMITS.onDemandRoundingBytes;
+        const roundedBytes = Math.ceil(kinesisBytes / AWS_LIMITS.kinesis.onDemandRoundingBytes) * AWS_LIMITS.kinesis.onDemandRoundingBytes;
         const gigabytes = (recordsPerMonth * roundedBytes) / GB;
         add("Kinesis on-demand stream-hours", HOURS_PER_MONTH, "stream-hour", prices.kinesis.onDemandStreamHour);
         add("Kinesis on-demand data in", gigabytes, "GB", prices.kinesis.onDemandPerGbIn);
@@ -113,8 +114,8 @@ function checkInputs(volume: MonthlyVolume, recordsPerFile: number, deadLetterFr
     if (!Number.isFinite(volume.recordsPerDay) || volume.recordsPerDay < 0) {
         throw new Error(`recordsPerDay must be a number of records, 0 or more (got ${volume.recordsPerDay})`);
     }
-    if (!Number.isFinite(volume.recordBytes) || volume.recordBytes < 1 || volume.recordBytes > 1024 * 1024) {
-        throw new Error(`recordBytes must be between 1 and 1048576, Kinesis's record limit (got ${volume.recordBytes})`);
+    if (!Number.isFinite(volume.recordBytes) || volume.recordBytes < 1 || volume.recordBytes > AWS_LIMITS.kinesis.recordMaxBytes) {
+        throw new Error(`recordBytes must be between 1 and ${AWS_LIMITS.kinesis.recordMaxBytes}, Kinesis's record limit (got ${volume.recordBytes})`);
     }
     if (!Number.isInteger(recordsPerFile) || recordsPerFile < 1) throw new Error(`recordsPerFile must be a whole number of at least 1 (got ${recordsPerFile})`);
     if (!(deadLetterFraction >= 0 && deadLetterFraction <= 1)) throw new Error(`deadLetterFraction must be between 0 and 1 (got ${deadLetterFraction})`);

@@ -10,6 +10,7 @@ import { formatSummary } from "./pipeline/run-report";
 import { createProgressDisplay } from "./progress-display";
 import { addFaultOptions, faultOptionsFrom } from "./faults/cli-options";
 import { writePoisonedWorkloadFile } from "./faults/poison-lines";
+import { AWS_LIMITS } from "../settings/aws-limits";
 
 /** `npm start`: runs a stack's configuration end to end on this machine and verifies the output. */
 
@@ -33,7 +34,7 @@ const program = new Command()
     .option("--sqs-endpoint <url>", "use this SQS endpoint instead of the embedded one", httpUrl("--sqs-endpoint"))
     .option("--resource-prefix <name>", "prefix of the buckets', stream's and queue's names; bucket names are global on AWS, so pick your own there", "kinesis-fanout")
     .option("--no-s3-ceiling", "skip measuring the S3 endpoint's raw PutObject rate after the run")
-    .option("--splitter-timeout <seconds>", "override the stack's splitterTimeoutSeconds (more than 0, at most 900; fractions allowed locally), to watch the splitter continue past its timeout", splitterTimeout)
+    .option("--splitter-timeout <seconds>", `override the stack's splitterTimeoutSeconds (more than 0, at most ${AWS_LIMITS.lambda.timeoutSeconds.max}; fractions allowed locally), to watch the splitter continue past its timeout`, splitterTimeout)
     .showHelpAfterError();
 addAwsProfileOptions(program, false);
 addFaultOptions(program);
@@ -93,8 +94,8 @@ runCommand(main);
 /** --splitter-timeout: seconds, fractions allowed (Lambda itself takes whole seconds, 1 to 900). */
 function splitterTimeout(value: string): number {
     const seconds = Number(value);
-    if (!/^\d+(\.\d+)?$/.test(value) || !(seconds > 0 && seconds <= 900)) {
-        throw new InvalidArgumentError(`--splitter-timeout must be a number of seconds more than 0 and at most 900 (got "${value}")`);
+    if (!/^\d+(\.\d+)?$/.test(value) || !(seconds > 0 && seconds <= AWS_LIMITS.lambda.timeoutSeconds.max)) {
+        throw new InvalidArgumentError(`--splitter-timeout must be a number of seconds more than 0 and at most ${AWS_LIMITS.lambda.timeoutSeconds.max} (got "${value}")`);
     }
     return seconds;
 }

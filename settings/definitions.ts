@@ -1,18 +1,18 @@
 /**
  * Every stack config key of the `kinesis-fanout` namespace: its type, default, the values AWS
  * allows and what it changes. This table is the single source of truth: `parseSettings` applies
- * it, `Pulumi.yaml` declares the same keys for the Pulumi CLI (a test keeps the two equal), and
- * the README's config table is written from it.
+ * it, `FanoutSettings` is derived from it, and `Pulumi.yaml`'s config block (what the Pulumi CLI
+ * validates stack values against) and the README's config table are written from it by
+ * `npx ts-node scripts/update-config-docs.ts` (tests fail when either is stale).
  *
  * No Pulumi import here: the embedded runtime reads stack files with the same rules.
+ * AWS's own ranges come from settings/aws-limits.ts; the ranges written here are this project's.
  */
+import { AWS_LIMITS } from "./aws-limits";
+
+const { kinesis, lambda, eventSourceMapping, cloudWatch } = AWS_LIMITS;
 
 export const CONFIG_NAMESPACE = "kinesis-fanout";
-
-/** CloudWatch Logs accepts only these retention periods (PutRetentionPolicy). */
-export const LOG_RETENTION_DAYS = [
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-] as const;
 
 /** Lambda runtimes the handlers are written for (Node.js 20 and newer, AWS SDK v3 built in). */
 export const LAMBDA_RUNTIMES = ["nodejs20.x", "nodejs22.x", "nodejs24.x"] as const;
@@ -60,32 +60,26 @@ export const SETTING_DEFINITIONS = {
     retentionPeriodHours: {
         type: "integer",
         default: 24,
-        min: 24,
-        max: 8760,
-        description: "How long the stream keeps records, in hours (24 to 8760).",
+        ...kinesis.retentionHours,
+        description: "How long the stream keeps records, in hours.",
     },
     batchSize: {
         type: "integer",
         default: 100,
-        min: 1,
-        max: 10000,
-        description:
-            "Most records per writer invocation (event source mapping BatchSize, 1 to 10000). Lambda also caps a batch at 6 MB of payload.",
+        ...eventSourceMapping.batchSize,
+        description: "Most records per writer invocation (event source mapping BatchSize). Lambda also caps a batch at 6 MB of payload.",
     },
     maximumBatchingWindowInSeconds: {
         type: "integer",
         default: 0,
-        min: 0,
-        max: 300,
-        description: "How long the event source mapping may wait to fill a batch, in seconds (0 to 300).",
+        ...eventSourceMapping.maximumBatchingWindowInSeconds,
+        description: "How long the event source mapping may wait to fill a batch, in seconds.",
     },
     parallelizationFactor: {
         type: "integer",
         default: 1,
-        min: 1,
-        max: 10,
-        description:
-            "Concurrent writer batches per shard (1 to 10). Order is kept per partition key, so it needs many distinct keys.",
+        ...eventSourceMapping.parallelizationFactor,
+        description: "Concurrent writer batches per shard. Order is kept per partition key, so it needs many distinct keys.",
     },
     startingPosition: {
         type: "string",
@@ -101,26 +95,21 @@ export const SETTING_DEFINITIONS = {
     maximumRetryAttempts: {
         type: "integer",
         default: 3,
-        min: -1,
-        max: 10000,
-        description:
-            "Retries of a failing batch before it goes to the dead-letter queue (-1 to 10000; -1 retries until the record expires and blocks its shard).",
+        ...eventSourceMapping.maximumRetryAttempts,
+        description: "Retries of a failing batch before it goes to the dead-letter queue (-1 retries until the record expires and blocks its shard).",
     },
     maximumRecordAgeInSeconds: {
         type: "integer",
         default: -1,
-        min: 60,
-        max: 604800,
-        also: [-1],
-        description:
-            "Records older than this are not retried but dead-lettered (-1 for no limit, or 60 to 604800 seconds).",
+        ...eventSourceMapping.maximumRecordAgeInSeconds,
+        description: "Records older than this many seconds are not retried but dead-lettered (-1 for no limit).",
     },
     writerConcurrency: {
         type: "integer",
         default: 16,
         min: 1,
         max: 1000,
-        description: "Concurrent S3 PutObject calls inside one writer invocation (1 to 1000).",
+        description: "Concurrent S3 PutObject calls inside one writer invocation.",
     },
     partitionKey: {
         type: "string",
@@ -153,30 +142,26 @@ export const SETTING_DEFINITIONS = {
     splitterMemoryMb: {
         type: "integer",
         default: 512,
-        min: 128,
-        max: 10240,
-        description: "Splitter memory in MB (128 to 10240); CPU grows with it.",
+        ...lambda.memoryMb,
+        description: "Splitter memory in MB; CPU grows with it.",
     },
     writerMemoryMb: {
         type: "integer",
         default: 256,
-        min: 128,
-        max: 10240,
-        description: "Writer memory in MB (128 to 10240).",
+        ...lambda.memoryMb,
+        description: "Writer memory in MB.",
     },
     splitterTimeoutSeconds: {
         type: "integer",
-        default: 900,
-        min: 1,
-        max: 900,
-        description: "Splitter timeout in seconds (1 to 900, Lambda's 15-minute maximum).",
+        default: lambda.timeoutSeconds.max,
+        ...lambda.timeoutSeconds,
+        description: "Splitter timeout in seconds; the default is Lambda's 15-minute maximum.",
     },
     writerTimeoutSeconds: {
         type: "integer",
         default: 60,
-        min: 1,
-        max: 900,
-        description: "Writer timeout in seconds (1 to 900).",
+        ...lambda.timeoutSeconds,
+        description: "Writer timeout in seconds.",
     },
     iteratorAgeAlarmSeconds: {
         type: "integer",
@@ -188,9 +173,9 @@ export const SETTING_DEFINITIONS = {
     logRetentionDays: {
         type: "integer",
         default: 14,
-        min: 1,
-        max: 3653,
-        oneOf: LOG_RETENTION_DAYS,
+        min: cloudWatch.logRetentionDays[0],
+        max: cloudWatch.logRetentionDays[cloudWatch.logRetentionDays.length - 1],
+        oneOf: cloudWatch.logRetentionDays,
         description: "Retention of both functions' log groups, in days (one of CloudWatch's allowed values).",
     },
 } as const satisfies Record<string, SettingDefinition>;

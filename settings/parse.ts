@@ -1,32 +1,20 @@
 import { CONFIG_NAMESPACE, SETTING_DEFINITIONS, SETTING_KEYS, type SettingDefinition, type SettingKey } from "./definitions";
 import { parsePartitionKey } from "../handlers/shared/partition-key";
 import { parseOutputKeyTemplate } from "../handlers/shared/output-key";
+import { AWS_LIMITS } from "./aws-limits";
+import { eventRecordBytes } from "./record-sizes";
 
-/** The validated settings of one stack, as plain values. */
-export interface FanoutSettings {
-    streamMode: "PROVISIONED" | "ON_DEMAND";
-    shardCount: number;
-    retentionPeriodHours: number;
-    batchSize: number;
-    maximumBatchingWindowInSeconds: number;
-    parallelizationFactor: number;
-    startingPosition: "TRIM_HORIZON" | "LATEST";
-    bisectBatchOnFunctionError: boolean;
-    maximumRetryAttempts: number;
-    maximumRecordAgeInSeconds: number;
-    writerConcurrency: number;
-    partitionKey: string;
-    outputKeyTemplate: string;
-    inputPrefix: string;
-    inputSuffix: string;
-    lambdaRuntime: "nodejs20.x" | "nodejs22.x" | "nodejs24.x";
-    splitterMemoryMb: number;
-    writerMemoryMb: number;
-    splitterTimeoutSeconds: number;
-    writerTimeoutSeconds: number;
-    iteratorAgeAlarmSeconds: number;
-    logRetentionDays: number;
-}
+/** The value type a definition describes: an integer, a boolean, one of its listed strings, or a string. */
+type SettingValue<D> = D extends { type: "integer" }
+    ? number
+    : D extends { type: "boolean" }
+      ? boolean
+      : D extends { oneOf: readonly (infer V)[] }
+        ? V
+        : string;
+
+/** The validated settings of one stack, as plain values: one field per key of SETTING_DEFINITIONS. */
+export type FanoutSettings = { -readonly [K in SettingKey]: SettingValue<(typeof SETTING_DEFINITIONS)[K]> };
 
 export interface ParsedSettings {
     settings: FanoutSettings;
@@ -35,11 +23,11 @@ export interface ParsedSettings {
 }
 
 /** Shards an ON_DEMAND stream starts with; the runtime provisions this many. */
-export const ON_DEMAND_INITIAL_SHARDS = 4;
-/** Lambda's synchronous invocation payload limit, which caps an event source mapping batch. */
-export const LAMBDA_PAYLOAD_MAX_BYTES = 6 * 1000 * 1000;
+export const ON_DEMAND_INITIAL_SHARDS = AWS_LIMITS.kinesis.onDemandInitialShards;
+/** Lambda's invocation payload limit, which caps an event source mapping batch (see settings/aws-limits.ts). */
+export const LAMBDA_PAYLOAD_MAX_BYTES = AWS_LIMITS.lambda.eventPayloadMaxBytes;
 /** A seed-sized line (2 KiB) as one Kinesis record in the event: base64 data plus the record's JSON fields. */
-export const SEED_RECORD_EVENT_BYTES = Math.ceil(((2048 + 80) * 4) / 3) + 450;
+export const SEED_RECORD_EVENT_BYTES = eventRecordBytes(2048);
 
 export class SettingsError extends Error {
     constructor(readonly problems: string[]) {
@@ -83,6 +71,14 @@ export function parseSettings(raw: Readonly<Record<string, unknown>>): ParsedSet
 /** The shards a stack's stream has: shardCount, or the 4 an ON_DEMAND stream starts with. */
 export function effectiveShardCount(settings: Pick<FanoutSettings, "streamMode" | "shardCount">): number {
     return settings.streamMode === "ON_DEMAND" ? ON_DEMAND_INITIAL_SHARDS : settings.shardCount;
+}
+
+/**
+ * Writer batches that can run at once: the stream's shards (or `shards`, when fewer are used) ×
+ * parallelizationFactor, one "lane" each.
+ */
+export function writerLanes(settings: Pick<FanoutSettings, "streamMode" | "shardCount" | "parallelizationFactor">, shards = effectiveShardCount(settings)): number {
+    return shards * settings.parallelizationFactor;
 }
 
 function name(key: SettingKey): string {
@@ -139,8 +135,9 @@ function checkFormats(settings: FanoutSettings): string[] {
     } catch (error) {
         problems.push(`${name("outputKeyTemplate")} ${(error as Error).message}`);
     }
-    if (Buffer.byteLength(settings.inputPrefix) > 1024 || Buffer.byteLength(settings.inputSuffix) > 1024) {
-        problems.push(`${name("inputPrefix")} and ${name("inputSuffix")} must be at most 1024 bytes, like an S3 key`);
+    const keyMaxBytes = AWS_LIMITS.s3.keyMaxBytes;
+    if (Buffer.byteLength(settings.inputPrefix) > keyMaxBytes || Buffer.byteLength(settings.inputSuffix) > keyMaxBytes) {
+        problems.push(`${name("inputPrefix")} and ${name("inputSuffix")} must be at most ${keyMaxBytes} bytes, like an S3 key`);
     }
     return problems;
 }
@@ -162,7 +159,7 @@ function checkCombinations(settings: FanoutSettings): { errors: string[]; warnin
     }
     const templateFields = parseOutputKeyTemplate(settings.outputKeyTemplate).fields;
     const keepsIdOrder = strategy.kind === "constant" || (strategy.kind === "field" && templateFields.includes(strategy.field));
-    if (!keepsIdOrder && effectiveShardCount(settings) * settings.parallelizationFactor > 1) {
+    if (!keepsIdOrder && writerLanes(settings) > 1) {
         warnings.push(
             `${name("partitionKey")} ${shown(settings.partitionKey)} does not key records by the output key's field (${templateFields.join(", ")}): ` +
                 "two lines with the same id may be written out of order, so \"the later line wins\" is not guaranteed. Use field:" + templateFields[0] + ".",

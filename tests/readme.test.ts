@@ -14,7 +14,7 @@ describe("the README", () => {
 
     it("has a config table equal to the one the settings definitions produce, with a row per key", () => {
         const table = readmeConfigTable(readme);
-        assert.equal(table, configTableMarkdown(), "stale table: run npx ts-node scripts/update-readme-config-table.ts");
+        assert.equal(table, configTableMarkdown(), "stale table: run npx ts-node scripts/update-config-docs.ts");
         for (const key of SETTING_KEYS) assert.ok(table.includes(`kinesis-fanout:${key}\``), `no row for ${key}`);
     });
 });

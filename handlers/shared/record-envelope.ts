@@ -5,8 +5,9 @@
  *
  * Kinesis counts data plus partition key against its 1 MiB (1,048,576 bytes) record limit.
  */
+import { AWS_LIMITS } from "../../settings/aws-limits";
 
-export const KINESIS_RECORD_MAX_BYTES = 1024 * 1024;
+export const KINESIS_RECORD_MAX_BYTES = AWS_LIMITS.kinesis.recordMaxBytes;
 
 export interface LineSource {
     bucket: string;

@@ -1,3 +1,4 @@
+import { AWS_LIMITS } from "../../settings/aws-limits";
 import type { LineSource } from "../shared/record-envelope";
 
 /**
@@ -5,16 +6,14 @@ import type { LineSource } from "../shared/record-envelope";
  * 5 MiB per request, counting data and partition keys
  * (docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecords.html).
  */
-export const PUT_RECORDS_MAX_ENTRIES = 500;
-export const PUT_RECORDS_MAX_BYTES = 5 * 1024 * 1024;
+export const PUT_RECORDS_MAX_ENTRIES = AWS_LIMITS.kinesis.putRecordsMaxRecords;
+export const PUT_RECORDS_MAX_BYTES = AWS_LIMITS.kinesis.putRecordsMaxBytes;
 
 export interface PendingRecord {
     data: Buffer;
     partitionKey: string;
     /** Where the line came from, for logs and errors. */
     source: LineSource;
-    /** Byte offset where the line starts in the (decompressed) object: where a hand-off resumes. */
-    offset?: number;
 }
 
 /** Bytes a record counts against the request and record limits: data plus UTF-8 partition key. */

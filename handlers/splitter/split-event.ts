@@ -1,13 +1,13 @@
 import type { Context, S3Event } from "aws-lambda";
 import { createHandOffClock, invokeContinuation, isContinuationEvent, parseCheckpoint, type SplitCheckpoint } from "./continuation";
 import { decodeS3EventKey } from "./s3-event-key";
-import { checkpointFor, emptySummary, splitObject, type ObjectSummary, type SplitControl, type SplitterDeps } from "./split-object";
+import { checkpointFor, emptySummary, splitObject, type ObjectSummary, type SplitControl, type SplitCounts, type SplitterDeps } from "./split-object";
 
 /** What the splitter is invoked with: an S3 notification, or the checkpoint of its own continuation. */
 export type SplitterEvent = S3Event | SplitCheckpoint;
 
 /** What one splitter invocation did, summed over the objects of its event. */
-export interface SplitterResult {
+export interface SplitterResult extends SplitCounts {
     /** Objects read to the end. */
     objects: number;
     /** Objects deleted before they could be read (logged and skipped). */
@@ -18,13 +18,6 @@ export interface SplitterResult {
     gzipObjects: number;
     /** Objects whose rest was handed off to a new invocation. */
     handedOff: number;
-    /** Physical lines read: recordsPut + blankLines + deadLettered. */
-    lines: number;
-    recordsPut: number;
-    blankLines: number;
-    deadLettered: number;
-    putRequests: number;
-    retriedEntries: number;
     /** One summary per S3 record of the event (or one for a continuation), in order. */
     details: ObjectSummary[];
 }

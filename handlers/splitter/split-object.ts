@@ -9,7 +9,8 @@ import { encodeRecord, envelopeOverhead, KINESIS_RECORD_MAX_BYTES, type LineSour
 import type { SplitterConfig } from "./config";
 import { CONTINUATION_TYPE, type HandOffClock, type SplitCheckpoint } from "./continuation";
 import { putRecordsWithRetry, type RetryPolicy } from "./put-records";
-import { openSourceObject } from "./read-object";
+import { createLineLedger, type LineCounts, type LineLedger, type LinePosition } from "./line-ledger";
+import { openSourceObject, type OpenedObject } from "./read-object";
 import { createRecordBatcher, recordBytes, type PendingRecord } from "./record-batcher";
 import { isBlankLine, splitLines, type SourceLine } from "./line-splitter";
 
@@ -23,8 +24,10 @@ import { isBlankLine, splitLines, type SourceLine } from "./line-splitter";
  *
  * Hand-off: before each line, the clock is asked whether time is short. If so, the pending batch
  * (every line before this one) is sent and acknowledged first, then the checkpoint of this line
- * (its byte offset and number) is handed off, and this invocation stops reading. So no line is
- * skipped, and none is sent by two invocations.
+ * (its byte offset and number) is handed off, and this invocation stops reading. When PutRecords
+ * could not get a record acknowledged before the time ran short, the hand-off starts at that
+ * record's line instead. The bookkeeping of all this is the line ledger (line-ledger.ts), which
+ * checks that no line is skipped and none is counted by two invocations.
  */
 export interface SplitterDeps {
     s3: S3Client;
@@ -66,20 +69,19 @@ export interface SplitControl {
  */
 export type ObjectStatus = "split" | "missing" | "replaced" | "handed-off";
 
-export interface ObjectSummary {
+/** What an invocation did: its lines (see LineCounts), and its PutRecords calls and the entries they sent again. */
+export interface SplitCounts extends LineCounts {
+    putRequests: number;
+    retriedEntries: number;
+}
+
+export interface ObjectSummary extends SplitCounts {
     bucket: string;
     key: string;
     status: ObjectStatus;
     gzip: boolean;
     /** Number of the first line this invocation read. */
     firstLine: number;
-    /** Physical lines read by this invocation: recordsPut + blankLines + deadLettered. */
-    lines: number;
-    recordsPut: number;
-    blankLines: number;
-    deadLettered: number;
-    putRequests: number;
-    retriedEntries: number;
     /** The checkpoint handed off, when status is handed-off. */
     continuation?: SplitCheckpoint;
 }
@@ -107,121 +109,119 @@ export function checkpointFor(ref: ObjectRef, next: { offset: number; line: numb
 }
 
 export async function splitObject(ref: ObjectRef, deps: SplitterDeps, control: SplitControl, resume?: ResumePoint): Promise<ObjectSummary> {
-    const { kinesis, config, logger } = deps;
     const firstLine = resume?.line ?? 1;
     const summary = emptySummary(ref, firstLine);
-
     const opened = await openSourceObject(deps.s3, ref, { offset: resume?.offset ?? 0, gzip: resume?.gzip ?? false });
-    if (opened.status !== "open") {
-        if (opened.status === "past-end") return summary;
-        if (opened.status === "missing") logger.warn("source object no longer exists; skipped", { bucket: ref.bucket, key: ref.key });
-        else logger.info("source object was replaced after this event; its own event splits it", { bucket: ref.bucket, key: ref.key, eTag: ref.eTag });
-        return { ...summary, status: opened.status };
-    }
+    if (opened.status !== "open") return notOpened(ref, opened.status, summary, deps.logger);
     const pinned: ObjectRef = opened.eTag ? { ...ref, eTag: opened.eTag } : ref;
     summary.gzip = opened.gzip;
 
-    const base: Omit<LineSource, "line"> = pinned.eTag ? { bucket: ref.bucket, key: ref.key, etag: pinned.eTag } : { bucket: ref.bucket, key: ref.key };
-    // Any line longer than this can't fit even with a one-character partition key; the exact check follows.
-    const maxLineBytes = KINESIS_RECORD_MAX_BYTES - envelopeOverhead({ ...base, line: 1 }) - 1;
+    const ledger = createLineLedger(firstLine, deps.config.streamName);
     const batcher = createRecordBatcher();
-    // Blank and dead-lettered lines read since the last fully acknowledged batch: if a later hand-off
-    // resumes before them, the next invocation reads (and counts) them again.
-    let unsettled: Array<{ line: number; kind: "blank" | "dead" }> = [];
-    /** Sends a batch; returns its first unacknowledged record when time ran short during retries. */
-    const send = async (records: PendingRecord[]): Promise<PendingRecord | undefined> => {
-        if (records.length === 0) return undefined;
-        const started = Date.now();
-        const outcome = await putRecordsWithRetry(kinesis, config.streamName, records, deps.retryPolicy, () => control.clock.shouldHandOff());
-        control.clock.noteCallMs(Date.now() - started);
-        summary.putRequests += outcome.requests;
-        summary.retriedEntries += outcome.retriedEntries;
-        const stuck = outcome.unsent[0];
-        const settledBefore = stuck ? stuck.source.line : records[records.length - 1].source.line;
-        summary.recordsPut += records.filter((record) => record.source.line < settledBefore).length + (stuck ? 0 : 1);
-        unsettled = unsettled.filter((entry) => entry.line > settledBefore);
-        return stuck;
-    };
-    /** Hands the rest of the object on, starting at `next`. */
-    const handOff = async (next: { offset: number; line: number }) => {
-        const checkpoint = checkpointFor(pinned, { ...next, gzip: opened.gzip }, control.invocation + 1);
-        await control.handOff(checkpoint);
-        summary.status = "handed-off";
-        summary.continuation = checkpoint;
-    };
-    /** Time ran short with records of this invocation unacknowledged: resume at the first of them. */
-    const handOffAtStuck = async (stuck: PendingRecord) => {
-        if (summary.recordsPut === 0) {
-            throw new Error(`PutRecords to stream ${config.streamName} acknowledged none of this invocation's records before its time ran short`);
-        }
-        summary.lines = stuck.source.line - firstLine;
-        summary.blankLines -= unsettled.filter((entry) => entry.kind === "blank" && entry.line > stuck.source.line).length;
-        summary.deadLettered -= unsettled.filter((entry) => entry.kind === "dead" && entry.line > stuck.source.line).length;
-        await handOff({ offset: stuck.offset!, line: stuck.source.line });
-    };
-
-    const lines = opened.rangeRead
-        ? splitLines(opened.chunks, { maxLineBytes, stripBom: false, firstLineNumber: firstLine, startOffset: opened.startOffset })
-        : splitLines(opened.chunks, { maxLineBytes });
-    // Byte offset where the line in hand starts: the previous line's end.
-    let nextOffset = opened.startOffset;
-    for await (const line of lines) {
-        if (line.number < firstLine) {
-            // A gzip continuation re-reads from the start and skips what earlier invocations sent.
-            nextOffset = line.endOffset;
-            continue;
-        }
-        if (line.number === firstLine && resume && nextOffset !== resume.offset) {
-            throw new Error(`s3://${ref.bucket}/${ref.key}: line ${firstLine} starts at byte ${nextOffset}, but the checkpoint says ${resume.offset}`);
-        }
+    const send = (records: PendingRecord[]) => putBatch(records, deps, control, ledger, summary);
+    const base: Omit<LineSource, "line"> = pinned.eTag ? { bucket: ref.bucket, key: ref.key, etag: pinned.eTag } : { bucket: ref.bucket, key: ref.key };
+    let stoppedAt: LinePosition | undefined;
+    for await (const { line, offset } of linesFrom(opened, ref, firstLine, resume, base)) {
         if (control.clock.shouldHandOff()) {
-            const stuck = await send(batcher.take());
-            if (stuck) await handOffAtStuck(stuck);
-            else await handOff({ offset: nextOffset, line: line.number });
+            stoppedAt = { line: line.number, offset };
             break;
         }
         control.clock.noteProgress();
-        const lineStart = nextOffset;
-        nextOffset = line.endOffset;
-        summary.lines++;
-        if (isBlankLine(line)) {
-            summary.blankLines++;
-            unsettled.push({ line: line.number, kind: "blank" });
-            continue;
-        }
-        const source: LineSource = { ...base, line: line.number };
-        if (line.truncated) {
-            // Only the field strategy needs the whole line to name the key.
-            const partitionKey = config.partitionKey.kind === "field" ? undefined : partitionKeyFor(config.partitionKey, undefined, ref.key, line.number);
-            await deadLetterTooLarge(deps, source, line, partitionKey);
-            summary.deadLettered++;
-            unsettled.push({ line: line.number, kind: "dead" });
-            continue;
-        }
-        const parsed = config.partitionKey.kind === "field" ? parseJsonOrUndefined(line.bytes) : undefined;
-        const partitionKey = partitionKeyFor(config.partitionKey, parsed, ref.key, line.number);
-        const data = encodeRecord(source, line.bytes);
-        if (recordBytes(data, partitionKey) > KINESIS_RECORD_MAX_BYTES) {
-            await deadLetterTooLarge(deps, source, line, partitionKey);
-            summary.deadLettered++;
-            unsettled.push({ line: line.number, kind: "dead" });
-            continue;
-        }
-        let stuck = await send(batcher.add({ data, partitionKey, source, offset: lineStart }) ?? []);
-        if (!stuck && batcher.isFull) stuck = await send(batcher.take());
-        if (stuck) {
-            await handOffAtStuck(stuck);
-            break;
-        }
+        const outcome = lineOutcome(line, { ...base, line: line.number }, deps.config, ref.key);
+        ledger.read({ line: line.number, offset }, outcome.kind);
+        if (outcome.kind === "dead-lettered") await deadLetterTooLarge(deps, outcome.source, line, outcome.partitionKey);
+        if (outcome.kind !== "record") continue;
+        await send(batcher.add(outcome.record) ?? []);
+        if (!ledger.stuck && batcher.isFull) await send(batcher.take());
+        if (ledger.stuck) break;
     }
-    if (summary.status !== "handed-off") {
-        const stuck = await send(batcher.take());
-        if (stuck) await handOffAtStuck(stuck);
+    // Every record read goes out before the invocation ends or hands off, unless one is already stuck.
+    if (!ledger.stuck) await send(batcher.take());
+    const handOffAt = ledger.handOffPoint(stoppedAt);
+    Object.assign(summary, ledger.counts());
+    if (handOffAt) {
+        const checkpoint = checkpointFor(pinned, { ...handOffAt, gzip: opened.gzip }, control.invocation + 1);
+        await control.handOff(checkpoint);
+        summary.status = "handed-off";
+        summary.continuation = checkpoint;
+        deps.logger.info("time is short; the rest of the object goes on in a new invocation", { ...summary });
+    } else {
+        deps.logger.info("source object split", { ...summary });
     }
-
-    if (summary.status === "handed-off") logger.info("time is short; the rest of the object goes on in a new invocation", { ...summary });
-    else logger.info("source object split", { ...summary });
     return summary;
+}
+
+function notOpened(ref: ObjectRef, status: "missing" | "replaced" | "past-end", summary: ObjectSummary, logger: Logger): ObjectSummary {
+    if (status === "past-end") return summary;
+    if (status === "missing") logger.warn("source object no longer exists; skipped", { bucket: ref.bucket, key: ref.key });
+    else logger.info("source object was replaced after this event; its own event splits it", { bucket: ref.bucket, key: ref.key, eTag: ref.eTag });
+    return { ...summary, status };
+}
+
+/**
+ * The object's lines from `firstLine` on, each with the byte offset where it starts. A gzip
+ * continuation re-reads from the start and skips what earlier invocations sent; a checkpoint whose
+ * offset is not where its line starts is an error.
+ */
+async function* linesFrom(
+    opened: Extract<OpenedObject, { status: "open" }>,
+    ref: ObjectRef,
+    firstLine: number,
+    resume: ResumePoint | undefined,
+    base: Omit<LineSource, "line">,
+): AsyncGenerator<{ line: SourceLine; offset: number }> {
+    // Any line longer than this can't fit even with a one-character partition key; the exact check follows.
+    const maxLineBytes = KINESIS_RECORD_MAX_BYTES - envelopeOverhead({ ...base, line: 1 }) - 1;
+    const lines = opened.rangeRead
+        ? splitLines(opened.chunks, { maxLineBytes, stripBom: false, firstLineNumber: firstLine, startOffset: opened.startOffset })
+        : splitLines(opened.chunks, { maxLineBytes });
+    let offset = opened.startOffset;
+    for await (const line of lines) {
+        const start = offset;
+        offset = line.endOffset;
+        if (line.number < firstLine) continue;
+        if (line.number === firstLine && resume && start !== resume.offset) {
+            throw new Error(`s3://${ref.bucket}/${ref.key}: line ${firstLine} starts at byte ${start}, but the checkpoint says ${resume.offset}`);
+        }
+        yield { line, offset: start };
+    }
+}
+
+/** What one line becomes: a blank line, a record to send, or a line too large for Kinesis. */
+type LineOutcome =
+    | { kind: "blank" }
+    | { kind: "record"; record: PendingRecord }
+    | { kind: "dead-lettered"; source: LineSource; partitionKey: string | undefined };
+
+function lineOutcome(line: SourceLine, source: LineSource, config: SplitterConfig, key: string): LineOutcome {
+    if (isBlankLine(line)) return { kind: "blank" };
+    if (line.truncated) {
+        // Only the field strategy needs the whole line to name the key.
+        const partitionKey = config.partitionKey.kind === "field" ? undefined : partitionKeyFor(config.partitionKey, undefined, key, line.number);
+        return { kind: "dead-lettered", source, partitionKey };
+    }
+    const parsed = config.partitionKey.kind === "field" ? parseJsonOrUndefined(line.bytes) : undefined;
+    const partitionKey = partitionKeyFor(config.partitionKey, parsed, key, line.number);
+    const data = encodeRecord(source, line.bytes);
+    if (recordBytes(data, partitionKey) > KINESIS_RECORD_MAX_BYTES) return { kind: "dead-lettered", source, partitionKey };
+    return { kind: "record", record: { data, partitionKey, source } };
+}
+
+/**
+ * Sends one batch and settles it in the ledger. PutRecords stops retrying when the time runs
+ * short; the ledger then holds the first unacknowledged record.
+ */
+async function putBatch(records: PendingRecord[], deps: SplitterDeps, control: SplitControl, ledger: LineLedger, summary: ObjectSummary): Promise<void> {
+    if (records.length === 0) return;
+    const started = Date.now();
+    const outcome = await putRecordsWithRetry(deps.kinesis, deps.config.streamName, records, deps.retryPolicy, () => control.clock.shouldHandOff());
+    control.clock.noteCallMs(Date.now() - started);
+    summary.putRequests += outcome.requests;
+    summary.retriedEntries += outcome.retriedEntries;
+    ledger.settle(
+        records.map((record) => record.source.line),
+        outcome.unsent[0]?.source.line,
+    );
 }
 
 async function deadLetterTooLarge(deps: SplitterDeps, source: LineSource, line: SourceLine, partitionKey: string | undefined): Promise<void> {

@@ -9,10 +9,11 @@ import { ShardDirectory } from "./shard-directory";
 import { shardKeyOf, type ShardLimits } from "./shard-limits";
 import { hashKeyOf, shardForHashKey, streamNameOf, type ShardRange } from "./shard-routing";
 import { countCall, type AwsProfileStats } from "./stats";
+import { AWS_LIMITS } from "../../settings/aws-limits";
 
 /** Calls after which the stream's shards may differ from the cached ones. */
 const RESHAPING_OPERATIONS = new Set(["CreateStream", "DeleteStream", "UpdateShardCount", "SplitShard", "MergeShards"]);
-const PUT_RECORDS_MAX_ENTRIES = 500;
+const PUT_RECORDS_MAX_ENTRIES = AWS_LIMITS.kinesis.putRecordsMaxRecords;
 
 type JsonObject = Record<string, unknown>;
 

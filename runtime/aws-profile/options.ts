@@ -1,4 +1,5 @@
 import type { Clock } from "../clock";
+import { AWS_LIMITS } from "../../settings/aws-limits";
 
 /**
  * The knobs of the AWS profile: per-shard limits of a provisioned Kinesis stream and per-call
@@ -42,7 +43,6 @@ export interface AwsProfileHooks {
 
 export type ResolvedAwsProfileOptions = Required<AwsProfileOptions>;
 
-const MiB = 1024 * 1024;
 
 /**
  * Calibrated so that the seed article's own code, run under this profile by `npm run bench`, sees
@@ -55,10 +55,10 @@ export const SEED_CALIBRATION: Required<AwsProfileOptions> = Object.freeze({
     s3PutObjectLatencyMs: 48,
     s3GetObjectLatencyMs: 20,
     otherLatencyMs: 2,
-    shardWriteBytesPerSecond: 1 * MiB,
-    shardWriteRecordsPerSecond: 1000,
-    shardReadBytesPerSecond: 2 * MiB,
-    shardGetRecordsPerSecond: 5,
+    shardWriteBytesPerSecond: AWS_LIMITS.kinesis.shardWriteBytesPerSecond,
+    shardWriteRecordsPerSecond: AWS_LIMITS.kinesis.shardWriteRecordsPerSecond,
+    shardReadBytesPerSecond: AWS_LIMITS.kinesis.shardReadBytesPerSecond,
+    shardGetRecordsPerSecond: AWS_LIMITS.kinesis.shardGetRecordsCallsPerSecond,
     seed: 1,
 });
 

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import { once } from "node:events";
 import { workloadLine, type WorkloadOptions } from "../workload/seed-workload";
 import { seededRandom } from "../support/seeded-random";
+import { AWS_LIMITS } from "../../settings/aws-limits";
 
 /**
  * `--poison N`: N invalid lines mixed into the generated workload at places drawn from the seed,
@@ -23,7 +24,7 @@ export const POISON_REASONS: Record<PoisonKind, string> = {
     "too-large": "line-too-large",
 };
 
-const MiB = 1024 * 1024;
+const RECORD_MAX_BYTES = AWS_LIMITS.kinesis.recordMaxBytes;
 
 export function poisonLine(kind: PoisonKind, n: number): string {
     switch (kind) {
@@ -35,7 +36,7 @@ export function poisonLine(kind: PoisonKind, n: number): string {
             return `{"original_id":"../escape-${n}","name":"line ${n} with an unsafe id"}`;
         case "too-large": {
             const head = `{"original_id":"HUGE${n}","description":"`;
-            return head + "x".repeat(MiB + 1 - head.length - 2) + '"}';
+            return head + "x".repeat(RECORD_MAX_BYTES + 1 - head.length - 2) + '"}';
         }
     }
 }

@@ -8,6 +8,7 @@ import { Sandbox, SandboxInitError, type SandboxOutcome } from "./sandbox";
 import { SandboxSlots, type SandboxSlot } from "./sandbox-slots";
 import { checkFunctionEnvironment, sandboxEnvironment } from "./sandbox-environment";
 import type { SerializedHandler } from "./serialize-handler";
+import { AWS_LIMITS } from "../../settings/aws-limits";
 
 /**
  * Lambda's execution model for one function: each concurrent invocation runs in its own sandbox
@@ -221,11 +222,11 @@ function checkDefinition(definition: FunctionDefinition): void {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(functionName)) {
         throw new Error(`function name must be 1 to 64 letters, digits, - and _ (got "${functionName}")`);
     }
-    if (!Number.isInteger(memoryMb) || memoryMb < 128 || memoryMb > 10240) {
-        throw new Error(`function ${functionName}: memoryMb must be an integer from 128 to 10240 (got ${memoryMb})`);
+    if (!Number.isInteger(memoryMb) || memoryMb < AWS_LIMITS.lambda.memoryMb.min || memoryMb > AWS_LIMITS.lambda.memoryMb.max) {
+        throw new Error(`function ${functionName}: memoryMb must be an integer from ${AWS_LIMITS.lambda.memoryMb.min} to ${AWS_LIMITS.lambda.memoryMb.max} (got ${memoryMb})`);
     }
-    if (!(timeoutSeconds > 0 && timeoutSeconds <= 900)) {
-        throw new Error(`function ${functionName}: timeoutSeconds must be more than 0 and at most 900 (got ${timeoutSeconds})`);
+    if (!(timeoutSeconds > 0 && timeoutSeconds <= AWS_LIMITS.lambda.timeoutSeconds.max)) {
+        throw new Error(`function ${functionName}: timeoutSeconds must be more than 0 and at most ${AWS_LIMITS.lambda.timeoutSeconds.max} (got ${timeoutSeconds})`);
     }
     if (reservedConcurrency !== undefined && !(Number.isInteger(reservedConcurrency) && reservedConcurrency >= 1)) {
         throw new Error(`function ${functionName}: reservedConcurrency must be a positive integer (got ${reservedConcurrency})`);

@@ -3,6 +3,7 @@ import * as http from "node:http";
 import type { AsyncInvocationQueue } from "./async-invocation-queue";
 import type { InvocationResult } from "./function-pool";
 import { closeServer, endpointOf, listenOnLoopback } from "../support/loopback-server";
+import { AWS_LIMITS } from "../../settings/aws-limits";
 
 /**
  * A stand-in for Lambda's Invoke REST call, on 127.0.0.1 with an ephemeral port, so that a
@@ -39,8 +40,8 @@ export interface InvokeApiStats {
     rejected: number;
 }
 
-export const SYNC_PAYLOAD_MAX_BYTES = 6 * 1024 * 1024;
-export const ASYNC_PAYLOAD_MAX_BYTES = 1024 * 1024;
+export const SYNC_PAYLOAD_MAX_BYTES = AWS_LIMITS.lambda.syncInvokeRequestMaxBytes;
+export const ASYNC_PAYLOAD_MAX_BYTES = AWS_LIMITS.lambda.asyncInvokeRequestMaxBytes;
 const PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 
 class ApiError extends Error {

@@ -2,6 +2,7 @@ import { CreateStreamCommand, DescribeStreamSummaryCommand, ResourceInUseExcepti
 import { CreateBucketCommand, HeadBucketCommand, type BucketLocationConstraint, type S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { effectiveShardCount, type FanoutSettings } from "../../settings/parse";
+import { AWS_LIMITS } from "../../settings/aws-limits";
 import type { AwsClients } from "./aws-clients";
 
 /**
@@ -73,7 +74,7 @@ async function ensureStream(kinesis: KinesisClient, streamName: string, shardCou
 
 async function ensureQueue(sqs: SQSClient, name: string): Promise<{ url: string; arn: string }> {
     const { QueueUrl } = await sqs.send(
-        new CreateQueueCommand({ QueueName: name, Attributes: { MessageRetentionPeriod: "1209600", SqsManagedSseEnabled: "true" } }),
+        new CreateQueueCommand({ QueueName: name, Attributes: { MessageRetentionPeriod: String(AWS_LIMITS.sqs.messageRetentionSeconds.max), SqsManagedSseEnabled: "true" } }),
     );
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }));
     return { url: QueueUrl!, arn: Attributes!.QueueArn! };

@@ -2,6 +2,7 @@ import { createSplitterHandler } from "../../handlers/splitter";
 import { createWriterHandler } from "../../handlers/writer";
 import { splitterEnvironment, writerEnvironment } from "../../handlers/shared/environment";
 import type { Clock } from "../clock";
+import { writerLanes } from "../../settings/parse";
 import { FunctionPool, type InvocationFaults } from "../lambda/function-pool";
 import { LambdaInvokeApi } from "../lambda/invoke-api";
 import { serializeHandler, type SerializedHandler } from "../lambda/serialize-handler";
@@ -84,7 +85,7 @@ function writerPool({ stack, region, clock, code, environment }: PoolParts, cras
         memoryMb: settings.writerMemoryMb,
         timeoutSeconds: settings.writerTimeoutSeconds,
         region,
-        reservedConcurrency: resources.shardCount * settings.parallelizationFactor,
+        reservedConcurrency: writerLanes(settings, resources.shardCount),
     }, { faults: crashes, clock });
 }
 

@@ -1,3 +1,4 @@
+import { writerLanes } from "../../settings/parse";
 import { realClock } from "../clock";
 import { createAwsClients } from "./aws-clients";
 import { buildReport, type RunMeasurements } from "./build-report";
@@ -72,7 +73,7 @@ async function measureCeiling(env: RunEnvironment, stack: RunStack, expected: Ex
         return await measureS3PutRate(rawS3, `${resources.outputBucket}-ceiling`, {
             objects: Math.min(expected.records, 5000),
             bytes: Math.max(1, Math.round(expected.inputBytes / Math.max(1, expected.records))),
-            concurrency: settings.writerConcurrency * resources.shardCount * settings.parallelizationFactor,
+            concurrency: settings.writerConcurrency * writerLanes(settings, resources.shardCount),
         });
     } finally {
         rawS3.destroy();

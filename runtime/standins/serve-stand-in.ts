@@ -8,6 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { AddressInfo } from "node:net";
+import { SETTING_DEFINITIONS } from "../../settings/definitions";
 
 interface Running {
     endpoint: string;
@@ -33,7 +34,7 @@ async function startFauxqs(stateDir: string | undefined): Promise<Running> {
 async function startKinesalite(stateDir: string | undefined): Promise<Running> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const kinesalite = require("kinesalite");
-    const options: Record<string, unknown> = { createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 10000 };
+    const options: Record<string, unknown> = { createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: SETTING_DEFINITIONS.shardCount.max };
     if (stateDir) {
         options.path = path.join(stateDir, "kinesalite");
         fs.mkdirSync(options.path as string, { recursive: true });
