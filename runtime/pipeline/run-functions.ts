@@ -68,7 +68,7 @@ function splitterPool({ stack, region, clock, code, environment }: PoolParts): F
         memoryMb: settings.splitterMemoryMb,
         timeoutSeconds: settings.splitterTimeoutSeconds,
         region,
-    }, { clock });
+    }, { clock, timeScale: clock.scale });
 }
 
 /** The writer, at the mapping's most concurrent batches (shards × parallelization), with the crash plug-in under --crash-rate. */
@@ -86,7 +86,7 @@ function writerPool({ stack, region, clock, code, environment }: PoolParts, cras
         timeoutSeconds: settings.writerTimeoutSeconds,
         region,
         reservedConcurrency: writerLanes(settings, resources.shardCount),
-    }, { faults: crashes, clock });
+    }, { faults: crashes, clock, timeScale: clock.scale });
 }
 
 /** Ctrl-C: stop the splitter at once rather than wait for it to finish the file (the next run redelivers its event). */
