@@ -1,7 +1,7 @@
 import Table from "cli-table3";
 import { SETTING_KEYS, type SettingKey } from "../../settings/definitions";
 import { flaggedSeconds, retriedEntries } from "../pipeline/run-report";
-import { CPU_BOUND_FRACTION, formatHeadroom } from "../time-scale/headroom";
+import { CPU_BOUND_FRACTION } from "../time-scale/headroom";
 import type { Comparison, StackComparison } from "./compare-stacks";
 
 /**
@@ -56,7 +56,7 @@ export function comparisonPreamble(comparison: Comparison): string[] {
     const bound = stacks.filter((stack) => stack.run.headroom.cpuBound);
     if (bound.length) {
         lines.push(
-            `⚠ CPU-bound: ${bound.map((stack) => `${stack.stack} (${formatHeadroom(stack.run.headroom)})`).join("; ")}. Above ${CPU_BOUND_FRACTION * 100}% busy, the measured figures are this machine's, not the stack's: not representative. Run again on a quieter machine or with a larger --time-scale.`,
+            `⚠ CPU-bound: ${bound.map((stack) => `${stack.stack} ${Math.round(stack.run.headroom.busyFraction * 100)}%`).join(", ")} of the cores busy. Above ${CPU_BOUND_FRACTION * 100}%, a run's measured figures are this machine's, not the stack's: not representative. Run again on a quieter machine or with a larger --time-scale.`,
         );
     }
     return lines;
