@@ -1,10 +1,11 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, PutObjectCommand, UploadPartCommand } from "@aws-sdk/client-s3";
 import { deadLetterBody, deadLetterMessage, DeadLetterReason } from "../../handlers/shared/dead-letter";
 import { expectedOutput, type ExpectedOutput } from "../../runtime/pipeline/expected-output";
 import { classifyDeadLetters, verifyOutput, type DeadLetterContents } from "../../runtime/pipeline/verify-output";
+import { listObjects, verdictFromListing } from "../../runtime/pipeline/verify-objects";
 import { startHarness, stopHarness, uniqueName, type RuntimeHarness } from "../support/runtime-harness";
 import { tempDir } from "../support/temp-dir";
 
@@ -50,6 +51,13 @@ function withOneByteChanged(body: string, index: number): Buffer {
     const bytes = Buffer.from(body);
     bytes[index] = bytes[index] === 0x61 ? 0x62 : 0x61;
     return bytes;
+}
+
+/** Writes `body` as a one-part multipart upload, whose ETag is `<md5 of the part MD5s>-1`, not the body's MD5. */
+async function putMultipart(bucket: string, key: string, body: string | Buffer): Promise<void> {
+    const { UploadId } = await harness.s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+    const { ETag } = await harness.s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: 1, Body: body }));
+    await harness.s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag }] } }));
 }
 
 function verify(bucket: string, contents: DeadLetterContents = deadLetters([4, DeadLetterReason.invalidJson])) {
@@ -126,5 +134,57 @@ describe("verifying the output against the input", function () {
         const verification = await verify(await bucketWith(bodies), deadLetters([1, DeadLetterReason.invalidJson], [4, DeadLetterReason.invalidJson]));
         assert.equal(verification.verified, false);
         assert.deepEqual(verification.validLinesDeadLettered, [1]);
+    });
+
+    it("proves objects written by single-part PutObject from the listing's ETags, without reading a body", async () => {
+        const verification = await verify(await bucketWith(correctBodies()));
+        assert.equal(verification.verified, true);
+        assert.deepEqual(verification.judgedBy, { listing: 3, body: 0 });
+    });
+
+    it("catches a changed byte either way: where the ETag is the body's MD5 (it differs, and the body read confirms) and where it is not (a multipart ETag)", async () => {
+        const bucket = await bucketWith({ "product_a.json": LINES[0], "product_b.json": withOneByteChanged(LINES[1], 25) });
+        await putMultipart(bucket, "product_c.json", withOneByteChanged(LINES[2], 25));
+        const listed = await listObjects(harness.s3, bucket);
+        assert.match(listed.get("product_c.json")!.etag!, /-1$/, "a multipart upload's ETag is not the MD5 of the body");
+        assert.equal(verdictFromListing(expected.objects.get("product_b.json")!, listed.get("product_b.json")), "read-body");
+        assert.equal(verdictFromListing(expected.objects.get("product_c.json")!, listed.get("product_c.json")), "read-body");
+
+        const verification = await verify(bucket);
+        assert.deepEqual([...verification.mismatched].sort(), ["product_b.json", "product_c.json"]);
+        assert.deepEqual(verification.judgedBy, { listing: 1, body: 2 });
+        assert.equal(verification.objectsWritten, 1);
+    });
+
+    it("proves an object whose ETag is not an MD5 by reading its body", async () => {
+        const { "product_c.json": _multipart, ...bodies } = correctBodies();
+        const bucket = await bucketWith(bodies);
+        await putMultipart(bucket, "product_c.json", LINES[2]);
+        const verification = await verify(bucket);
+        assert.deepEqual(verification.problems, []);
+        assert.deepEqual(verification.judgedBy, { listing: 2, body: 1 });
+        assert.equal(verification.objectsWritten, 3);
+    });
+});
+
+describe("the verdict on one object from the bucket's listing", () => {
+    const object = { line: 1, md5: "0123456789abcdef0123456789abcdef", bytes: 10 };
+
+    it("is proven when the size and the ETag equal the expected length and MD5", () => {
+        assert.equal(verdictFromListing(object, { size: 10, etag: object.md5 }), "proven-by-etag");
+    });
+
+    it("is a mismatch without reading when the size differs, whatever the ETag", () => {
+        assert.equal(verdictFromListing(object, { size: 11, etag: object.md5 }), "size-differs");
+    });
+
+    it("needs the body read when the ETag is another MD5, a multipart ETag, or absent", () => {
+        for (const etag of ["ffffffffffffffffffffffffffffffff", `${object.md5}-1`, undefined]) {
+            assert.equal(verdictFromListing(object, { size: 10, etag }), "read-body", String(etag));
+        }
+    });
+
+    it("is missing when the key is not listed", () => {
+        assert.equal(verdictFromListing(object, undefined), "missing");
     });
 });
