@@ -18,7 +18,7 @@ import { provisionResources } from "./provision";
 import { expectedOutput } from "./expected-output";
 import { approximateMessages, readAllMessages } from "./dead-letter-queue";
 import { classifyDeadLetters, verifyOutput } from "./verify-output";
-import { measureS3PutRate, type S3PutRate } from "./s3-put-rate";
+import { ceilingClient, measureS3PutRate, type S3PutRate } from "./s3-put-rate";
 import type { ProgressSnapshot, RunReport, TimelinePoint } from "./run-report";
 import { buildReport } from "./build-report";
 import { JsonFileCheckpointStore } from "../event-sources/checkpoint-store";
@@ -326,7 +326,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
         let s3Ceiling: S3PutRate | undefined;
         if (options.measureS3Ceiling !== false) {
             // The S3 endpoint itself, without the AWS profile's added latency or the fault proxy.
-            const rawS3 = createAwsClients(options.region, { s3: external.s3 ?? standIns?.endpoints.s3 }).s3;
+            const rawS3 = ceilingClient(options.region, external.s3 ?? standIns?.endpoints.s3);
             cleanups.push(() => rawS3.destroy());
             s3Ceiling = await measureS3PutRate(rawS3, `${resources.outputBucket}-ceiling`, {
                 objects: Math.min(expected.records, 5000),

@@ -1,6 +1,8 @@
-import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { ensureBucket } from "./provision";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
+import { WRITER_S3_CLIENT_OPTIONS } from "../../handlers/writer";
+import { httpHandler, isLoopback, LOCAL_CREDENTIALS } from "./aws-clients";
+import { ensureBucket } from "./provision";
 
 /**
  * The S3 endpoint's raw PutObject rate with the same SDK client and the same number of calls in
@@ -12,6 +14,18 @@ export interface S3PutRate {
     concurrency: number;
     seconds: number;
     putsPerSecond: number;
+}
+
+/** A client for the raw S3 endpoint (no AWS profile, no fault proxy) configured like the writer's: same SDK, same checksum settings. */
+export function ceilingClient(region: string, endpoint: string | undefined): S3Client {
+    return new S3Client({
+        ...WRITER_S3_CLIENT_OPTIONS,
+        region,
+        requestHandler: httpHandler(128),
+        ...(isLoopback(endpoint) ? { credentials: LOCAL_CREDENTIALS } : {}),
+        endpoint,
+        forcePathStyle: endpoint !== undefined,
+    });
 }
 
 export async function measureS3PutRate(
