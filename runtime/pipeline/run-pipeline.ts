@@ -90,6 +90,11 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     const started = Date.now();
     const seconds: Record<string, number> = {};
     try {
+        // Package the functions (this process's CPU) while the stand-ins start (child processes, forked first).
+        const packaging = new Promise((resolve) => setImmediate(resolve))
+            .then(() => Promise.all([serializeHandler(options.functions?.splitter ?? createSplitterHandler), serializeHandler(options.functions?.writer ?? createWriterHandler)]))
+            .then((code) => ((seconds.package = (Date.now() - started) / 1000), code));
+        packaging.catch(() => undefined);
         const external = options.endpoints ?? {};
         let standIns: RunningStandIns | undefined;
         if (!external.s3 || !external.sqs || !external.kinesis) {
@@ -125,10 +130,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
         const inputPlan = await planInput(clients.s3, options.stateDir, { bucket: resources.inputBucket, key: inputKey, file: options.inputFile });
 
         let begin = Date.now();
-        const [splitterCode, writerCode] = await Promise.all([serializeHandler(options.functions?.splitter ?? createSplitterHandler),
-            serializeHandler(options.functions?.writer ?? createWriterHandler),
-        ]);
-        seconds.package = (Date.now() - begin) / 1000;
+        const [splitterCode, writerCode] = await packaging;
 
         const lambdaEndpoints = {
             ...endpointEnvironment(faults ? faults.functionEndpoints(endpoints) : endpoints),
@@ -329,7 +331,8 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
             const rawS3 = ceilingClient(options.region, external.s3 ?? standIns?.endpoints.s3);
             cleanups.push(() => rawS3.destroy());
             s3Ceiling = await measureS3PutRate(rawS3, `${resources.outputBucket}-ceiling`, {
-                objects: Math.min(expected.records, 5000),
+                objects: Math.min(expected.records, 2500),
+                warmUpObjects: Math.min(expected.records, 1000),
                 bytes: Math.max(1, Math.round(expected.inputBytes / Math.max(1, expected.records))),
                 concurrency: settings.writerConcurrency * resources.shardCount * settings.parallelizationFactor,
             });
