@@ -134,8 +134,8 @@ function lineDeadLetters(messages: DeadLetterMessage[], sourceKey: string, probl
 }
 
 /** Adds the lines of the batches the mapping gave up on that were not written after all, as `batch-<condition>`. */
-async function addBatchDeadLetters(options: VerifyOptions, deadLettered: Map<number, string>, writtenLines: Set<number>): Promise<void> {
-    for (const batch of options.deadLetters.batches) {
+async function addBatchDeadLetters(options: VerifyOptions, batches: BatchFailure[], deadLettered: Map<number, string>, writtenLines: Set<number>): Promise<void> {
+    for (const batch of batches) {
         for (const line of await linesOfBatch(options.kinesis, options.streamName, batch, options.sourceKey)) {
             // A line whose object is in the bucket was written, by its own lane or a later retry.
             if (!deadLettered.has(line) && !writtenLines.has(line)) deadLettered.set(line, `batch-${batch.condition}`);
@@ -178,19 +178,20 @@ export interface VerifyOptions {
     streamName: string;
     sourceKey: string;
     expected: ExpectedOutput;
-    deadLetters: DeadLetterContents;
+    /** The dead-letter queue's contents, or their read still under way (it overlaps the bucket's check). */
+    deadLetters: DeadLetterContents | Promise<DeadLetterContents>;
     /** Bodies read at once where an ETag is not the MD5 of the body (default 64). */
     concurrency?: number;
 }
 
 export async function verifyOutput(options: VerifyOptions): Promise<Verification> {
     const { expected } = options;
-    const objects = await checkObjects(options.s3, options.outputBucket, expected.objects, options.concurrency);
+    const [objects, deadLetters] = await Promise.all([checkObjects(options.s3, options.outputBucket, expected.objects, options.concurrency), options.deadLetters]);
     const problems: string[] = [];
-    const deadLettered = lineDeadLetters(options.deadLetters.lines, options.sourceKey, problems);
+    const deadLettered = lineDeadLetters(deadLetters.lines, options.sourceKey, problems);
     const writtenLines = new Set(objects.proven.map((key) => expected.objects.get(key)!.line));
-    await addBatchDeadLetters(options, deadLettered, writtenLines);
-    for (const failed of options.deadLetters.failedObjects) {
+    await addBatchDeadLetters(options, deadLetters.batches, deadLettered, writtenLines);
+    for (const failed of deadLetters.failedObjects) {
         if (failed.key === options.sourceKey) problems.push(`the splitter gave up on s3://${failed.bucket}/${failed.key} after its retries`);
     }
     const validLines = new Set([...expected.objects.values()].map((object) => object.line));
