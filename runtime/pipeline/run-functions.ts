@@ -21,18 +21,35 @@ export interface RunFunctions extends AsyncDisposable {
     splitter: FunctionPool;
     writer: FunctionPool;
     invokeApi: LambdaInvokeApi;
-    /** Seconds it took to serialize the handlers. */
+    /** Seconds from the start of packaging (the run's start, when it overlaps the stand-ins' start) until the handlers were serialized. */
     packageSeconds: number;
 }
 
-export async function startFunctions(env: RunEnvironment, stack: RunStack, options: RunOptions, clock: Clock): Promise<RunFunctions> {
+/** The two functions' deploy artifacts, and the seconds the run had been going when they were ready. */
+export interface PackagedHandlers {
+    splitterCode: SerializedHandler;
+    writerCode: SerializedHandler;
+    packageSeconds: number;
+}
+
+/**
+ * Serializes both handlers, as `pulumi up` would. It is this process's CPU, so a run starts it
+ * right after forking the stand-ins (child processes) and awaits it in `startFunctions`.
+ */
+export function packageHandlers(options: RunOptions, clock: Clock, started = clock.now()): Promise<PackagedHandlers> {
+    const packaged = new Promise((resolve) => setImmediate(resolve))
+        .then(() => Promise.all([
+            serializeHandler(options.bench?.functions?.splitter ?? createSplitterHandler),
+            serializeHandler(options.bench?.functions?.writer ?? createWriterHandler),
+        ]))
+        .then(([splitterCode, writerCode]) => ({ splitterCode, writerCode, packageSeconds: (clock.now() - started) / 1000 }));
+    packaged.catch(() => undefined);
+    return packaged;
+}
+
+export async function startFunctions(env: RunEnvironment, stack: RunStack, options: RunOptions, clock: Clock, packaging?: Promise<PackagedHandlers>): Promise<RunFunctions> {
     await using cleanup = new CleanupStack();
-    const begin = clock.now();
-    const [splitterCode, writerCode] = await Promise.all([
-        serializeHandler(options.bench?.functions?.splitter ?? createSplitterHandler),
-        serializeHandler(options.bench?.functions?.writer ?? createWriterHandler),
-    ]);
-    const packageSeconds = (clock.now() - begin) / 1000;
+    const { splitterCode, writerCode, packageSeconds } = await (packaging ?? packageHandlers(options, clock));
     const lambdaEndpoints = {
         ...endpointEnvironment(env.faults ? env.faults.functionEndpoints(env.endpoints) : env.endpoints),
         ...(await executionRoleCredentials(env.clients, env.endpoints)),

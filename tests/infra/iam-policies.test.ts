@@ -90,6 +90,8 @@ describe("IAM policy documents", () => {
         assert.equal(escapeIamResourceText("a*b?c$d/"), "a${*}b${?}c${$}d/");
         const policy = splitterPolicy({ inputBucketArn: "arn:aws:s3:::input", inputPrefix: "in*/", streamArn: STREAM, deadLetterQueueArn: QUEUE, logGroupArn: LOGS, functionArn: SPLITTER });
         assert.deepEqual(grants(policy)["s3:GetObject"], ["arn:aws:s3:::input/in${*}/*"]);
+        const list = policy.Statement.find((statement) => statement.Action.includes("s3:ListBucket"))!;
+        assert.deepEqual(list.Condition, { StringLike: { "s3:prefix": "in${*}/*" } });
     });
 
     it("denies every non-TLS request to a bucket and its objects", () => {
