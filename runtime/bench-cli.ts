@@ -4,7 +4,7 @@ import { Command } from "commander";
 import Table from "cli-table3";
 import { addAwsProfileOptions, addTimeScaleOption, awsProfileFrom, wholeNumber, interruptSignal, runCommand } from "./cli-options";
 import { flaggedSeconds } from "./pipeline/run-report";
-import { formatHeadroom } from "./time-scale/headroom";
+import { CPU_BOUND_FRACTION, formatHeadroom } from "./time-scale/headroom";
 import { runBench, type BenchReport, type BenchRun } from "./bench/run-bench";
 import { createProgressDisplay } from "./progress-display";
 
@@ -43,7 +43,7 @@ export function formatBench(report: BenchReport): string {
         `seed article on AWS:  97 records/s in, 20 records/s out; seedBaseline here: ${n(report.seedBaseline.inRecordsPerSecond)} in, ${n(report.seedBaseline.outRecordsPerSecond)} out`,
         `speedup               ${n(report.speedup, 1)}×${report.speedupRepresentative ? "" : " ⚠ CPU-bound, not representative"} (prod ÷ seedBaseline records/s, both in AWS time; goal ≥ 50: ${goal(report.goals.speedupAtLeast50)})`,
         `time scale            seedBaseline K = ${report.seedBaseline.timeScale}, prod K = ${report.prod.timeScale} (every modelled second took K s of wall time); CPU share: ${report.prod.cpuShareMode ?? "not modelled"}`,
-        `headroom              seedBaseline ${formatHeadroom(report.seedBaseline.headroom)}; prod ${formatHeadroom(report.prod.headroom)}; embedded ${formatHeadroom(report.embedded.headroom)}`,
+        `headroom              seedBaseline ${formatHeadroom(report.seedBaseline.headroom, true)}; prod ${formatHeadroom(report.prod.headroom, true)}; embedded ${formatHeadroom(report.embedded.headroom, true)} (whole machine; ⚠ above ${CPU_BOUND_FRACTION * 100}%: the timings measure this machine, not the stacks)`,
         `rawS3PutsPerSecond    ${n(report.rawS3PutsPerSecond)} (embedded S3, same client and concurrency as prod's writers, same run)`,
         `efficiency            ${n(report.efficiency, 2)} (embedded records/s ÷ raw S3 PutObject/s; goal ≥ 0.8: ${goal(report.goals.efficiencyAtLeast08)})`,
         `embedded CPU          ${n(report.embeddedCpu.busyCoreSeconds, 1)} of ${n(report.embeddedCpu.capacityCoreSeconds, 1)} core-seconds busy from upload to drained: ${report.embeddedCpu.roles.map((role) => `${role.role} ${n(role.cpuSeconds, 1)} s${role.processes > 1 ? ` (${role.processes} processes)` : ""}`).join(", ")}`,

@@ -44,8 +44,9 @@ export function startHeadroomMeter(): { stop(): Headroom } {
     return { stop: () => headroomBetween(before, readCpuTimes(), (performance.now() - started) / 1000, cores) };
 }
 
-/** "63% of 2 cores busy", with the CPU-bound warning when it applies. */
-export function formatHeadroom(headroom: Headroom): string {
-    const text = `${Math.round(headroom.busyFraction * 100)}% of ${headroom.availableCores} cores busy over ${headroom.wallSeconds.toFixed(1)} s wall (whole machine)`;
-    return headroom.cpuBound ? `${text} ⚠ CPU-bound: above ${CPU_BOUND_FRACTION * 100}%, the timings measure this machine, not the stack` : text;
+/** "63% of 2 cores busy …", with the CPU-bound warning (and, unless `brief`, why it matters) when it applies. */
+export function formatHeadroom(headroom: Headroom, brief = false): string {
+    const text = `${Math.round(headroom.busyFraction * 100)}% of ${headroom.availableCores} cores busy over ${headroom.wallSeconds.toFixed(1)} s wall${brief ? "" : " (whole machine)"}`;
+    if (!headroom.cpuBound) return text;
+    return brief ? `${text} ⚠ CPU-bound` : `${text} ⚠ CPU-bound: above ${CPU_BOUND_FRACTION * 100}%, the timings measure this machine, not the stack`;
 }
