@@ -88,3 +88,13 @@ export function dashboardBody(names: DashboardNames): DashboardBody {
         ],
     };
 }
+
+/**
+ * The dashboard's name for a pipeline and stack. CloudWatch (PutDashboard, DashboardName): "can
+ * contain only alphanumerics, dash (-) and underscore (_)", at most 255 characters. Stack names may
+ * also hold `.` (and organization/project qualifiers never reach here), so every other character
+ * becomes `-`.
+ */
+export function dashboardNameFor(pipelineName: string, stack: string): string {
+    return `${pipelineName}-${stack}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 255);
+}

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { FanoutSettings } from "../settings/parse";
+import { dashboardNameFor } from "./dashboard-body";
 import { DeadLetterQueue } from "./dead-letter-queue";
 import { FanoutStream } from "./fanout-stream";
 import { PipelineMonitoring } from "./pipeline-monitoring";
@@ -69,6 +70,9 @@ export class FanoutPipeline extends pulumi.ComponentResource {
                 deadLetterQueueUrl: deadLetters.url,
                 deadLetterQueueArn: deadLetters.arn,
                 partitionKey: settings.partitionKey,
+                handOffClaimBucketName: outputBucket.bucketName,
+                handOffClaimBucketArn: outputBucket.arn,
+                maxChainInvocations: settings.splitterMaxChainInvocations,
                 runtime: settings.lambdaRuntime,
                 memorySizeMb: settings.splitterMemoryMb,
                 timeoutSeconds: settings.splitterTimeoutSeconds,
@@ -108,7 +112,7 @@ export class FanoutPipeline extends pulumi.ComponentResource {
                 writerFunctionName: writer.functionName,
                 deadLetterQueueName: deadLetters.queueName,
                 iteratorAgeAlarmSeconds: settings.iteratorAgeAlarmSeconds,
-                dashboardName: `${name}-${pulumi.getStack()}`,
+                dashboardName: dashboardNameFor(name, pulumi.getStack()),
                 alarmActions: args.alarmActions,
             },
             parent,

@@ -23,6 +23,7 @@ export interface FanoutSettings {
     splitterMemoryMb: number;
     writerMemoryMb: number;
     splitterTimeoutSeconds: number;
+    splitterMaxChainInvocations: number;
     writerTimeoutSeconds: number;
     iteratorAgeAlarmSeconds: number;
     logRetentionDays: number;

@@ -43,6 +43,8 @@ export interface ObjectRef {
     key: string;
     /** ETag from the event or the checkpoint, without quotes. */
     eTag?: string;
+    /** The upload's chain id (the S3 event's sequencer), carried along the checkpoints. */
+    chain?: string;
 }
 
 /** Where a continuation starts: the next line's byte offset and number (line > 1). */
@@ -58,6 +60,8 @@ export interface SplitControl {
     /** Which invocation of the chain this is (1 for the S3 event's). */
     invocation: number;
     handOff(checkpoint: SplitCheckpoint): Promise<void>;
+    /** An earlier attempt of this same request handed off here: hand off at this line again, whatever the clock says. */
+    handOffAt?: { line: number };
 }
 
 /**
@@ -103,6 +107,7 @@ export function emptySummary(ref: ObjectRef, firstLine: number): ObjectSummary {
 export function checkpointFor(ref: ObjectRef, next: { offset: number; line: number; gzip: boolean }, invocation: number): SplitCheckpoint {
     const checkpoint: SplitCheckpoint = { type: CONTINUATION_TYPE, version: 1, bucket: ref.bucket, key: ref.key, offset: next.offset, line: next.line, gzip: next.gzip, invocation };
     if (ref.eTag) checkpoint.eTag = ref.eTag;
+    if (ref.chain) checkpoint.chain = ref.chain;
     return checkpoint;
 }
 
@@ -174,7 +179,7 @@ export async function splitObject(ref: ObjectRef, deps: SplitterDeps, control: S
         if (line.number === firstLine && resume && nextOffset !== resume.offset) {
             throw new Error(`s3://${ref.bucket}/${ref.key}: line ${firstLine} starts at byte ${nextOffset}, but the checkpoint says ${resume.offset}`);
         }
-        if (control.clock.shouldHandOff()) {
+        if (control.clock.shouldHandOff() || (control.handOffAt && line.number >= control.handOffAt.line)) {
             const stuck = await send(batcher.take());
             if (stuck) await handOffAtStuck(stuck);
             else await handOff({ offset: nextOffset, line: line.number });

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { S3Event } from "aws-lambda";
+import { encodeS3KeyText } from "../../components/notification-filter";
 
 /**
  * The event S3 sends for a new object (notification-content-structure, version 2.1): the key is
@@ -17,7 +18,7 @@ export interface CreatedObject {
 
 /** `red flower.jpg` becomes `red+flower.jpg`; slashes stay, other reserved characters are %-encoded. */
 export function encodeS3EventKey(key: string): string {
-    return encodeURIComponent(key).replace(/%20/g, "+").replace(/%2F/g, "/");
+    return encodeS3KeyText(key);
 }
 
 let sequence = 0;

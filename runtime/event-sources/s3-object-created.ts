@@ -3,6 +3,7 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { S3Event } from "aws-lambda";
 import { AsyncInvocationQueue } from "../lambda/async-invocation-queue";
 import type { InvocationResult } from "../lambda/function-pool";
+import { matchesNotificationFilter } from "../../components/notification-filter";
 import { objectCreatedEvent } from "./s3-event";
 
 /**
@@ -16,6 +17,11 @@ import { objectCreatedEvent } from "./s3-event";
 export interface S3ObjectCreatedSourceOptions {
     s3: S3Client;
     bucket: string;
+    /**
+     * The notification's filter values, written as S3 wants them (components/notification-filter.ts):
+     * URL-encoded, `+` for a space. S3 matches them against the encoded key, so a raw `raw data/`
+     * matches nothing, as on AWS.
+     */
     prefix: string;
     suffix: string;
     region: string;
@@ -125,11 +131,11 @@ export class S3ObjectCreatedSource {
         const existingBefore = Math.floor(this.startedAt / 1000) * 1000;
         let token: string | undefined;
         do {
-            const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix || undefined, ContinuationToken: token }));
+            const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
             for (const object of page.Contents ?? []) {
                 const key = object.Key ?? "";
                 const etag = object.ETag ?? "";
-                if (!key.endsWith(suffix) || this.etags.get(key) === etag) continue;
+                if (!matchesNotificationFilter(key, { prefix, suffix }) || this.etags.get(key) === etag) continue;
                 this.etags.set(key, etag);
                 const lastModified = object.LastModified ?? new Date();
                 const existing = !this.scanned && lastModified.getTime() < existingBefore;

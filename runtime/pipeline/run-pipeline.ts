@@ -12,6 +12,7 @@ import { FunctionPool, type InvocationResult } from "../lambda/function-pool";
 import { AsyncInvocationQueue } from "../lambda/async-invocation-queue";
 import { LambdaInvokeApi } from "../lambda/invoke-api";
 import { S3ObjectCreatedSource } from "../event-sources/s3-object-created";
+import { notificationFilterValue } from "../../components/notification-filter";
 import { KinesisEventSourceMapping } from "../event-sources/kinesis-event-source-mapping";
 import { createAwsClients, destroyAwsClients, endpointEnvironment, executionRoleCredentials, type ServiceEndpoints } from "./aws-clients";
 import { provisionResources } from "./provision";
@@ -142,7 +143,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
             functionName: resources.splitterFunction,
             handler: splitterCode,
             environment: {
-                ...splitterEnvironment({ streamName: resources.streamName, deadLetterQueueUrl: resources.deadLetterQueueUrl, partitionKey: settings.partitionKey }),
+                ...splitterEnvironment({ streamName: resources.streamName, deadLetterQueueUrl: resources.deadLetterQueueUrl, partitionKey: settings.partitionKey, maxChainInvocations: settings.splitterMaxChainInvocations, handOffClaimBucket: resources.outputBucket }),
                 ...lambdaEndpoints,
                 AWS_ENDPOINT_URL_LAMBDA: invokeApi.endpoint,
             },
@@ -179,8 +180,8 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
             s3: clients.s3,
             sqs: clients.sqs,
             bucket: resources.inputBucket,
-            prefix: settings.inputPrefix,
-            suffix: settings.inputSuffix,
+            prefix: notificationFilterValue(settings.inputPrefix) ?? "",
+            suffix: notificationFilterValue(settings.inputSuffix) ?? "",
             region: options.region,
             functionArn: functionArn(resources.splitterFunction),
             onFailureQueueUrl: resources.deadLetterQueueUrl,

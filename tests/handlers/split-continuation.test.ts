@@ -83,7 +83,7 @@ describe("splitter continuations (carrying on past the timeout, against mocked A
             kinesis: new KinesisClient({ region: "us-east-1" }),
             sqs: new SQSClient({ region: "us-east-1" }),
             lambda: new LambdaClient({ region: "us-east-1" }),
-            config: { streamName: "fanout-stream", deadLetterQueueUrl: DLQ_URL, partitionKey: parsePartitionKey("field:original_id") },
+            config: { streamName: "fanout-stream", deadLetterQueueUrl: DLQ_URL, partitionKey: parsePartitionKey("field:original_id"), maxChainInvocations: 1000 },
             logger: silentLogger(),
             retryPolicy: { attempts: 3, firstDelayMs: 1, maxDelayMs: 2 },
         };
