@@ -2,7 +2,7 @@ import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { S3Event } from "aws-lambda";
 import { AsyncInvocationQueue } from "../lambda/async-invocation-queue";
-import type { InvocationResult } from "../lambda/function-pool";
+import type { InvocationMeta, InvocationResult } from "../lambda/function-pool";
 import { matchesNotificationFilter } from "../../components/notification-filter";
 import { objectCreatedEvent } from "./s3-event";
 
@@ -25,7 +25,10 @@ export interface S3ObjectCreatedSourceOptions {
     prefix: string;
     suffix: string;
     region: string;
-    invoke: (event: S3Event) => Promise<InvocationResult>;
+    /** Runs one attempt; `meta` carries the event's request id, the same for each of its retries. */
+    invoke: (event: S3Event, meta: InvocationMeta) => Promise<InvocationResult>;
+    /** Fault injection: true delivers an event a second time (runtime/faults/async-duplicate-plan.ts). */
+    duplicates?: () => boolean;
     onFailureQueueUrl?: string;
     sqs?: SQSClient;
     functionArn: string;
@@ -70,8 +73,8 @@ export class S3ObjectCreatedSource {
         if (options.onFailureQueueUrl && !options.sqs) {
             throw new Error("S3ObjectCreatedSource: onFailureQueueUrl needs an sqs client to send invocation records with");
         }
-        const { functionArn, invoke, retryDelaysMs, onFailureQueueUrl, sqs } = options;
-        this.queue = new AsyncInvocationQueue<S3Event>({ functionArn, invoke, retryDelaysMs, onFailureQueueUrl, sqs });
+        const { functionArn, invoke, retryDelaysMs, onFailureQueueUrl, sqs, duplicates } = options;
+        this.queue = new AsyncInvocationQueue<S3Event>({ functionArn, invoke, retryDelaysMs, onFailureQueueUrl, sqs, duplicates });
     }
 
     /** The last error of a bucket listing or of sending to the on-failure destination. */

@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { createLogSink, type LogDestination, type LogSink } from "./log-sink";
+import { invocationTraceHeader } from "./recursion-detection";
 import { Sandbox, SandboxInitError, type SandboxOutcome } from "./sandbox";
 import { checkFunctionEnvironment, sandboxEnvironment } from "./sandbox-environment";
 import type { SerializedHandler } from "./serialize-handler";
@@ -45,6 +46,14 @@ export interface InvocationResult {
     coldStart: boolean;
     /** Peak resident set size of the sandbox that ran it, as of its end (Lambda's "Max Memory Used"). */
     maxRssBytes?: number;
+}
+
+/** What an invocation carries besides its event (both optional). */
+export interface InvocationMeta {
+    /** Lambda's request id; an asynchronous event keeps one across its retries. Default: a new one. */
+    requestId?: string;
+    /** The X-Amzn-Trace-Id the event arrived with; the invocation continues its chain. */
+    traceHeader?: string;
 }
 
 export interface FunctionPoolOptions {
@@ -114,9 +123,10 @@ export class FunctionPool {
     private readonly removeWorkDir = () => fs.rmSync(this.workDir, { recursive: true, force: true });
 
     /** RequestResponse invocation: resolves with the outcome; never rejects for function errors. */
-    async invoke(event: unknown): Promise<InvocationResult> {
+    async invoke(event: unknown, meta: InvocationMeta = {}): Promise<InvocationResult> {
         if (this.closed) throw new Error(`function ${this.definition.functionName} is closed; create a new FunctionPool to invoke it`);
-        const requestId = randomUUID();
+        const requestId = meta.requestId ?? randomUUID();
+        const traceId = invocationTraceHeader(meta.traceHeader, this.functionArn);
         const existing = await this.acquire();
         const started = Date.now();
         this.counters.invocations++;
@@ -134,7 +144,7 @@ export class FunctionPool {
             const crash = crashAfterMs === undefined ? undefined : setTimeout(() => void running.kill(), crashAfterMs);
             const begun = Date.now();
             try {
-                outcome = await running.invoke(requestId, event, this.definition.timeoutSeconds * 1000, this.functionArn);
+                outcome = await running.invoke(requestId, event, this.definition.timeoutSeconds * 1000, this.functionArn, traceId);
             } finally {
                 clearTimeout(crash);
             }

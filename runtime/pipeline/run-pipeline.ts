@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Upload } from "@aws-sdk/lib-storage";
 import { createSplitterHandler } from "../../handlers/splitter";
+import { SPLITTER_RECURSIVE_LOOP } from "../../handlers/splitter/continuation";
 import { createWriterHandler } from "../../handlers/writer";
 import { splitterEnvironment, writerEnvironment } from "../../handlers/shared/environment";
 import type { FanoutSettings } from "../../settings/parse";
@@ -187,8 +188,9 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
             onFailureQueueUrl: resources.deadLetterQueueUrl,
             retryDelaysMs: options.asyncRetryDelaysMs,
             redeliverKeys: inputPlan.redeliverSplit ? [inputKey] : undefined,
-            invoke: async (event) => {
-                const result = await splitter.invoke(event);
+            duplicates: faults?.duplicateAsync,
+            invoke: async (event, meta) => {
+                const result = await splitter.invoke(event, meta);
                 splitterResults.push(result);
                 return result;
             },
@@ -196,11 +198,13 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
         // The splitter's continuations (Invoke with InvocationType Event): the same async retries and on-failure destination.
         const splitterContinuations = new AsyncInvocationQueue({
             functionArn: functionArn(resources.splitterFunction),
-            invoke: async (event) => {
-                const result = await splitter.invoke(event);
+            invoke: async (event, meta) => {
+                const result = await splitter.invoke(event, meta);
                 splitterResults.push(result);
                 return result;
             },
+            recursiveLoop: SPLITTER_RECURSIVE_LOOP,
+            duplicates: faults?.duplicateAsync,
             retryDelaysMs: options.asyncRetryDelaysMs,
             onFailureQueueUrl: resources.deadLetterQueueUrl,
             sqs: clients.sqs,
@@ -209,8 +213,9 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
         invokeApi.register({
             functionName: resources.splitterFunction,
             functionArn: functionArn(resources.splitterFunction),
-            invoke: (event) => splitter.invoke(event),
+            invoke: (event, meta) => splitter.invoke(event, meta),
             asyncQueue: splitterContinuations,
+            recursiveLoop: SPLITTER_RECURSIVE_LOOP,
         });
         // A continuation is queued before the invocation that hands off returns, so the two are never idle at once mid-file.
         const splitterIdle = () => s3Source.idle() && splitterContinuations.idle();
