@@ -12,6 +12,7 @@ import { serializeHandler } from "../lambda/serialize-handler";
 import { FunctionPool, type InvocationResult } from "../lambda/function-pool";
 import { AsyncInvocationQueue } from "../lambda/async-invocation-queue";
 import { LambdaInvokeApi } from "../lambda/invoke-api";
+import { S3ConditionalWrites } from "../standins/s3-conditional-writes";
 import { S3ObjectCreatedSource } from "../event-sources/s3-object-created";
 import { notificationFilterValue } from "../../components/notification-filter";
 import { KinesisEventSourceMapping } from "../event-sources/kinesis-event-source-mapping";
@@ -132,8 +133,15 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
         ]);
         seconds.package = (Date.now() - begin) / 1000;
 
+        const functionEndpoints = { ...(faults ? faults.functionEndpoints(endpoints) : endpoints) };
+        // fauxqs ignores If-None-Match on PutObject: the functions reach S3 through a front that honours it (hand-off claims).
+        if (functionEndpoints.s3) {
+            const conditionalWrites = await S3ConditionalWrites.start(functionEndpoints.s3);
+            cleanups.push(() => conditionalWrites.close());
+            functionEndpoints.s3 = conditionalWrites.endpoint;
+        }
         const lambdaEndpoints = {
-            ...endpointEnvironment(faults ? faults.functionEndpoints(endpoints) : endpoints),
+            ...endpointEnvironment(functionEndpoints),
             ...(await executionRoleCredentials(clients, endpoints)),
         };
         const functionArn = (name: string) => `arn:aws:lambda:${options.region}:000000000000:function:${name}`;

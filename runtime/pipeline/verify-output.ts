@@ -5,6 +5,7 @@ import pLimit from "p-limit";
 import { decodeRecord } from "../../handlers/shared/record-envelope";
 import { decodeS3EventKey } from "../../handlers/splitter/s3-event-key";
 import { isDeadLetterMessage, type DeadLetterMessage } from "../../handlers/shared/dead-letter";
+import { HAND_OFF_CLAIM_PREFIX } from "../../handlers/splitter/hand-off-claim";
 import type { ExpectedOutput } from "./expected-output";
 
 /**
@@ -143,7 +144,8 @@ export async function verifyOutput(options: {
 }): Promise<Verification> {
     const { s3, expected } = options;
     const limit = pLimit(options.concurrency ?? 64);
-    const keys = await listKeys(s3, options.outputBucket);
+    // The splitter's hand-off claim markers share the output bucket; they are not output.
+    const keys = (await listKeys(s3, options.outputBucket)).filter((key) => !key.startsWith(HAND_OFF_CLAIM_PREFIX));
     const present = new Set(keys);
     const mismatched: string[] = [];
     const missing: string[] = [];
