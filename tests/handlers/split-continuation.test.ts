@@ -161,7 +161,7 @@ describe("splitter continuations (carrying on past the timeout, against mocked A
         await splitEvent(s3ObjectCreatedEvent({ bucket: BUCKET, key: KEY, eTag: ETAG }), deps(), contextRunningOutAfter(3));
         assert.deepEqual(calls, ["get all", "put 1,2,3", `invoke ${FUNCTION} Event`]);
         assert.deepEqual(checkpointsInvoked(), [
-            { type: "kinesis-fanout.split-continuation", version: 1, bucket: BUCKET, key: KEY, eTag: ETAG, offset: checkpointsInvoked()[0].offset, line: 4, gzip: false, invocation: 2 },
+            { type: "kinesis-fanout.split-continuation", version: 1, bucket: BUCKET, key: KEY, eTag: ETAG, offset: checkpointsInvoked()[0].offset, line: 4, gzip: false, invocation: 2, chain: "0055AED6DCD90281E5" },
         ]);
     });
 
@@ -200,7 +200,7 @@ describe("splitter continuations (carrying on past the timeout, against mocked A
         const result = await splitEvent(event, deps(), contextRunningOutAfter(2));
         assert.deepEqual([result.objects, result.handedOff], [1, 1]);
         assert.deepEqual(checkpointsInvoked(), [
-            { type: "kinesis-fanout.split-continuation", version: 1, bucket: BUCKET, key: "in/b c.jsonl", eTag: ETAG, offset: 0, line: 1, gzip: false, invocation: 2 },
+            { type: "kinesis-fanout.split-continuation", version: 1, bucket: BUCKET, key: "in/b c.jsonl", eTag: ETAG, offset: 0, line: 1, gzip: false, invocation: 2, chain: "0055AED6DCD90281E5" },
         ]);
     });
 
