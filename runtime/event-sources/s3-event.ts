@@ -21,6 +21,15 @@ export function encodeS3EventKey(key: string): string {
     return encodeS3KeyText(key);
 }
 
+/**
+ * The event's name, as far as a listing tells the operation: a multipart upload's ETag ends in
+ * `-<parts>`, so it is `ObjectCreated:CompleteMultipartUpload`; anything else is taken for a
+ * `ObjectCreated:Put` (a CopyObject or a POST can't be told from a listing; not modelled).
+ */
+export function objectCreatedEventName(etag: string): string {
+    return /-\d+"?$/.test(etag) ? "ObjectCreated:CompleteMultipartUpload" : "ObjectCreated:Put";
+}
+
 let sequence = 0;
 
 /** A hexadecimal string that grows with each event, like S3's `sequencer`. */
@@ -37,7 +46,7 @@ export function objectCreatedEvent(object: CreatedObject, region: string, config
                 eventSource: "aws:s3",
                 awsRegion: region,
                 eventTime: object.lastModified.toISOString(),
-                eventName: "ObjectCreated:Put",
+                eventName: objectCreatedEventName(object.etag),
                 userIdentity: { principalId: "AWS:LOCAL" },
                 requestParameters: { sourceIPAddress: "127.0.0.1" },
                 responseElements: {

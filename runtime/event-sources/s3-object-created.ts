@@ -8,8 +8,9 @@ import { objectCreatedEvent } from "./s3-event";
 
 /**
  * A bucket notification for s3:ObjectCreated:* with a prefix and suffix filter, delivered the way
- * Lambda invokes asynchronously: S3 is polled (ListObjectsV2, every page) for new keys or new
- * ETags; each becomes an event on an internal queue; a failed invocation is retried after
+ * Lambda invokes asynchronously: S3 is polled (ListObjectsV2, every page) for writes (a key with a
+ * new ETag or a new LastModified, so re-uploading identical bytes is an event too); each becomes an
+ * event on an internal queue; a failed invocation is retried after
  * `retryDelaysMs` (AWS: two retries, one minute then two minutes later), then its invocation
  * record goes to the on-failure destination. Objects already there at start() are not events,
  * as S3 only notifies about new objects, unless `includeExistingObjects` says otherwise.
@@ -138,9 +139,12 @@ export class S3ObjectCreatedSource {
             for (const object of page.Contents ?? []) {
                 const key = object.Key ?? "";
                 const etag = object.ETag ?? "";
-                if (!matchesNotificationFilter(key, { prefix, suffix }) || this.etags.get(key) === etag) continue;
-                this.etags.set(key, etag);
                 const lastModified = object.LastModified ?? new Date();
+                // Each write is an event, identical bytes too (re-uploading is how a file is
+                // reprocessed): a write is a new (ETag, LastModified), not a new ETag.
+                const write = `${etag}@${lastModified.getTime()}`;
+                if (!matchesNotificationFilter(key, { prefix, suffix }) || this.etags.get(key) === write) continue;
+                this.etags.set(key, write);
                 const existing = !this.scanned && lastModified.getTime() < existingBefore;
                 if (existing && !this.options.includeExistingObjects && !this.options.redeliverKeys?.includes(key)) continue;
                 this.objectsSeen++;
