@@ -3,10 +3,18 @@ import * as pulumi from "@pulumi/pulumi";
 import { createSplitterHandler, type SplitterEvent, type SplitterResult } from "../handlers/splitter";
 import { splitterEnvironment } from "../handlers/shared/environment";
 import { SPLITTER_RECURSIVE_LOOP } from "../handlers/splitter/continuation";
+import { HAND_OFF_CLAIM_PREFIX } from "../handlers/splitter/hand-off-claim";
 import { splitterPolicy } from "./iam-policies";
 import { LeastPrivilegeFunction } from "./least-privilege-function";
 import { notificationFilterValue } from "./notification-filter";
 import { SETTING_DEFINITIONS as DEFAULTS } from "../settings/definitions";
+
+/**
+ * Days a hand-off claim marker is kept. It must outlive every delivery of the event it guards:
+ * Lambda keeps an asynchronous event for at most 6 hours (maximum event age), and the splitter's
+ * two retries come within minutes.
+ */
+export const HAND_OFF_CLAIM_RETENTION_DAYS = 2;
 
 /** How often Lambda retries a failed asynchronous (S3-triggered) invocation before dead-lettering it: 0 to 2. */
 export const SPLITTER_ASYNC_RETRY_ATTEMPTS = 2;
@@ -124,6 +132,23 @@ export class SplitterFunction extends pulumi.ComponentResource {
             },
             // Lambda checks that the role may send to the destination.
             { parent: this, dependsOn: [this.handler.rolePolicy] },
+        );
+
+        // The claim markers (about 100 bytes each, one per invocation) expire on their own.
+        new aws.s3.BucketLifecycleConfiguration(
+            `${name}-expire-hand-off-claims`,
+            {
+                bucket: args.handOffClaimBucketName,
+                rules: [
+                    {
+                        id: "expire-hand-off-claims",
+                        status: "Enabled",
+                        filter: { prefix: HAND_OFF_CLAIM_PREFIX },
+                        expiration: { days: HAND_OFF_CLAIM_RETENTION_DAYS },
+                    },
+                ],
+            },
+            { parent: this },
         );
 
         const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;

@@ -4,6 +4,7 @@ import type { LambdaClient } from "@aws-sdk/client-lambda";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { DeadLetterReason, deadLetterBody, deadLetterMessage } from "../shared/dead-letter";
+import { parseJsonKeepingLargeIntegers } from "../shared/exact-id";
 import { partitionKeyFor } from "../shared/partition-key";
 import { encodeRecord, envelopeOverhead, KINESIS_RECORD_MAX_BYTES, type LineSource } from "../shared/record-envelope";
 import type { SplitterConfig } from "./config";
@@ -244,7 +245,7 @@ async function deadLetterTooLarge(deps: SplitterDeps, source: LineSource, line: 
 
 function parseJsonOrUndefined(bytes: Buffer): unknown {
     try {
-        return JSON.parse(bytes.toString("utf8"));
+        return parseJsonKeepingLargeIntegers(bytes.toString("utf8"));
     } catch {
         return undefined;
     }

@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { ENV } from "../../handlers/shared/environment";
+import { HAND_OFF_CLAIM_PREFIX } from "../../handlers/splitter/hand-off-claim";
 import { parseSettings } from "../../settings/parse";
 import { buildProgram, dependsOnOf, resourceOf, type BuiltProgram } from "../support/pulumi-program";
 
@@ -24,6 +25,15 @@ describe("the resources allow for what AWS does (issue 11)", () => {
     it("caps a chain's invocations with the splitterMaxChainInvocations setting and names the bucket of the hand-off claims", () => {
         const variables = resourceOf(built, "aws:lambda/function:Function", "kinesis-fanout-splitter").inputs.environment.variables;
         assert.deepEqual([variables[ENV.maxChainInvocations], variables[ENV.handOffClaimBucket]], ["250", built.outputs.outputBucketName]);
+    });
+
+    it("expires the hand-off claim markers in the output bucket after two days, longer than Lambda keeps an async event", () => {
+        const lifecycle = resourceOf(built, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration");
+        assert.equal(lifecycle.inputs.bucket, built.outputs.outputBucketName);
+        assert.deepEqual(
+            lifecycle.inputs.rules.map((rule: { status: string; filter: { prefix: string }; expiration: { days: number } }) => [rule.status, rule.filter.prefix, rule.expiration.days]),
+            [["Enabled", HAND_OFF_CLAIM_PREFIX, 2]],
+        );
     });
 
     it("URL-encodes the notification's prefix and suffix (`+` for a space) while the IAM resource keeps the raw key", () => {
