@@ -37,8 +37,12 @@ export interface ParsedSettings {
 
 /** Shards an ON_DEMAND stream starts with; the runtime provisions this many. */
 export const ON_DEMAND_INITIAL_SHARDS = 4;
-/** Lambda's synchronous invocation payload limit, which caps an event source mapping batch. */
-export const LAMBDA_PAYLOAD_MAX_BYTES = 6 * 1000 * 1000;
+/**
+ * Lambda's synchronous invocation payload limit, which caps an event source mapping batch. The
+ * quotas page says "6 MB"; what Lambda enforces is 6 MiB: its own error reads "Request must be
+ * smaller than 6291456 bytes for the InvokeFunction operation" (the invoke API stand-in uses the same).
+ */
+export const LAMBDA_PAYLOAD_MAX_BYTES = 6 * 1024 * 1024;
 /** A seed-sized line (2 KiB) as one Kinesis record in the event: base64 data plus the record's JSON fields. */
 export const SEED_RECORD_EVENT_BYTES = Math.ceil(((2048 + 80) * 4) / 3) + 450;
 

@@ -31,6 +31,13 @@ describe("event source mapping building blocks", () => {
             }
         });
 
+        it("fails the whole batch for a response that is not an object: a string, a number or a bare array of failures", () => {
+            // "Lambda treats all other results as a complete failure and retries processing the batch".
+            for (const payload of ["ok", "", 0, [{ itemIdentifier: "300" }], []]) {
+                assert.equal(readBatchItemFailures(payload, batch).kind, "failure", JSON.stringify(payload));
+            }
+        });
+
         it("resumes at the lowest failed sequence number, compared as a number", () => {
             const outcome = readBatchItemFailures({ batchItemFailures: [{ itemIdentifier: "1000" }, { itemIdentifier: "300" }] }, batch);
             assert.deepEqual(outcome, { kind: "partial", resumeIndex: 2 });
