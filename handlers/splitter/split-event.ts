@@ -116,17 +116,17 @@ export async function splitEvent(event: SplitterEvent, deps: SplitterDeps, conte
             eTag: record.s3.object.eTag || undefined,
             chain: record.s3.object.sequencer || undefined,
         };
-        const link: ChainLink = { ...ref, offset: 0 };
-        const claimed = await claim(link);
-        if (!claimed) continue;
         if (clock.shouldHandOff()) {
-            // Not started: its continuation reads it from the start.
+            // Not started: its continuation reads it from the start, and claims the start itself.
             const summary: ObjectSummary = { ...emptySummary(ref, 1), status: "handed-off" };
             summary.continuation = checkpointFor(ref, { offset: 0, line: 1, gzip: false }, 2);
             await handOffFrom(undefined)(summary.continuation);
             add(result, summary);
             continue;
         }
+        const link: ChainLink = { ...ref, offset: 0 };
+        const claimed = await claim(link);
+        if (!claimed) continue;
         add(result, await splitObject(ref, deps, controlFor(1, link, claimed)));
         clock.noteProgress();
     }

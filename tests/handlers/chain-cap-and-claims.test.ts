@@ -111,6 +111,17 @@ describe("the splitter's chain cap and hand-off claims", () => {
         assert.ok([...markers.keys()].every((key) => key.startsWith(HAND_OFF_CLAIM_PREFIX)));
     });
 
+    it("leaves the claim of an object the S3 event had no time to start to that object's continuation", async () => {
+        const event = s3Event() as ReturnType<typeof s3ObjectCreatedEvent>;
+        event.Records.push({ ...event.Records[0], s3: { ...event.Records[0].s3, object: { ...event.Records[0].s3.object, key: "in/second.jsonl" } } });
+        const first = await splitEvent(event, deps(), context(3, "request-a"));
+        assert.equal(first.handedOff, 2);
+        const unstarted = invoked().find((checkpoint) => checkpoint.key === "in/second.jsonl")!;
+        assert.deepEqual([unstarted.offset, unstarted.line], [0, 1]);
+        const continued = await splitEvent(unstarted, deps(), context(100, "request-b"));
+        assert.deepEqual([continued.duplicatesSkipped, continued.objects, continued.recordsPut], [0, 1, LINES.length]);
+    });
+
     it("lets Lambda's retry of the same request go on, and hands off where its first attempt did, whatever its clock says", async () => {
         await splitEvent(s3Event(), deps(), context(3, "request-a"));
         const retry = await splitEvent(s3Event(), deps(), context(100, "request-a"));
