@@ -6,7 +6,7 @@ import { SPLITTER_RECURSIVE_LOOP } from "../handlers/splitter/continuation";
 import { HAND_OFF_CLAIM_PREFIX } from "../handlers/splitter/hand-off-claim";
 import { splitterPolicy } from "./iam-policies";
 import { LeastPrivilegeFunction } from "./least-privilege-function";
-import { notificationFilterValue } from "./notification-filter";
+import { notificationFilterValue } from "../handlers/shared/s3-key-encoding";
 import { SETTING_DEFINITIONS as DEFAULTS } from "../settings/definitions";
 
 /**

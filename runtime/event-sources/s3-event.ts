@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { S3Event } from "aws-lambda";
-import { encodeS3KeyText } from "../../components/notification-filter";
+import { encodeS3KeyText } from "../../handlers/shared/s3-key-encoding";
 
 /**
  * The event S3 sends for a new object (notification-content-structure, version 2.1): the key is

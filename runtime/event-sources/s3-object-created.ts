@@ -3,7 +3,7 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { S3Event } from "aws-lambda";
 import { AsyncInvocationQueue } from "../lambda/async-invocation-queue";
 import type { InvocationMeta, InvocationResult } from "../lambda/function-pool";
-import { matchesNotificationFilter } from "../../components/notification-filter";
+import { matchesNotificationFilter } from "../../handlers/shared/s3-key-encoding";
 import { objectCreatedEvent } from "./s3-event";
 
 /**
@@ -19,7 +19,7 @@ export interface S3ObjectCreatedSourceOptions {
     s3: S3Client;
     bucket: string;
     /**
-     * The notification's filter values, written as S3 wants them (components/notification-filter.ts):
+     * The notification's filter values, written as S3 wants them (handlers/shared/s3-key-encoding.ts):
      * URL-encoded, `+` for a space. S3 matches them against the encoded key, so a raw `raw data/`
      * matches nothing, as on AWS.
      */

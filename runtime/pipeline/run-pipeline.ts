@@ -14,7 +14,7 @@ import { AsyncInvocationQueue } from "../lambda/async-invocation-queue";
 import { LambdaInvokeApi } from "../lambda/invoke-api";
 import { S3ConditionalWrites } from "../standins/s3-conditional-writes";
 import { S3ObjectCreatedSource } from "../event-sources/s3-object-created";
-import { notificationFilterValue } from "../../components/notification-filter";
+import { notificationFilterValue } from "../../handlers/shared/s3-key-encoding";
 import { KinesisEventSourceMapping } from "../event-sources/kinesis-event-source-mapping";
 import { createAwsClients, destroyAwsClients, endpointEnvironment, executionRoleCredentials, type ServiceEndpoints } from "./aws-clients";
 import { provisionResources } from "./provision";

@@ -35,11 +35,17 @@ function context(k: number, requestId: string): Context {
  * If-None-Match the way S3 documents it.
  */
 describe("the splitter's chain cap and hand-off claims", () => {
-    const s3 = mockClient(S3Client);
-    const kinesis = mockClient(KinesisClient);
-    const sqs = mockClient(SQSClient);
-    const lambda = mockClient(LambdaClient);
+    // Created in before(), not at load: a mocked client class stays mocked for every later test file until restored.
+    const mocks = () => ({ s3: mockClient(S3Client), kinesis: mockClient(KinesisClient), sqs: mockClient(SQSClient), lambda: mockClient(LambdaClient) });
+    type Mocks = ReturnType<typeof mocks>;
+    let s3: Mocks["s3"];
+    let kinesis: Mocks["kinesis"];
+    let sqs: Mocks["sqs"];
+    let lambda: Mocks["lambda"];
     let markers: Map<string, string>;
+    before(() => {
+        ({ s3, kinesis, sqs, lambda } = mocks());
+    });
     after(() => [s3, kinesis, sqs, lambda].forEach((mock) => mock.restore()));
 
     beforeEach(() => {

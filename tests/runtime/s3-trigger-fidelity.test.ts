@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import type { S3Event } from "aws-lambda";
-import { notificationFilterValue } from "../../components/notification-filter";
+import { notificationFilterValue } from "../../handlers/shared/s3-key-encoding";
 import { S3ObjectCreatedSource } from "../../runtime/event-sources/s3-object-created";
 import { REGION, createBucket, startHarness, stopHarness, waitUntil, type RuntimeHarness } from "../support/runtime-harness";
 
