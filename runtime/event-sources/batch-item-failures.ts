@@ -5,8 +5,9 @@
  * - identifiers that are sequence numbers of the batch: processing resumes from the lowest one;
  * - an empty or null `itemIdentifier`, a bad key name, or anything else it can't read: the whole
  *   batch failed. An identifier that is not in the batch is treated the same way, and so is a
- *   response that is not an object at all (a string, a number, a bare array): "Lambda treats all
- *   other results as a complete failure".
+ *   response that is not an object at all (a string, a number, a bare array): it is none of the
+ *   four answers the page lists as success, and reading it as success would move the checkpoint
+ *   past records that failed.
  */
 import { lowestSequenceNumber } from "./sequence-numbers";
 

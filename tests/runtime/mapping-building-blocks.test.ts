@@ -32,7 +32,8 @@ describe("event source mapping building blocks", () => {
         });
 
         it("fails the whole batch for a response that is not an object: a string, a number or a bare array of failures", () => {
-            // "Lambda treats all other results as a complete failure and retries processing the batch".
+            // Success is only "An empty batchItemFailure list / A null batchItemFailure list / An empty
+            // EventResponse / A null EventResponse"; anything else must not move the checkpoint.
             for (const payload of ["ok", "", 0, [{ itemIdentifier: "300" }], []]) {
                 assert.equal(readBatchItemFailures(payload, batch).kind, "failure", JSON.stringify(payload));
             }
