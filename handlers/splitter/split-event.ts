@@ -138,7 +138,7 @@ async function deadLetterCappedChain(deps: SplitterDeps, checkpoint: SplitCheckp
     const message = deadLetterMessage({
         stage: "splitter",
         reason: DeadLetterReason.chainTooLong,
-        detail: `s3://${checkpoint.bucket}/${checkpoint.key}: invocation ${checkpoint.invocation} would pass the chain's cap of ${deps.config.maxChainInvocations} invocations (MAX_CHAIN_INVOCATIONS); lines from ${checkpoint.line} on were not split. Invoke the splitter with this checkpoint to go on.`,
+        detail: `s3://${checkpoint.bucket}/${checkpoint.key}: invocation ${checkpoint.invocation} would pass the chain's cap of ${deps.config.maxChainInvocations} invocations (MAX_CHAIN_INVOCATIONS); lines from ${checkpoint.line} on were not split. To go on, invoke the splitter with this checkpoint, its invocation set back to 2.`,
         source: { bucket: checkpoint.bucket, key: checkpoint.key, line: checkpoint.line, ...(checkpoint.eTag ? { etag: checkpoint.eTag } : {}) },
         checkpoint: { ...checkpoint },
     });
