@@ -133,12 +133,14 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
         ]);
         seconds.package = (Date.now() - begin) / 1000;
 
-        const functionEndpoints = { ...(faults ? faults.functionEndpoints(endpoints) : endpoints) };
-        // fauxqs ignores If-None-Match on PutObject: the functions reach S3 through a front that honours it (hand-off claims).
+        const functionEndpoints = faults ? faults.functionEndpoints(endpoints) : endpoints;
+        // fauxqs ignores If-None-Match on PutObject: the splitter (the only conditional writer, for its
+        // hand-off claims) reaches S3 through a front that honours it; the writers go straight on.
+        const conditionalS3: Record<string, string> = {};
         if (functionEndpoints.s3) {
             const conditionalWrites = await S3ConditionalWrites.start(functionEndpoints.s3);
             cleanups.push(() => conditionalWrites.close());
-            functionEndpoints.s3 = conditionalWrites.endpoint;
+            conditionalS3.AWS_ENDPOINT_URL_S3 = conditionalWrites.endpoint;
         }
         const lambdaEndpoints = {
             ...endpointEnvironment(functionEndpoints),
@@ -155,6 +157,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
                 ...splitterEnvironment({ streamName: resources.streamName, deadLetterQueueUrl: resources.deadLetterQueueUrl, partitionKey: settings.partitionKey, maxChainInvocations: settings.splitterMaxChainInvocations, handOffClaimBucket: resources.outputBucket }),
                 ...lambdaEndpoints,
                 AWS_ENDPOINT_URL_LAMBDA: invokeApi.endpoint,
+                ...conditionalS3,
             },
             memoryMb: settings.splitterMemoryMb,
             timeoutSeconds: settings.splitterTimeoutSeconds,
