@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
+import { HAND_OFF_CLAIM_PREFIX } from "../../handlers/splitter/hand-off-claim";
 import type { ExpectedObject } from "./expected-output";
 
 /**
@@ -73,6 +74,7 @@ export async function checkObjects(s3: S3Client, bucket: string, expected: Map<s
     const matches = await Promise.all(toRead.map(([key, object]) => limit(() => bodyMatches(s3, bucket, key, object))));
     toRead.forEach(([key], index) => (matches[index] ? check.proven : check.mismatched).push(key));
     check.judgedBy.body = toRead.length;
-    check.unexpected = [...listed.keys()].filter((key) => !expected.has(key));
+    // The splitter's hand-off claim markers share the output bucket; they are not output.
+    check.unexpected = [...listed.keys()].filter((key) => !expected.has(key) && !key.startsWith(HAND_OFF_CLAIM_PREFIX));
     return check;
 }

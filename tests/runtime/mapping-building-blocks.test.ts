@@ -36,6 +36,14 @@ describe("event source mapping building blocks", () => {
             }
         });
 
+        it("fails the whole batch for a response that is not an object: a string, a number or a bare array of failures", () => {
+            // Success is only "An empty batchItemFailure list / A null batchItemFailure list / An empty
+            // EventResponse / A null EventResponse"; anything else must not move the checkpoint.
+            for (const payload of ["ok", "", 0, [{ itemIdentifier: "300" }], []]) {
+                assert.equal(readBatchItemFailures(payload, batch).kind, "failure", JSON.stringify(payload));
+            }
+        });
+
         it("resumes at the lowest failed sequence number, compared as a number", () => {
             const outcome = readBatchItemFailures({ batchItemFailures: [{ itemIdentifier: "1000" }, { itemIdentifier: "300" }] }, batch);
             assert.deepEqual(outcome, { kind: "partial", resumeIndex: 2 });
