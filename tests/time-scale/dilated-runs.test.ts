@@ -12,7 +12,7 @@ const PROJECT_DIR = path.resolve(__dirname, "../..");
 const percent = (report: RunReport) => `${Math.round(report.headroom.busyFraction * 100)}%`;
 
 describe("a run under time dilation", function () {
-    this.timeout(120_000);
+    this.timeout(240_000);
 
     it("gives the sandbox a deadline K times its timeout in wall time, counted down by getRemainingTimeInMillis", async () => {
         // Prepare
@@ -39,7 +39,7 @@ describe("a run under time dilation", function () {
         }
     });
 
-    it("reports the same AWS seconds for the same stack at K = 2 and K = 4, within 15%", async () => {
+    it("reports the same AWS seconds for the same stack at K = 2 and K = 4, within 15%", async function () {
         // Prepare: the dev stack (1 shard, batches of 100, one writer at a time) under the AWS
         // profile's latencies: 1,200 records plan to 4.7 s of AWS time, so the two runs take about
         // 30 s of wall time, and the cold starts (real process starts, so wall time ÷ K) stay a
@@ -50,9 +50,14 @@ describe("a run under time dilation", function () {
         const run = (timeScale: number): Promise<RunReport> =>
             runPipeline({ stack: "dev", settings: stack.settings, region: stack.region, inputFile, inputName: "products.jsonl", awsProfile: {}, measureS3Ceiling: false, timeScale });
 
-        // Act
-        const atTwo = await run(2);
-        const atFour = await run(4);
+        // Act: a pair where either run was CPU-bound measured this machine, not the stack (the
+        // product flags such rows instead of printing them), so it is run once more; a machine
+        // saturated by other work all along leaves nothing to compare.
+        let [atTwo, atFour] = [await run(2), await run(4)];
+        if (atTwo.headroom.cpuBound || atFour.headroom.cpuBound) [atTwo, atFour] = [await run(2), await run(4)];
+        if (atTwo.headroom.cpuBound || atFour.headroom.cpuBound) {
+            this.skip();
+        }
 
         // Assess
         for (const report of [atTwo, atFour]) assert.equal(report.output.verified, true, report.output.problems.join("; "));
