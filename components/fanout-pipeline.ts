@@ -121,6 +121,7 @@ function createWriter(
             runtime: settings.lambdaRuntime,
             memorySizeMb: settings.writerMemoryMb,
             timeoutSeconds: settings.writerTimeoutSeconds,
+            reservedConcurrentExecutions: settings.writerReservedConcurrency,
             logRetentionDays: settings.logRetentionDays,
             batchSize: settings.batchSize,
             maximumBatchingWindowInSeconds: settings.maximumBatchingWindowInSeconds,

@@ -50,6 +50,8 @@ export interface RunReport {
     /** Time the splitter's invocations ran, summed. */
     splitterSeconds: number;
     mapping: { batches: number; meanBatchSize: number; retries: number; bisections: number; recordsSentToOnFailure: number };
+    /** Lambda concurrency: the account's limit, the writer's reservation (null: none), and the invocations throttled. */
+    concurrency?: ConcurrencySection;
     maxIteratorAgeMs: number;
     s3Ceiling?: S3PutRate;
     efficiency?: number;
@@ -60,6 +62,12 @@ export interface RunReport {
     /** Present with --state: whether this run resumed an earlier one. */
     restart?: { stateDir: string; uploadSkipped: boolean; splitRedelivered: boolean; recordsReadThisRun: number };
     timeline: TimelinePoint[];
+}
+
+export interface ConcurrencySection {
+    account: number;
+    writerReserved: number | null;
+    throttles: { splitter: number; writer: number };
 }
 
 const n = (value: number) => value.toLocaleString("en-US");
@@ -82,6 +90,12 @@ export function formatSummary(report: RunReport): string {
         `  invocations  splitter ${n(report.invocations.splitter)} (${report.coldStarts.splitter} cold), writer ${n(report.invocations.writer)} (${report.coldStarts.writer} cold), errors ${report.functionErrors.splitter + report.functionErrors.writer}`,
         `  mapping      ${n(report.mapping.batches)} batches, mean ${report.mapping.meanBatchSize.toFixed(0)} records, ${report.mapping.retries} retries, ${report.mapping.bisections} bisections; max iterator age ${n(Math.round(report.maxIteratorAgeMs))} ms`,
     ];
+    if (report.concurrency) {
+        const { account, writerReserved, throttles } = report.concurrency;
+        lines.push(
+            `  concurrency  account ${n(account)}, writer reserved ${writerReserved === null ? "none" : n(writerReserved)}; throttled: writer ${n(throttles.writer)} (the mapping retried them), splitter ${n(throttles.splitter)} (requeued)`,
+        );
+    }
     if (report.awsProfile) {
         const { kinesis } = report.awsProfile.stats;
         lines.push(
