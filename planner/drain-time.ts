@@ -32,6 +32,7 @@ import { parsePartitionKey } from "../handlers/shared/partition-key";
 import { AWS_LIMITS } from "../settings/aws-limits";
 import { PARTITION_KEY_BYTES_ESTIMATE, kinesisRecordBytes, recordsPerPayload } from "../settings/record-sizes";
 import { SEED_LATENCIES, type Latencies } from "./latencies";
+import { concurrencyWarnings } from "./concurrency-warning";
 
 export interface Workload {
     /** Lines in the file, each one a record. */
@@ -88,6 +89,7 @@ export function predictDrainTime(
     const split = splitterStage(shape, latencies, options, notes);
     const write = writerStage(settings, shape, latencies, options, notes);
     const pipeline = pipelineStage(settings, shape, latencies, split, write, notes);
+    notes.push(...concurrencyWarnings(settings, shape.shardsUsed, options.lambdaConcurrency));
     const n = shape.records;
     return {
         seconds: pipeline.seconds,
