@@ -99,7 +99,7 @@ export function formatSummary(report: RunReport): string {
     if (report.awsProfile) {
         const { kinesis } = report.awsProfile.stats;
         lines.push(
-            `  AWS profile  ${n(kinesis.throttledPutEntries)} put entries throttled of ${n(kinesis.putEntries)}, ${n(kinesis.throttledGetRecordsCalls)} GetRecords calls throttled; splitter retried ${n(retriedEntries(report))} entries`,
+            `  AWS profile  ${n(kinesis.throttledPutEntries)} put entries throttled of ${n(kinesis.putEntries)}, ${n(kinesis.throttledGetRecordsCalls)} GetRecords calls throttled, ${n(report.awsProfile.stats.s3.slowDowns ?? 0)} S3 writes answered SlowDown; splitter retried ${n(retriedEntries(report))} entries`,
         );
     }
     if (report.faults) lines.push(formatFaultLine(report.faults));
