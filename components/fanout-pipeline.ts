@@ -122,6 +122,7 @@ function createWriter(
             runtime: settings.lambdaRuntime,
             memorySizeMb: settings.writerMemoryMb,
             timeoutSeconds: settings.writerTimeoutSeconds,
+            reservedConcurrentExecutions: settings.writerReservedConcurrency,
         },
         opts,
     );

@@ -16,6 +16,12 @@ export interface LeastPrivilegeFunctionArgs<E, R> {
     timeoutSeconds: number;
     /** Environment variables (4 KB in total at most). */
     environment: Record<string, pulumi.Input<string>>;
+    /**
+     * Reserved concurrency (`reservedConcurrentExecutions`): the function runs at most this many at
+     * once, kept out of the account's shared pool (AWS keeps 100 of the account unreserved). -1 or
+     * absent reserves none, which is the provider's default.
+     */
+    reservedConcurrentExecutions?: number;
     /** Retention of the function's log group in days; one of CloudWatch's allowed values (`AWS_LIMITS.cloudWatch.logRetentionDays`). */
     logRetentionDays: number;
     /**
@@ -67,6 +73,7 @@ export class LeastPrivilegeFunction<E, R> extends pulumi.ComponentResource {
                 memorySize: args.memorySizeMb,
                 timeout: args.timeoutSeconds,
                 environment: { variables: args.environment },
+                reservedConcurrentExecutions: args.reservedConcurrentExecutions ?? -1,
             },
             parent,
         );

@@ -22,6 +22,13 @@ export interface WriterFunctionArgs {
     memorySizeMb: number;
     /** Timeout in seconds, within Lambda's range (`AWS_LIMITS.lambda.timeoutSeconds`). The stack's `kinesis-fanout:writerTimeoutSeconds`. */
     timeoutSeconds: number;
+    /**
+     * Reserved concurrency, 1 to the account's concurrency less 100, or -1 for none (the default).
+     * Below shards × parallelizationFactor, Lambda throttles the mapping's batches and the mapping
+     * retries them until they run or their records pass their maximum age. The stack's
+     * `kinesis-fanout:writerReservedConcurrency`.
+     */
+    reservedConcurrentExecutions?: number;
     /** Log retention in days, one of CloudWatch's allowed values. The stack's `kinesis-fanout:logRetentionDays`. */
     logRetentionDays: number;
     /**
@@ -70,6 +77,7 @@ export class WriterFunction extends pulumi.ComponentResource {
                 runtime: args.runtime,
                 memorySizeMb: args.memorySizeMb,
                 timeoutSeconds: args.timeoutSeconds,
+                reservedConcurrentExecutions: args.reservedConcurrentExecutions,
                 logRetentionDays: args.logRetentionDays,
                 environment: writerEnvironment<pulumi.Input<string>>({
                     outputBucket: args.outputBucketName,

@@ -32,6 +32,8 @@ import { parsePartitionKey } from "../handlers/shared/partition-key";
 import { AWS_LIMITS } from "../settings/aws-limits";
 import { PARTITION_KEY_BYTES_ESTIMATE, kinesisRecordBytes, recordsPerPayload } from "../settings/record-sizes";
 import { SEED_LATENCIES, type Latencies } from "./latencies";
+import { concurrencyWarnings } from "./concurrency-warning";
+import { s3PrefixPutCap } from "./s3-prefix-cap";
 
 export interface Workload {
     /** Lines in the file, each one a record. */
@@ -49,7 +51,7 @@ export interface DrainOptions {
     lambdaConcurrency?: number;
 }
 
-export type Bottleneck = "shard-write" | "shard-read" | "writers" | "splitter" | "poll";
+export type Bottleneck = "shard-write" | "shard-read" | "writers" | "splitter" | "poll" | "s3-prefix";
 
 export interface DrainPrediction {
     seconds: number;
@@ -88,6 +90,7 @@ export function predictDrainTime(
     const split = splitterStage(shape, latencies, options, notes);
     const write = writerStage(settings, shape, latencies, options, notes);
     const pipeline = pipelineStage(settings, shape, latencies, split, write, notes);
+    notes.push(...concurrencyWarnings(settings, shape.shardsUsed, options.lambdaConcurrency));
     const n = shape.records;
     return {
         seconds: pipeline.seconds,
@@ -164,16 +167,16 @@ function writerStage(settings: FanoutSettings, shape: StreamShape, latencies: La
     const writersRate = Math.min(lanes * fullBatch, Math.max(1, n)) / cycle(fullBatch);
     const readRate = (shardsUsed * kinesis.shardReadBytesPerSecond) / recordBytes;
     const pollRate = shardsUsed * kinesis.shardGetRecordsCallsPerSecond * Math.min(kinesis.getRecordsMaxRecords, kinesis.getRecordsMaxBytes / recordBytes);
-    const rate = Math.min(writersRate, readRate, pollRate);
-    const limit: Bottleneck = rate === writersRate ? "writers" : rate === readRate ? "shard-read" : "poll";
+    const s3Cap = s3PrefixPutCap(settings.outputKeyTemplate);
+    const rate = Math.min(writersRate, readRate, pollRate, s3Cap);
+    const limit: Bottleneck = rate === writersRate ? "writers" : rate === readRate ? "shard-read" : rate === pollRate ? "poll" : "s3-prefix";
     notes.push(
         `writer: ${lanes} concurrent batch(es) (${shardsUsed} shard(s) × parallelizationFactor ${settings.parallelizationFactor}) of ${fullBatch} records; ` +
             `a batch takes ${latencies.invokeOverheadMs} ms + ceil(${fullBatch} / ${settings.writerConcurrency}) × ${latencies.s3PutObjectMs} ms = ${fmt(batchSeconds(fullBatch))} s ` +
             `after a ${latencies.getRecordsMs} ms GetRecords; writers ${fmt(writersRate)} records/s, shard reads ${fmt(readRate)}, ` +
             `GetRecords calls ${fmt(pollRate)}; out = ${fmt(rate)} records/s (${limit})`,
     );
-    const s3PutRate = AWS_LIMITS.s3.putRequestsPerSecondPerPrefix;
-    if (rate > s3PutRate) notes.push(`above ${s3PutRate.toLocaleString("en-US")} records/s S3 may throttle PutObject on one key prefix (not modelled)`);
+    if (limit === "s3-prefix") notes.push(`S3 allows ${s3Cap.toLocaleString("en-US")} PutObject/s on the output keys' one prefix (503 SlowDown above it): out is capped there`);
     return { rate, limit, lanes, fullBatch, batchSeconds, cycle };
 }
 

@@ -34,6 +34,7 @@ const program = new Command()
     .option("--s3-endpoint <url>", "use this S3 endpoint instead of the embedded one", httpUrl("--s3-endpoint"))
     .option("--sqs-endpoint <url>", "use this SQS endpoint instead of the embedded one", httpUrl("--sqs-endpoint"))
     .option("--resource-prefix <name>", "prefix of the buckets', stream's and queue's names; bucket names are global on AWS, so pick your own there", "kinesis-fanout")
+    .option("--account-concurrency <n>", `the account's Lambda concurrent executions (AWS's default ${AWS_LIMITS.lambda.concurrency}; new accounts can have less): beyond it, or beyond the writer's reserved concurrency, invocations are throttled`, wholeNumber("--account-concurrency", 1), AWS_LIMITS.lambda.concurrency)
     .option("--no-s3-ceiling", "skip measuring the S3 endpoint's raw PutObject rate after the run")
     .option("--splitter-timeout <seconds>", `override the stack's splitterTimeoutSeconds (more than 0, at most ${AWS_LIMITS.lambda.timeoutSeconds.max}; fractions allowed locally), to watch the splitter continue past its timeout`, splitterTimeout)
     .showHelpAfterError();
@@ -78,6 +79,7 @@ async function main(): Promise<number> {
             restart: options.state ? { stateDir: path.resolve(options.state) } : undefined,
             resourcePrefix: options.resourcePrefix,
             measureS3Ceiling: options.s3Ceiling,
+            accountConcurrency: options.accountConcurrency,
             awsProfile,
             faults: faultOptionsFrom(options),
             onProgress: (snapshot) => progress.update(snapshot),

@@ -171,6 +171,15 @@ export const SETTING_DEFINITIONS = {
         ...lambda.timeoutSeconds,
         description: "Writer timeout in seconds.",
     },
+    writerReservedConcurrency: {
+        type: "integer",
+        default: -1,
+        min: 1,
+        max: lambda.concurrency - 100,
+        also: [-1],
+        description:
+            "Reserved concurrency of the writer (reservedConcurrentExecutions): it runs at most this many at once, and they are kept out of the account's shared pool; -1 reserves none. At most 900: the default account's 1,000 less the 100 AWS keeps unreserved. Below shards × parallelizationFactor, batches are throttled and the mapping retries them.",
+    },
     iteratorAgeAlarmSeconds: {
         type: "integer",
         default: 60,

@@ -3,6 +3,7 @@ import { realClock } from "../clock";
 import { KinesisProfile } from "./kinesis-proxy";
 import { LatencySampler } from "./latency";
 import { resolveAwsProfileOptions, type AwsProfileHooks, type AwsProfileOptions } from "./options";
+import { S3PrefixLimits } from "./s3-prefix-limits";
 import { S3Profile } from "./s3-proxy";
 import { ShardLimits } from "./shard-limits";
 import { copyStats, emptyStats, type AwsProfileStats } from "./stats";
@@ -39,7 +40,7 @@ export async function startAwsProfile(
     const latency = new LatencySampler(resolved);
     const limits = new ShardLimits(resolved, () => clock.now());
     const kinesis = new KinesisProfile(upstreamUrl("kinesis", upstream.kinesis), limits, latency, stats, clock);
-    const s3 = new S3Profile(upstreamUrl("s3", upstream.s3), latency, stats, clock);
+    const s3 = new S3Profile(upstreamUrl("s3", upstream.s3), latency, stats, clock, new S3PrefixLimits(resolved.s3PutRequestsPerSecondPerPrefix, () => clock.now()));
 
     const servers: http.Server[] = [];
     try {

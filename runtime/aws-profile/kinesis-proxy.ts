@@ -1,6 +1,7 @@
 import * as http from "node:http";
 import type { Clock } from "../clock";
 import { forwardBuffered, readBody, writeBuffered, failGateway, type BufferedResponse } from "./http-forward";
+import { GetRecordsCap, type WireGetRecordsOutput } from "./get-records-cap";
 import { IteratorRegistry, type IteratorShard } from "./iterator-registry";
 import { kinesisJsonResponse, throughputExceededResponse, withJsonBody } from "./kinesis-responses";
 import { padTo, type LatencyClass, type LatencySampler } from "./latency";
@@ -34,6 +35,7 @@ export class KinesisProfile {
     private readonly agent = new http.Agent({ keepAlive: true });
     private readonly directory: ShardDirectory;
     private readonly iterators: IteratorRegistry;
+    private readonly getRecordsCap: GetRecordsCap;
 
     constructor(
         private readonly upstream: URL,
@@ -44,6 +46,7 @@ export class KinesisProfile {
     ) {
         this.directory = new ShardDirectory(upstream.origin);
         this.iterators = new IteratorRegistry(clock);
+        this.getRecordsCap = new GetRecordsCap(upstream.origin);
     }
 
     readonly handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
@@ -60,6 +63,7 @@ export class KinesisProfile {
     close(): void {
         this.agent.destroy();
         this.directory.close();
+        this.getRecordsCap.close();
     }
 
     private async respond(req: http.IncomingMessage, startedAt: number): Promise<BufferedResponse> {
@@ -175,9 +179,12 @@ export class KinesisProfile {
             this.stats.kinesis.throttledGetRecordsCalls += 1;
             return throughputExceededResponse(shard.streamName, shard.shardId);
         }
-        const response = await this.forward(call);
-        if (response.statusCode !== 200) return response;
-        const output = JSON.parse(response.body.toString("utf8")) as { Records?: WireEntry[]; NextShardIterator?: string };
+        const forwarded = await this.forward(call);
+        if (forwarded.statusCode !== 200) return forwarded;
+        const whole = JSON.parse(forwarded.body.toString("utf8")) as WireGetRecordsOutput;
+        const capped = await this.getRecordsCap.cut(shard.streamName, shard.shardId, whole);
+        const output = capped ?? whole;
+        const response = capped ? withJsonBody(forwarded, capped) : forwarded;
         const bytes = (output.Records ?? []).reduce((sum, record) => sum + (isWireEntry(record) ? recordBytes(record) : 0), 0);
         this.limits.chargeRead(shardKey, bytes);
         this.stats.kinesis.readRecordBytes += bytes;

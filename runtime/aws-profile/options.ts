@@ -31,6 +31,8 @@ export interface AwsProfileOptions {
     shardReadBytesPerSecond?: number;
     /** Per-shard GetRecords calls/s (AWS: 5). */
     shardGetRecordsPerSecond?: number;
+    /** S3 PUT/COPY/POST/DELETE requests/s per key prefix before 503 SlowDown (AWS: 3,500). `Infinity` turns it off. */
+    s3PutRequestsPerSecondPerPrefix?: number;
     /** Seed of the latency jitter, so that two runs with the same calls see the same delays. */
     seed?: number;
 }
@@ -59,6 +61,7 @@ export const SEED_CALIBRATION: Required<AwsProfileOptions> = Object.freeze({
     shardWriteRecordsPerSecond: AWS_LIMITS.kinesis.shardWriteRecordsPerSecond,
     shardReadBytesPerSecond: AWS_LIMITS.kinesis.shardReadBytesPerSecond,
     shardGetRecordsPerSecond: AWS_LIMITS.kinesis.shardGetRecordsCallsPerSecond,
+    s3PutRequestsPerSecondPerPrefix: AWS_LIMITS.s3.putRequestsPerSecondPerPrefix,
     seed: 1,
 });
 
@@ -95,6 +98,7 @@ export function resolveAwsProfileOptions(options: AwsProfileOptions = {}): Resol
     requirePositiveRate("shardWriteRecordsPerSecond", resolved.shardWriteRecordsPerSecond);
     requirePositiveRate("shardReadBytesPerSecond", resolved.shardReadBytesPerSecond);
     requirePositiveRate("shardGetRecordsPerSecond", resolved.shardGetRecordsPerSecond);
+    requirePositiveRate("s3PutRequestsPerSecondPerPrefix", resolved.s3PutRequestsPerSecondPerPrefix);
     if (!Number.isSafeInteger(resolved.seed)) {
         throw new Error(`AWS profile option seed is ${resolved.seed}; it must be an integer`);
     }

@@ -1,16 +1,16 @@
+import { randomUUID } from "node:crypto";
 import * as http from "node:http";
 import type { Clock } from "../clock";
 import { forwardStreaming } from "./http-forward";
 import { padTo, type LatencyClass, type LatencySampler } from "./latency";
+import { slowDownBody, type S3PrefixLimits } from "./s3-prefix-limits";
 import { countCall, type AwsProfileStats } from "./stats";
 
 /**
- * The S3 side of the AWS profile: latency only, bodies streamed both ways.
+ * The S3 side of the AWS profile: latency and the per-prefix write rate, bodies streamed both ways.
  *
- * No throttling: S3 allows 3,500 PUT/COPY/POST/DELETE and 5,500 GET/HEAD requests per second per
- * prefix, and adds capacity as a prefix stays busy. The pipelines run here stay far below that
- * (the embedded S3 itself measured about 1,550 PutObject/s at 64 in flight), so a limit would
- * never bite.
+ * A write over its prefix's rate (s3-prefix-limits.ts: 3,500 PUT/COPY/POST/DELETE per second) is
+ * answered 503 SlowDown at once, without reaching the stand-in; the SDK retries it.
  *
  * The response to a call starts no sooner than its calibrated latency after the request arrived
  * (PutObject and UploadPart: s3PutObjectLatencyMs; GetObject: s3GetObjectLatencyMs, the time to
@@ -24,12 +24,14 @@ export class S3Profile {
         private readonly latency: LatencySampler,
         private readonly stats: AwsProfileStats,
         private readonly clock: Clock,
+        private readonly prefixLimits?: S3PrefixLimits,
     ) {}
 
     readonly handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
         const startedAt = this.clock.now();
         const operation = s3OperationOf(req);
         countCall(this.stats.s3.calls, operation);
+        if (this.prefixLimits && !this.prefixLimits.tryRequest(operation, req)) return this.slowDown(req, res);
         const latencyMs = this.latency.sampleMs(latencyClassOf(operation));
 
         forwardStreaming(this.upstream, this.agent, req, res, {
@@ -41,6 +43,18 @@ export class S3Profile {
 
     close(): void {
         this.agent.destroy();
+    }
+
+    /** 503 SlowDown, after the request's body is read (so the connection stays usable). */
+    private slowDown(req: http.IncomingMessage, res: http.ServerResponse): void {
+        this.stats.s3.slowDowns = (this.stats.s3.slowDowns ?? 0) + 1;
+        req.resume();
+        req.on("end", () => {
+            const requestId = randomUUID().replace(/-/g, "").slice(0, 16).toUpperCase();
+            const body = slowDownBody(requestId);
+            res.writeHead(503, "Slow Down", { "Content-Type": "application/xml", "Content-Length": Buffer.byteLength(body), "x-amz-request-id": requestId });
+            res.end(body);
+        });
     }
 }
 

@@ -24,6 +24,8 @@ export interface AwsProfileStats {
     s3: {
         /** Calls per operation (PutObject, GetObject, HeadObject, ...). */
         calls: Record<string, number>;
+        /** Writes answered 503 SlowDown: over their prefix's request rate. */
+        slowDowns?: number;
         requestBytes: number;
         responseBytes: number;
     };
@@ -44,7 +46,7 @@ export function emptyStats(): AwsProfileStats {
             requestBytes: 0,
             responseBytes: 0,
         },
-        s3: { calls: {}, requestBytes: 0, responseBytes: 0 },
+        s3: { calls: {}, slowDowns: 0, requestBytes: 0, responseBytes: 0 },
         addedDelayMs: 0,
     };
 }

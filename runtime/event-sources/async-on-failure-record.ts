@@ -8,12 +8,15 @@ import type { InvocationResult } from "../lambda/function-pool";
 export interface AsyncOnFailureRecord {
     version: "1.0";
     timestamp: string;
-    requestContext: { requestId: string; functionArn: string; condition: "RetriesExhausted"; approximateInvokeCount: number };
+    requestContext: { requestId: string; functionArn: string; condition: AsyncFailureCondition; approximateInvokeCount: number };
     requestPayload: unknown;
     responseContext: { statusCode: number; executedVersion: string; functionError: string };
     /** As Node.js's runtime reports an error: `trace`, not `stackTrace` (the Invoke API's error body uses `trace` too). */
     responsePayload: { errorMessage?: string; errorType?: string; trace?: string[] };
 }
+
+/** Why the record was sent: every attempt failed, or the event reached its maximum age (throttled for too long, say). */
+export type AsyncFailureCondition = "RetriesExhausted" | "EventAgeExceeded";
 
 export function asyncOnFailureRecord(options: {
     functionArn: string;
@@ -22,6 +25,8 @@ export function asyncOnFailureRecord(options: {
     invokeCount: number;
     /** When the record is written, in epoch milliseconds (the queue's clock). */
     nowMs: number;
+    /** Default RetriesExhausted. */
+    condition?: AsyncFailureCondition;
 }): AsyncOnFailureRecord {
     const { lastResult } = options;
     return {
@@ -30,7 +35,7 @@ export function asyncOnFailureRecord(options: {
         requestContext: {
             requestId: lastResult.requestId,
             functionArn: `${options.functionArn}:$LATEST`,
-            condition: "RetriesExhausted",
+            condition: options.condition ?? "RetriesExhausted",
             approximateInvokeCount: options.invokeCount,
         },
         requestPayload: options.event,

@@ -1,6 +1,7 @@
 import { backOff } from "exponential-backoff";
 import type { KinesisStreamEvent } from "aws-lambda";
 import type { Clock } from "../clock";
+import { isThrottled } from "../lambda/concurrency-limit";
 import type { InvocationResult } from "../lambda/function-pool";
 import { readBatchItemFailures } from "./batch-item-failures";
 import { kinesisEvent, type BufferedRecord } from "./kinesis-event";
@@ -19,7 +20,12 @@ import type { DiscardCondition, LastInvocation } from "./kinesis-on-failure-reco
  * - before each invocation, records older than MaximumRecordAgeInSeconds (-1: no limit) are
  *   discarded with condition RecordAgeExceeded;
  * - with ReportBatchItemFailures, records before the lowest reported failure are done, and the
- *   rest is retried (a retry that counts).
+ *   rest is retried (a retry that counts);
+ * - a throttled invocation (the function had no concurrency left) is not a function error: "If a
+ *   Lambda event source mapping is unable to invoke the function due to throttling or other issues,
+ *   it retries until the records expire or exceed the maximum age configured on the event source
+ *   mapping" (kinesis-on-failure-destination, "Before invocation"). It is retried after the same
+ *   backoff, uses no retry attempt and never bisects.
  */
 export interface BatchRunnerOptions {
     settings: KinesisMappingSettings;
@@ -112,9 +118,8 @@ class BatchAttempts {
     private async attempt(): Promise<AttemptsOutcome> {
         const { runner } = this;
         if (runner.isStopped()) throw new MappingStopped();
-        this.records = await this.dropExpired();
-        if (this.records.length === 0) return { kind: "done" };
-        const result = await runner.invoke(kinesisEvent(this.records));
+        const result = await this.invokeUnthrottled();
+        if (!result) return { kind: "done" };
         this.invokeCount++;
         runner.observer.invoked(this.records.length);
         this.last = { requestId: result.requestId, functionError: !result.ok };
@@ -123,6 +128,21 @@ class BatchAttempts {
             throw new RetryableBatchFailure(`${result.errorType}: ${result.errorMessage}`);
         }
         return this.readResponse(result.payload);
+    }
+
+    /** Invokes the records not yet expired until an invocation is not throttled; undefined when every record expired meanwhile. */
+    private async invokeUnthrottled(): Promise<InvocationResult | undefined> {
+        const { runner } = this;
+        for (let throttles = 0; ; throttles++) {
+            this.records = await this.dropExpired();
+            if (this.records.length === 0) return undefined;
+            const result = await runner.invoke(kinesisEvent(this.records));
+            if (!isThrottled(result)) return result;
+            runner.observer.throttled();
+            const { startingDelayMs, maxDelayMs } = runner.retryDelay;
+            await runner.clock.sleep(Math.min(startingDelayMs * 2 ** throttles, maxDelayMs));
+            if (runner.isStopped()) throw new MappingStopped();
+        }
     }
 
     private readResponse(payload: unknown): AttemptsOutcome {

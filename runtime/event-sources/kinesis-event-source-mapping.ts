@@ -33,8 +33,10 @@ export interface KinesisEventSourceMappingOptions {
     settings: KinesisMappingSettings;
     invoke: (event: KinesisStreamEvent) => Promise<InvocationResult>;
     onFailureQueueUrl?: string;
-    /** Default 200 = AWS's 5 GetRecords calls per second per shard. */
+    /** Between reads while records are available; default 200 = Kinesis' 5 GetRecords calls per second per shard. */
     getRecordsIntervalMs?: number;
+    /** Between reads of a caught-up shard; default 1000 = Lambda's "base rate of once per second". */
+    caughtUpPollIntervalMs?: number;
     /** Default in memory; JsonFileCheckpointStore for runs that continue after a restart. */
     checkpoints?: CheckpointStore;
     /** Backoff between retries of a failing batch; default 100 ms doubling up to 3 s. */
@@ -83,6 +85,7 @@ export class KinesisEventSourceMapping {
                 invokeIdentityArn: options.invokeIdentityArn ?? defaultRoleArn(options.functionArn),
             },
             getRecordsIntervalMs: options.getRecordsIntervalMs ?? 200,
+            caughtUpPollIntervalMs: options.caughtUpPollIntervalMs ?? 1000,
             clock: this.clock,
             checkpoint: await this.checkpoints.get(shardId),
             runBatch: (batch, finished) => this.deliver(runner, batch, finished),

@@ -19,6 +19,8 @@ export interface KinesisMappingStats {
     /** Records discarded with no on-failure destination configured. */
     recordsDropped: number;
     retries: number;
+    /** Invocations throttled for want of concurrency, each retried without using a retry attempt. */
+    throttles: number;
     bisections: number;
     /** Batches delivered a second time after they succeeded (fault injection). */
     redeliveries: number;
@@ -40,6 +42,8 @@ export interface BatchObserver {
     invoked(records: number): void;
     retried(): void;
     bisected(): void;
+    /** An invocation was throttled (no concurrency left); it is retried without using a retry attempt. */
+    throttled(): void;
 }
 
 const MAX_SAMPLES = 2000;
@@ -58,6 +62,7 @@ export class KinesisMappingMetrics implements BatchObserver {
         recordsSentToOnFailure: 0,
         recordsDropped: 0,
         retries: 0,
+        throttles: 0,
         bisections: 0,
         redeliveries: 0,
         maxIteratorAgeMs: 0,
@@ -78,6 +83,10 @@ export class KinesisMappingMetrics implements BatchObserver {
 
     bisected(): void {
         this.counters.bisections++;
+    }
+
+    throttled(): void {
+        this.counters.throttles++;
     }
 
     redelivered(): void {

@@ -8,12 +8,22 @@ import { EVENT_ENVELOPE_BYTES, toBufferedRecord, type BufferedRecord, type Event
 import { ShardCheckpointTracker } from "./shard-checkpoint-tracker";
 
 /**
- * One shard of an event source mapping: reads it with GetRecords (at most once per interval, 5/s
- * by default, like AWS's limit per shard), splits its records over ParallelizationFactor lanes by a
+ * One shard of an event source mapping: reads it with GetRecords, splits its records over ParallelizationFactor lanes by a
  * hash of the partition key (so one key's records stay in order, in one lane), and keeps one batch
  * in flight per lane. A lane waits up to MaximumBatchingWindowInSeconds for a full batch (BatchSize
  * records or 6 MB of payload). Reading pauses while enough records wait in the lanes, so records
  * wait in the stream instead, where the iterator age shows them.
+ *
+ * Polling follows AWS (with-kinesis, "Polling and batching streams"): "Lambda polls each shard in
+ * your Kinesis stream for records at a base rate of once per second. When more records are
+ * available, Lambda keeps processing batches until the function catches up with the stream." So a
+ * caught-up shard is read once per `caughtUpPollIntervalMs` (1 s), and a shard whose last read
+ * returned records is read again after `getRecordsIntervalMs` (200 ms: Kinesis' own limit of 5
+ * calls per second per shard, which the mapping shares with any other reader).
+ *
+ * The batching window follows invocation-eventsourcemapping: "For Kinesis, DynamoDB, and Amazon SQS
+ * event sources: ... the next batching window begins as soon as the previous function invocation
+ * completes" (starting at the first record is the rule for MSK, Kafka and MQ).
  */
 
 export interface ShardReaderOptions {
@@ -22,7 +32,10 @@ export interface ShardReaderOptions {
     shardId: string;
     settings: KinesisMappingSettings;
     eventContext: EventRecordContext;
+    /** Between reads while records are available: Kinesis' per-shard call limit (200 ms is 5/s). */
     getRecordsIntervalMs: number;
+    /** Between reads of a caught-up shard: Lambda's base rate, once per second. */
+    caughtUpPollIntervalMs: number;
     clock: Clock;
     /** Checkpoint stored by an earlier run: reading resumes after it. */
     checkpoint?: string;
@@ -38,9 +51,8 @@ interface Lane {
     queue: BufferedRecord[];
     queueBytes: number;
     busy: boolean;
-    /** When the lane last had nothing to do: its batching window starts then, or at the next record. */
+    /** When the lane's previous invocation completed (or the reader started): its batching window starts then. */
     idleSince: number;
-    firstQueuedAt: number;
     timer?: Timer;
     running?: Promise<void>;
 }
@@ -65,7 +77,6 @@ export class KinesisShardReader {
             queueBytes: 0,
             busy: false,
             idleSince: now,
-            firstQueuedAt: now,
         }));
         this.lastReadSequenceNumber = options.checkpoint;
     }
@@ -98,11 +109,11 @@ export class KinesisShardReader {
     }
 
     private async pollLoop(): Promise<void> {
-        const { clock, getRecordsIntervalMs } = this.options;
+        const { clock, getRecordsIntervalMs, caughtUpPollIntervalMs } = this.options;
         while (!this.stopped && !this.ended) {
             const started = clock.now();
-            if (this.hasRoom()) await this.readOnce(started);
-            const wait = getRecordsIntervalMs - (clock.now() - started);
+            const caughtUp = this.hasRoom() && (await this.readOnce(started)) === "caught-up";
+            const wait = (caughtUp ? caughtUpPollIntervalMs : getRecordsIntervalMs) - (clock.now() - started);
             if (wait > 0 && !this.stopped) {
                 const sleep = wakeableSleep(clock, wait);
                 this.wake = sleep.wake;
@@ -119,7 +130,8 @@ export class KinesisShardReader {
         return queued < batchSize * parallelizationFactor && queuedBytes < LAMBDA_PAYLOAD_MAX_BYTES * parallelizationFactor;
     }
 
-    private async readOnce(started: number): Promise<void> {
+    /** "caught-up" when the read found no records. */
+    private async readOnce(started: number): Promise<"records" | "caught-up" | "failed"> {
         try {
             this.iterator ??= await this.newIterator();
             const output = await this.options.kinesis.send(new GetRecordsCommand({ ShardIterator: this.iterator, Limit: 10_000 }));
@@ -130,7 +142,7 @@ export class KinesisShardReader {
             if (records.length === 0) {
                 this.lastEmptyReadStartedAt = started;
                 this.options.onProgress();
-                return;
+                return "caught-up";
             }
             const now = this.options.clock.now();
             const buffered = records.map((record) => toBufferedRecord(record, this.options.eventContext, now, this.options.clock));
@@ -139,10 +151,12 @@ export class KinesisShardReader {
             this.options.onRecordsReceived(buffered.length, now - buffered[buffered.length - 1].arrivalMs);
             for (const record of buffered) this.enqueue(record);
             for (const lane of this.lanes) this.pump(lane);
+            return "records";
         } catch (error) {
             this.lastError = error as Error;
             // An iterator expires after 5 minutes unused (reading pauses while lanes are full).
             if ((error as Error).name === "ExpiredIteratorException") this.iterator = undefined;
+            return "failed";
         }
     }
 
@@ -169,7 +183,6 @@ export class KinesisShardReader {
         const lanes = this.lanes.length;
         const index = lanes === 1 ? 0 : createHash("md5").update(record.partitionKey).digest().readUInt32BE(0) % lanes;
         const lane = this.lanes[index];
-        if (lane.queue.length === 0) lane.firstQueuedAt = this.options.clock.now();
         lane.queue.push(record);
         lane.queueBytes += record.eventBytes;
     }
@@ -182,7 +195,7 @@ export class KinesisShardReader {
         const full = count === settings.batchSize || count < lane.queue.length;
         lane.timer?.cancel();
         if (settings.maximumBatchingWindowInSeconds > 0 && !full) {
-            const due = Math.max(lane.idleSince, lane.firstQueuedAt) + settings.maximumBatchingWindowInSeconds * 1000;
+            const due = lane.idleSince + settings.maximumBatchingWindowInSeconds * 1000;
             if (clock.now() < due) {
                 lane.timer = clock.setTimeout(() => this.pump(lane), due - clock.now());
                 return;

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { backOff } from "exponential-backoff";
-import { asyncOnFailureRecord } from "../event-sources/async-on-failure-record";
+import { asyncOnFailureRecord, type AsyncFailureCondition } from "../event-sources/async-on-failure-record";
 import { realClock, type Clock, type Timer } from "../clock";
+import { asyncThrottleDelayMs, isThrottled } from "./concurrency-limit";
 import type { InvocationMeta, InvocationResult } from "./function-pool";
 import { RECURSION_DEPTH_LIMIT, stopsRecursion, type RecursiveLoop } from "./recursion-detection";
 
@@ -20,6 +21,12 @@ import { RECURSION_DEPTH_LIMIT, stopsRecursion, type RecursiveLoop } from "./rec
  *   on-failure destination.
  * - `duplicates`: fault injection of at-least-once delivery: the event is delivered a second time,
  *   as a separate event with its own request id.
+ * - Throttling (invocation-async-error-handling): "For throttling errors (429) and system errors
+ *   (500-series), Lambda returns the event to the queue and attempts to run the function again for
+ *   up to 6 hours by default. The retry interval increases exponentially from 1 second after the
+ *   first attempt to a maximum of 5 minutes." A throttle uses none of the two retries. An event older
+ *   than `maximumEventAgeMs` (MaximumEventAgeInSeconds: 60 s to 6 h, default 6 h) is not run again:
+ *   it goes to the on-failure destination with condition EventAgeExceeded.
  */
 export interface AsyncInvocationQueueOptions<E> {
     functionArn: string;
@@ -34,6 +41,8 @@ export interface AsyncInvocationQueueOptions<E> {
     sqs?: SQSClient;
     /** Times the retry delays; default real time. */
     clock?: Clock;
+    /** The function's MaximumEventAgeInSeconds, in ms; default 6 hours (AWS's default and maximum). */
+    maximumEventAgeMs?: number;
 }
 
 export interface AsyncInvocationStats {
@@ -48,14 +57,26 @@ export interface AsyncInvocationStats {
     recursionStopped: number;
     /** Events delivered a second time by the `duplicates` fault. */
     duplicated: number;
+    /** Invocations throttled for want of concurrency; each event went back to the queue. */
+    throttles: number;
+    /** Events that reached their maximum age before they could run (sent with condition EventAgeExceeded). */
+    expired: number;
+}
+
+/** When an event was accepted, and how often it was throttled so far (for the backoff). */
+interface QueuedEvent {
+    acceptedAt: number;
+    throttles: number;
 }
 
 export const AWS_ASYNC_RETRY_DELAYS_MS = [60_000, 120_000];
+/** MaximumEventAgeInSeconds' default (and its maximum): 6 hours. */
+export const AWS_ASYNC_MAXIMUM_EVENT_AGE_MS = 6 * 60 * 60 * 1000;
 
 export class AsyncInvocationQueue<E = unknown> {
     private readonly retryTimers = new Set<Timer>();
     private readonly running = new Set<Promise<void>>();
-    private readonly counters: AsyncInvocationStats = { accepted: 0, invocations: 0, failures: 0, retries: 0, sentToOnFailure: 0, dropped: 0, recursionStopped: 0, duplicated: 0 };
+    private readonly counters: AsyncInvocationStats = { accepted: 0, invocations: 0, failures: 0, retries: 0, sentToOnFailure: 0, dropped: 0, recursionStopped: 0, duplicated: 0, throttles: 0, expired: 0 };
     private readonly delays: number[];
     private readonly clock: Clock;
     private stopped = false;
@@ -92,7 +113,7 @@ export class AsyncInvocationQueue<E = unknown> {
     private accept(event: E, meta: InvocationMeta): void {
         this.counters.accepted++;
         this.unfinished++;
-        this.track(this.attempt(event, 1, meta));
+        this.track(this.attempt(event, 1, meta, { acceptedAt: this.clock.now(), throttles: 0 }));
     }
 
     /** Nothing in flight and no retry pending. */
@@ -118,7 +139,7 @@ export class AsyncInvocationQueue<E = unknown> {
         void work.finally(() => this.running.delete(work));
     }
 
-    private async attempt(event: E, invokeCount: number, meta: InvocationMeta): Promise<void> {
+    private async attempt(event: E, invokeCount: number, meta: InvocationMeta, queued: QueuedEvent): Promise<void> {
         if (stopsRecursion(meta.traceHeader, this.options.functionArn, this.options.recursiveLoop ?? "Terminate")) {
             // "Lambda automatically stops the next function invocation in that request chain" and
             // "sends the event from the stopped invocation to your destination": no retries.
@@ -148,6 +169,11 @@ export class AsyncInvocationQueue<E = unknown> {
                 coldStart: false,
             }),
         );
+        if (isThrottled(result) && !this.stopped) {
+            this.counters.throttles++;
+            this.later(event, invokeCount, meta, { ...queued, throttles: queued.throttles + 1 }, asyncThrottleDelayMs(queued.throttles), result);
+            return;
+        }
         this.counters.invocations++;
         if (result.ok) {
             this.unfinished--;
@@ -160,11 +186,7 @@ export class AsyncInvocationQueue<E = unknown> {
         }
         if (invokeCount <= this.delays.length) {
             this.counters.retries++;
-            const timer = this.clock.setTimeout(() => {
-                this.retryTimers.delete(timer);
-                this.track(this.attempt(event, invokeCount + 1, meta));
-            }, this.delays[invokeCount - 1]);
-            this.retryTimers.add(timer);
+            this.later(event, invokeCount + 1, meta, queued, this.delays[invokeCount - 1], result);
             return;
         }
         try {
@@ -174,13 +196,29 @@ export class AsyncInvocationQueue<E = unknown> {
         }
     }
 
-    private async sendToOnFailure(event: E, lastResult: InvocationResult, invokeCount: number): Promise<void> {
+    /** Runs the event again after `delayMs`, unless it would be older than its maximum age by then: then it goes to the on-failure destination. */
+    private later(event: E, invokeCount: number, meta: InvocationMeta, queued: QueuedEvent, delayMs: number, last: InvocationResult): void {
+        const maximumAge = this.options.maximumEventAgeMs ?? AWS_ASYNC_MAXIMUM_EVENT_AGE_MS;
+        if (this.clock.now() + delayMs - queued.acceptedAt > maximumAge) {
+            this.counters.expired++;
+            // invokeCount is the attempt that would come next: the ones made are one fewer.
+            this.track(this.sendToOnFailure(event, last, invokeCount - 1, "EventAgeExceeded").finally(() => this.unfinished--));
+            return;
+        }
+        const timer = this.clock.setTimeout(() => {
+            this.retryTimers.delete(timer);
+            this.track(this.attempt(event, invokeCount, meta, queued));
+        }, delayMs);
+        this.retryTimers.add(timer);
+    }
+
+    private async sendToOnFailure(event: E, lastResult: InvocationResult, invokeCount: number, condition: AsyncFailureCondition = "RetriesExhausted"): Promise<void> {
         const { onFailureQueueUrl: queueUrl, sqs, functionArn } = this.options;
         if (!queueUrl || !sqs) {
             this.counters.dropped++;
             return;
         }
-        const record = asyncOnFailureRecord({ functionArn, event, lastResult, invokeCount, nowMs: this.clock.now() });
+        const record = asyncOnFailureRecord({ functionArn, event, lastResult, invokeCount, nowMs: this.clock.now(), condition });
         try {
             await backOff(() => sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(record) })), {
                 numOfAttempts: 5,

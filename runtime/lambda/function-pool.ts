@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { realClock, type Clock } from "../clock";
+import { throttledResult, type ConcurrencyGate } from "./concurrency-limit";
 import { createLogSink, type LogDestination, type LogSink } from "./log-sink";
 import { invocationTraceHeader } from "./recursion-detection";
 import { Sandbox, SandboxInitError, type SandboxOutcome } from "./sandbox";
@@ -15,7 +16,8 @@ import { AWS_LIMITS } from "../../settings/aws-limits";
  * Lambda's execution model for one function: each concurrent invocation runs in its own sandbox
  * process; an idle sandbox is reused (a warm start), and a new one is started only when every
  * sandbox is busy (a cold start), up to the function's concurrency. Invocations beyond that wait
- * for a sandbox to free up (Lambda would throttle them, and the event source would retry).
+ * for a sandbox to free up, unless the pool has a ConcurrencyGate (concurrency-limit.ts): then
+ * invocations beyond the account's or the function's concurrency are throttled, as on Lambda.
  */
 
 export interface FunctionDefinition {
@@ -70,6 +72,8 @@ export interface FunctionPoolOptions {
     clock?: Clock;
     /** Time dilation K of the run (default 1): the sandboxes' CPU share is divided by it. */
     timeScale?: number;
+    /** The account's concurrency for this function (concurrency-limit.ts): beyond it an invocation is throttled, not queued. */
+    concurrency?: ConcurrencyGate;
 }
 
 export interface FunctionPoolStats {
@@ -105,6 +109,7 @@ export class FunctionPool {
     private readonly slots: SandboxSlots;
     private readonly faults: InvocationFaults | undefined;
     private readonly clock: Clock;
+    private readonly concurrency: ConcurrencyGate | undefined;
     private closed = false;
     private readonly counters = { invocations: 0, coldStarts: 0, errors: 0, timeouts: 0, crashes: 0, inFlight: 0, maxConcurrency: 0, peakRssBytes: 0 };
 
@@ -112,6 +117,7 @@ export class FunctionPool {
         checkDefinition(definition);
         this.faults = options.faults;
         this.clock = options.clock ?? realClock;
+        this.concurrency = options.concurrency;
         this.slots = new SandboxSlots(definition.reservedConcurrency ?? DEFAULT_CONCURRENCY);
         this.functionArn = `arn:aws:lambda:${definition.region}:${definition.accountId ?? DEFAULT_ACCOUNT}:function:${definition.functionName}`;
         this.ownsWorkDir = options.workDir === undefined;
@@ -131,6 +137,16 @@ export class FunctionPool {
         if (this.closed) throw new Error(`function ${this.definition.functionName} is closed; create a new FunctionPool to invoke it`);
         const requestId = meta.requestId ?? randomUUID();
         const traceId = invocationTraceHeader(meta.traceHeader, this.functionArn);
+        const execution = this.concurrency ? this.concurrency.tryAcquire() : () => {};
+        if (!execution) return throttledResult(requestId, this.definition.functionName, this.concurrency!.reason);
+        try {
+            return await this.invokeInSlot(requestId, event, traceId);
+        } finally {
+            execution();
+        }
+    }
+
+    private async invokeInSlot(requestId: string, event: unknown, traceId: string | undefined): Promise<InvocationResult> {
         const slot = await this.slots.claim(() => this.checkOpenWhileWaiting());
         const started = this.clock.now();
         const coldStart = slot.state === "starting";

@@ -3,7 +3,7 @@ import type { FunctionPoolStats, InvocationResult } from "../lambda/function-poo
 import type { ExpectedOutput } from "./expected-output";
 import type { RunEnvironment } from "./run-environment";
 import type { RunOptions } from "./run-options";
-import type { RunReport, TimelinePoint } from "./run-report";
+import type { ConcurrencySection, RunReport, TimelinePoint } from "./run-report";
 import type { RunStack } from "./run-stack";
 import type { S3PutRate } from "./s3-put-rate";
 import type { DeadLetterContents, Verification } from "./verify-output";
@@ -12,6 +12,7 @@ import type { Headroom } from "../time-scale/headroom";
 /** What the run measured while records flowed, read as the stream drained. */
 export interface RunMeasurements {
     mapping: KinesisMappingStats;
+    concurrency?: ConcurrencySection;
     splitter: FunctionPoolStats;
     writer: FunctionPoolStats;
     splitterResults: InvocationResult[];
@@ -54,6 +55,7 @@ export function buildReport(parts: ReportParts): RunReport {
         recordsPerSecond,
         ...functionsSection(measured),
         mapping: mappingSection(measured.mapping),
+        concurrency: measured.concurrency,
         maxIteratorAgeMs: measured.mapping.maxIteratorAgeMs,
         s3Ceiling,
         // The ceiling is a wall-clock rate; the pipeline's wall-clock rate is its modelled rate ÷ K.

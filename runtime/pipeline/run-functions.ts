@@ -3,6 +3,7 @@ import { createWriterHandler } from "../../handlers/writer";
 import { splitterEnvironment, writerEnvironment } from "../../handlers/shared/environment";
 import type { Clock } from "../clock";
 import { writerLanes } from "../../settings/parse";
+import { AccountConcurrency, type ConcurrencyGate } from "../lambda/concurrency-limit";
 import { FunctionPool, type InvocationFaults } from "../lambda/function-pool";
 import { LambdaInvokeApi } from "../lambda/invoke-api";
 import { serializeHandler, type SerializedHandler } from "../lambda/serialize-handler";
@@ -11,6 +12,7 @@ import { CleanupStack } from "../support/cleanup-stack";
 import { endpointEnvironment, executionRoleCredentials } from "./aws-clients";
 import type { RunEnvironment } from "./run-environment";
 import type { RunOptions } from "./run-options";
+import type { ConcurrencySection } from "./run-report";
 import type { RunStack } from "./run-stack";
 
 /**
@@ -22,6 +24,8 @@ export interface RunFunctions extends AsyncDisposable {
     splitter: FunctionPool;
     writer: FunctionPool;
     invokeApi: LambdaInvokeApi;
+    /** The account's concurrency both functions draw on; it counts their throttles. */
+    concurrency: AccountConcurrency;
     /** Seconds from the start of packaging (the run's start, when it overlaps the stand-ins' start) until the handlers were serialized. */
     packageSeconds: number;
 }
@@ -57,13 +61,27 @@ export async function startFunctions(env: RunEnvironment, stack: RunStack, optio
         ...(await executionRoleCredentials(env.clients, env.endpoints)),
     };
     const invokeApi = cleanup.adopt(await LambdaInvokeApi.start({ region: options.region }), (api) => api.close());
+    const concurrency = new AccountConcurrency(options.accountConcurrency);
+    const writerReserved = stack.settings.writerReservedConcurrency === -1 ? undefined : stack.settings.writerReservedConcurrency;
+    const writerGate = concurrency.register(stack.resources.writerFunction, writerReserved);
     const base = { stack, region: options.region, clock };
     const splitterEnv = { ...lambdaEndpoints, AWS_ENDPOINT_URL_LAMBDA: invokeApi.endpoint, ...(await conditionalWritesFront(functionEndpoints.s3, cleanup)) };
-    const splitter = cleanup.adopt(splitterPool({ ...base, code: splitterCode, environment: splitterEnv }), (pool) => pool.close());
-    const writer = cleanup.adopt(writerPool({ ...base, code: writerCode, environment: lambdaEndpoints }, env.faults?.crashes), (pool) => pool.close());
+    const splitter = cleanup.adopt(splitterPool({ ...base, code: splitterCode, environment: splitterEnv, gate: concurrency.register(stack.resources.splitterFunction) }), (pool) => pool.close());
+    const writer = cleanup.adopt(writerPool({ ...base, code: writerCode, environment: lambdaEndpoints, gate: writerGate }, env.faults?.crashes), (pool) => pool.close());
     stopSplitterOnAbort(splitter, options.signal, cleanup);
     const owned = cleanup.move();
-    return { splitter, writer, invokeApi, packageSeconds, [Symbol.asyncDispose]: () => owned[Symbol.asyncDispose]() };
+    return { splitter, writer, invokeApi, concurrency, packageSeconds, [Symbol.asyncDispose]: () => owned[Symbol.asyncDispose]() };
+}
+
+/** The account's concurrency, the writer's reservation and both functions' throttles, for the report. */
+export function concurrencySection(functions: RunFunctions, stack: RunStack): ConcurrencySection {
+    const throttles = functions.concurrency.throttles();
+    const { writerReservedConcurrency } = stack.settings;
+    return {
+        account: functions.concurrency.limit,
+        writerReserved: writerReservedConcurrency === -1 ? null : writerReservedConcurrency,
+        throttles: { splitter: throttles[stack.resources.splitterFunction] ?? 0, writer: throttles[stack.resources.writerFunction] ?? 0 },
+    };
 }
 
 /** What both functions are built from: their code, the services' endpoints and credentials, the stack. */
@@ -73,9 +91,11 @@ interface PoolParts {
     clock: Clock;
     code: SerializedHandler;
     environment: Record<string, string>;
+    /** The function's share of the account's concurrency. */
+    gate: ConcurrencyGate;
 }
 
-function splitterPool({ stack, region, clock, code, environment }: PoolParts): FunctionPool {
+function splitterPool({ stack, region, clock, code, environment, gate }: PoolParts): FunctionPool {
     const { resources, settings } = stack;
     return new FunctionPool({
         functionName: resources.splitterFunction,
@@ -93,11 +113,11 @@ function splitterPool({ stack, region, clock, code, environment }: PoolParts): F
         memoryMb: settings.splitterMemoryMb,
         timeoutSeconds: settings.splitterTimeoutSeconds,
         region,
-    }, { clock, timeScale: clock.scale });
+    }, { clock, timeScale: clock.scale, concurrency: gate });
 }
 
 /** The writer, at the mapping's most concurrent batches (shards × parallelization), with the crash plug-in under --crash-rate. */
-function writerPool({ stack, region, clock, code, environment }: PoolParts, crashes: InvocationFaults | undefined): FunctionPool {
+function writerPool({ stack, region, clock, code, environment, gate }: PoolParts, crashes: InvocationFaults | undefined): FunctionPool {
     const { resources, settings } = stack;
     const { outputBucket, deadLetterQueueUrl } = resources;
     return new FunctionPool({
@@ -111,7 +131,7 @@ function writerPool({ stack, region, clock, code, environment }: PoolParts, cras
         timeoutSeconds: settings.writerTimeoutSeconds,
         region,
         reservedConcurrency: writerLanes(settings, resources.shardCount),
-    }, { faults: crashes, clock, timeScale: clock.scale });
+    }, { faults: crashes, clock, timeScale: clock.scale, concurrency: gate });
 }
 
 /**

@@ -24,6 +24,8 @@ export interface RunSpec {
     signal?: AbortSignal;
     /** Lambda async retry delays, AWS's [60 s, 120 s] by default. */
     asyncRetryDelaysMs?: number[];
+    /** The account's Lambda concurrency (default AWS's 1,000): invocations beyond it, or beyond a reservation, are throttled. */
+    accountConcurrency?: number;
     /** Put AWS's per-shard limits and calibrated latencies in front of Kinesis and S3. */
     awsProfile?: AwsProfileOptions;
     /** The time every modelled delay and timestamp of the run is read from; default real time, or a ScaledClock of `timeScale`. */

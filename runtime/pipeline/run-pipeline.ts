@@ -7,7 +7,7 @@ import { checkAborted, driveInput } from "./drive-input";
 import type { ExpectedOutput } from "./expected-output";
 import { ProgressSampler } from "./progress-sampler";
 import { startEnvironment, type RunEnvironment } from "./run-environment";
-import { packageHandlers, startFunctions } from "./run-functions";
+import { concurrencySection, packageHandlers, startFunctions } from "./run-functions";
 import type { RunOptions } from "./run-options";
 import type { RunReport } from "./run-report";
 import { provisionStack, type RunStack } from "./run-stack";
@@ -40,7 +40,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     const headroom = meter.stop();
     options.bench?.onDrained?.();
     sampler.finish();
-    const measured = { mapping: triggers.mapping.stats(), splitter: functions.splitter.stats(), writer: functions.writer.stats() };
+    const measured = { mapping: triggers.mapping.stats(), splitter: functions.splitter.stats(), writer: functions.writer.stats(), concurrency: concurrencySection(functions, stack) };
     await triggers.mapping.stop();
     await triggers.s3Source.stop();
     const flowed: RunMeasurements = { ...measured, splitterResults: triggers.splitterResults, timeline: sampler.timeline };

@@ -51,6 +51,8 @@ export interface RunReport {
     /** Time the splitter's invocations ran, summed. */
     splitterSeconds: number;
     mapping: { batches: number; meanBatchSize: number; retries: number; bisections: number; recordsSentToOnFailure: number };
+    /** Lambda concurrency: the account's limit, the writer's reservation (null: none), and the invocations throttled. */
+    concurrency?: ConcurrencySection;
     maxIteratorAgeMs: number;
     s3Ceiling?: S3PutRate;
     /** Records/s of the pipeline in wall time ÷ the S3 endpoint's raw PutObject/s. */
@@ -71,6 +73,12 @@ export interface RunReport {
     /** Present with --state: whether this run resumed an earlier one. */
     restart?: { stateDir: string; uploadSkipped: boolean; splitRedelivered: boolean; recordsReadThisRun: number };
     timeline: TimelinePoint[];
+}
+
+export interface ConcurrencySection {
+    account: number;
+    writerReserved: number | null;
+    throttles: { splitter: number; writer: number };
 }
 
 const n = (value: number) => value.toLocaleString("en-US");
@@ -95,10 +103,16 @@ export function formatSummary(report: RunReport): string {
         `  invocations  splitter ${n(report.invocations.splitter)} (${report.coldStarts.splitter} cold), writer ${n(report.invocations.writer)} (${report.coldStarts.writer} cold), errors ${report.functionErrors.splitter + report.functionErrors.writer}`,
         `  mapping      ${n(report.mapping.batches)} batches, mean ${report.mapping.meanBatchSize.toFixed(0)} records, ${report.mapping.retries} retries, ${report.mapping.bisections} bisections; max iterator age ${n(Math.round(report.maxIteratorAgeMs))} ms`,
     ];
+    if (report.concurrency) {
+        const { account, writerReserved, throttles } = report.concurrency;
+        lines.push(
+            `  concurrency  account ${n(account)}, writer reserved ${writerReserved === null ? "none" : n(writerReserved)}; throttled: writer ${n(throttles.writer)} (the mapping retried them), splitter ${n(throttles.splitter)} (requeued)`,
+        );
+    }
     if (report.awsProfile) {
         const { kinesis } = report.awsProfile.stats;
         lines.push(
-            `  AWS profile  ${n(kinesis.throttledPutEntries)} put entries throttled of ${n(kinesis.putEntries)}, ${n(kinesis.throttledGetRecordsCalls)} GetRecords calls throttled; splitter retried ${n(retriedEntries(report))} entries`,
+            `  AWS profile  ${n(kinesis.throttledPutEntries)} put entries throttled of ${n(kinesis.putEntries)}, ${n(kinesis.throttledGetRecordsCalls)} GetRecords calls throttled, ${n(report.awsProfile.stats.s3.slowDowns ?? 0)} S3 writes answered SlowDown; splitter retried ${n(retriedEntries(report))} entries`,
         );
     }
     if (report.faults) lines.push(formatFaultLine(report.faults));

@@ -5,6 +5,7 @@ import { JsonFileCheckpointStore } from "../event-sources/checkpoint-store";
 import { KinesisEventSourceMapping } from "../event-sources/kinesis-event-source-mapping";
 import { S3ObjectCreatedSource } from "../event-sources/s3-object-created";
 import { AsyncInvocationQueue } from "../lambda/async-invocation-queue";
+import { isThrottled } from "../lambda/concurrency-limit";
 import type { FunctionPool, InvocationMeta, InvocationResult } from "../lambda/function-pool";
 import { checkpointPath } from "../restart/run-manifest";
 import { CleanupStack } from "../support/cleanup-stack";
@@ -75,11 +76,11 @@ export async function startTriggers(env: RunEnvironment, stack: RunStack, functi
     };
 }
 
-/** Invokes the function and keeps its result. */
+/** Invokes the function and keeps its result (a throttle is not a result: the event runs later). */
 function recordingInvoke(fn: FunctionPool, results: InvocationResult[]): (event: unknown, meta?: InvocationMeta) => Promise<InvocationResult> {
     return async (event, meta) => {
         const result = await fn.invoke(event, meta);
-        results.push(result);
+        if (!isThrottled(result)) results.push(result);
         return result;
     };
 }

@@ -72,6 +72,37 @@ describe("AWS profile: per-shard read limits", () => {
         assert.equal(proxy.stats().kinesis.readRecordBytes, 3 * (900_000 + 4));
     });
 
+    it("returns at most 10 MiB per GetRecords call, and the next call goes on after the last record returned", async () => {
+        // Kinesis quotas: "each call to GetRecords can return up to 10 MiB of data"; "if a call
+        // returns 10 MiB, subsequent calls made within the next 5 seconds throw an exception".
+        await start({ shardWriteBytesPerSecond: Infinity });
+        const { streamName, shards } = await createStream(kinesis, 1);
+        for (let put = 0; put < 3; put++) {
+            await kinesis.send(new PutRecordsCommand({ StreamName: streamName, Records: entries(5, "test", 900_000) }));
+        }
+        const recordBytes = 900_000 + 4;
+
+        const first = await kinesis.send(new GetShardIteratorCommand({ StreamName: streamName, ShardId: shards[0].shardId, ShardIteratorType: "TRIM_HORIZON" }));
+        const capped = await kinesis.send(new GetRecordsCommand({ ShardIterator: first.ShardIterator }));
+        clock.advance(3_000);
+        const inDebt = await kinesis.send(new GetRecordsCommand({ ShardIterator: capped.NextShardIterator })).then(
+            () => "ok",
+            (error: Error) => error.name,
+        );
+        clock.advance(1_000);
+        const rest = await kinesis.send(new GetRecordsCommand({ ShardIterator: capped.NextShardIterator }));
+
+        assert.equal(capped.Records!.length, 11, "11 records of 900,004 bytes fit in 10 MiB (10,485,760 bytes); 12 don't");
+        assert.equal(inDebt, THROTTLED, "9.9 MB read from a full bucket of 2 MiB is 3.7 s of debt at 2 MiB/s");
+        assert.equal(rest.Records!.length, 4);
+        const sequence = [...capped.Records!, ...rest.Records!].map((record) => BigInt(record.SequenceNumber!));
+        assert.ok(
+            sequence.every((number, index) => index === 0 || number > sequence[index - 1]),
+            "the 15 records once each, in order: nothing skipped or repeated at the cut",
+        );
+        assert.equal(proxy.stats().kinesis.readRecordBytes, 15 * recordBytes);
+    });
+
     it("lets GetRecords through unlimited when the iterator did not come through the proxy", async () => {
         await start();
         const { streamName, shards } = await createStream(kinesis, 1);

@@ -34,6 +34,7 @@ describe("duplicate batch delivery", function () {
                 return fn.invoke(event);
             },
             getRecordsIntervalMs: 20,
+            caughtUpPollIntervalMs: 20,
             redeliver,
         });
         await mapping.start();

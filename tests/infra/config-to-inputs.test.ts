@@ -61,6 +61,7 @@ const ROWS: Row[] = [
     { key: "splitterTimeoutSeconds", changed: "300", read: (built) => splitter(built).timeout },
     { key: "splitterMaxChainInvocations", changed: "50", read: (built) => splitter(built).environment.variables[ENV.maxChainInvocations], expected: String },
     { key: "writerTimeoutSeconds", changed: "120", read: (built) => writer(built).timeout },
+    { key: "writerReservedConcurrency", changed: "8", read: (built) => writer(built).reservedConcurrentExecutions },
     { key: "iteratorAgeAlarmSeconds", changed: "600", read: (built) => iteratorAlarm(built).threshold, expected: (seconds) => seconds * 1000 },
     { key: "logRetentionDays", changed: "30", read: logGroups, expected: (days) => [days, days] },
 ];

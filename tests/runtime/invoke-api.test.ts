@@ -94,7 +94,7 @@ describe("LambdaInvokeApi", function () {
         assert.equal(asyncQueue.idle(), false, "the event is accepted and not finished yet");
         await waitUntil(() => asyncQueue.idle(), "the queued event has run");
         assert.deepEqual(events, [{ step: 2 }]);
-        assert.deepEqual(asyncQueue.stats(), { accepted: 1, invocations: 1, failures: 0, retries: 0, sentToOnFailure: 0, dropped: 0, recursionStopped: 0, duplicated: 0 });
+        assert.deepEqual(asyncQueue.stats(), { accepted: 1, invocations: 1, failures: 0, retries: 0, sentToOnFailure: 0, dropped: 0, recursionStopped: 0, duplicated: 0, throttles: 0, expired: 0 });
     });
 
     it("retries a failing Event invocation twice, then sends AWS's invocation record to the on-failure destination", async () => {

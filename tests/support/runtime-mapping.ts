@@ -56,6 +56,7 @@ export function recordedMapping(
             return result;
         },
         getRecordsIntervalMs: 20,
+        caughtUpPollIntervalMs: 20,
         retryDelay: { startingDelayMs: 10, maxDelayMs: 40 },
         onFailureQueueUrl: extra.onFailureQueueUrl,
         checkpoints: extra.checkpoints,
