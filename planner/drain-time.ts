@@ -23,6 +23,12 @@
  *    The bottleneck reported is the largest term of the bound that wins ("poll" when waiting for
  *    GetRecords and batching windows is the largest).
  *
+ * 4. CPU. Each function's CPU (planner/measured-cpu.json, measured by `npm run calibrate-cpu`) at
+ *    its memory's share of a vCPU (memoryMb / 1,769): a writer batch takes max(its I/O time,
+ *    (CPU per invocation + b × CPU per record) / share), and a put call of the splitter max(its
+ *    latency, its records' CPU / share). A lane's first batch runs on a cold sandbox, at the
+ *    warming-up CPU per record.
+ *
  * Left out: throttling retries and their backoff, cold starts, Lambda's scaling ramp, S3's
  * 3,500 PUT/s per prefix, uneven spreading of keys over shards, the splitter's own S3 read.
  */
@@ -32,6 +38,7 @@ import { parsePartitionKey } from "../handlers/shared/partition-key";
 import { AWS_LIMITS } from "../settings/aws-limits";
 import { PARTITION_KEY_BYTES_ESTIMATE, kinesisRecordBytes, recordsPerPayload } from "../settings/record-sizes";
 import { SEED_LATENCIES, type Latencies } from "./latencies";
+import { cpuSeconds, loadMeasuredCpu, type MeasuredCpu } from "./function-cpu";
 
 export interface Workload {
     /** Lines in the file, each one a record. */
@@ -47,6 +54,8 @@ export interface DrainOptions {
     recordsPerPutCall?: number;
     /** Concurrent executions the writer may use (default 1,000, an account's default). */
     lambdaConcurrency?: number;
+    /** The functions' CPU; default planner/measured-cpu.json. NO_CPU leaves CPU out. */
+    cpu?: MeasuredCpu;
 }
 
 export type Bottleneck = "shard-write" | "shard-read" | "writers" | "splitter" | "poll";
@@ -84,9 +93,10 @@ export function predictDrainTime(
 ): DrainPrediction {
     checkInputs(workload, latencies, options);
     const notes: string[] = [];
+    const cpu = options.cpu ?? loadMeasuredCpu();
     const shape = streamShape(settings, workload, notes);
-    const split = splitterStage(shape, latencies, options, notes);
-    const write = writerStage(settings, shape, latencies, options, notes);
+    const split = splitterStage(settings, shape, latencies, options, cpu, notes);
+    const write = writerStage(settings, shape, latencies, options, cpu, notes);
     const pipeline = pipelineStage(settings, shape, latencies, split, write, notes);
     const n = shape.records;
     return {
@@ -123,18 +133,23 @@ function streamShape(settings: FanoutSettings, workload: Workload, notes: string
 }
 
 /** 1. Splitter: put calls one after another, capped by the shards' write limits. */
-function splitterStage(shape: StreamShape, latencies: Latencies, options: DrainOptions, notes: string[]): { rate: number; limit: Bottleneck } {
+function splitterStage(settings: FanoutSettings, shape: StreamShape, latencies: Latencies, options: DrainOptions, cpu: MeasuredCpu, notes: string[]): { rate: number; limit: Bottleneck } {
     const { recordBytes, shardsUsed } = shape;
     const perCall =
         options.recordsPerPutCall ??
         Math.min(kinesis.putRecordsMaxRecords, Math.floor(kinesis.putRecordsMaxBytes / (recordBytes + PARTITION_KEY_BYTES_ESTIMATE)));
-    const clientRate = (Math.max(1, perCall) * 1000) / latencies.putRecordsCallMs;
+    const callCpuMs = cpuSeconds({ ...cpu.splitter, msPerInvocation: 0 }, Math.max(1, perCall), settings.splitterMemoryMb) * 1000;
+    const callMs = Math.max(latencies.putRecordsCallMs, callCpuMs);
+    if (callCpuMs > latencies.putRecordsCallMs) {
+        notes.push(`splitter CPU: ${fmt(callCpuMs)} ms per put call at ${settings.splitterMemoryMb} MB (${fmt(settings.splitterMemoryMb / 1769)} vCPU) is more than its ${latencies.putRecordsCallMs} ms latency`);
+    }
+    const clientRate = (Math.max(1, perCall) * 1000) / callMs;
     const perShardWrite = Math.min(kinesis.shardWriteRecordsPerSecond, kinesis.shardWriteBytesPerSecond / recordBytes);
     const shardWriteRate = shardsUsed * perShardWrite;
     const rate = Math.min(clientRate, shardWriteRate);
     const limit: Bottleneck = clientRate <= shardWriteRate ? "splitter" : "shard-write";
     notes.push(
-        `splitter: ${perCall} record(s) per put call every ${latencies.putRecordsCallMs} ms = ${fmt(clientRate)} records/s; ` +
+        `splitter: ${perCall} record(s) per put call every ${fmt(callMs)} ms = ${fmt(clientRate)} records/s; ` +
             `shard writes allow ${shardsUsed} shard(s) × ${fmt(perShardWrite)} records/s (1,000 records/s or 1 MiB/s of ${recordBytes}-byte records) ` +
             `= ${fmt(shardWriteRate)}; in = ${fmt(rate)} records/s (${limit})`,
     );
@@ -149,16 +164,27 @@ interface WriterStage {
     /** Billed seconds of a batch of b records, and the same after its GetRecords call. */
     batchSeconds: (b: number) => number;
     cycle: (b: number) => number;
+    /** Seconds a lane's first batch takes longer on a cold sandbox (V8 warming up). */
+    warmUpSeconds: number;
 }
 
 /** 2. Writer: concurrent batches ("lanes"), capped by each used shard's reads. */
-function writerStage(settings: FanoutSettings, shape: StreamShape, latencies: Latencies, options: DrainOptions, notes: string[]): WriterStage {
+function writerStage(settings: FanoutSettings, shape: StreamShape, latencies: Latencies, options: DrainOptions, cpu: MeasuredCpu, notes: string[]): WriterStage {
     const { records: n, recordBytes, shardsUsed } = shape;
     const lanes = Math.max(1, Math.min(writerLanes(settings, shardsUsed), shape.distinctKeys, options.lambdaConcurrency ?? lambda.concurrency));
     const payloadFit = recordsPerPayload(shape.lineBytes);
     const fullBatch = Math.max(1, Math.min(settings.batchSize, payloadFit, Math.ceil(n / lanes) || 1));
     if (payloadFit < settings.batchSize) notes.push(`6 MB invocation payload holds ${payloadFit} records, so batches stop there (batchSize ${settings.batchSize})`);
-    const batchSeconds = (b: number) => (latencies.invokeOverheadMs + Math.ceil(b / settings.writerConcurrency) * latencies.s3PutObjectMs) / 1000;
+    const ioSeconds = (b: number) => (latencies.invokeOverheadMs + Math.ceil(b / settings.writerConcurrency) * latencies.s3PutObjectMs) / 1000;
+    const memory = settings.writerMemoryMb;
+    const batchSeconds = (b: number) => Math.max(ioSeconds(b), cpuSeconds(cpu.writer, b, memory));
+    const warmUpSeconds = Math.max(ioSeconds(fullBatch), cpuSeconds(cpu.writer, fullBatch, memory, false)) - batchSeconds(fullBatch);
+    const cpuBound = cpuSeconds(cpu.writer, fullBatch, memory) > ioSeconds(fullBatch);
+    notes.push(
+        `writer CPU: ${cpu.writer.msPerInvocation} ms an invocation + ${cpu.writer.msPerRecord} ms a record (${cpu.writer.msPerRecordWarmingUp} warming up), measured ${cpu.measuredAt.slice(0, 10)} on ${cpu.machine.cpuModel}; ` +
+            `at ${memory} MB (${fmt(memory / 1769)} vCPU) a full batch needs ${fmt(cpuSeconds(cpu.writer, fullBatch, memory))} s of CPU against ${fmt(ioSeconds(fullBatch))} s of I/O` +
+            (cpuBound ? ": CPU-bound" : ""),
+    );
     const cycle = (b: number) => latencies.getRecordsMs / 1000 + batchSeconds(b);
     // Lanes beyond the file's records have nothing to do: at most N records are in flight.
     const writersRate = Math.min(lanes * fullBatch, Math.max(1, n)) / cycle(fullBatch);
@@ -174,7 +200,7 @@ function writerStage(settings: FanoutSettings, shape: StreamShape, latencies: La
     );
     const s3PutRate = AWS_LIMITS.s3.putRequestsPerSecondPerPrefix;
     if (rate > s3PutRate) notes.push(`above ${s3PutRate.toLocaleString("en-US")} records/s S3 may throttle PutObject on one key prefix (not modelled)`);
-    return { rate, limit, lanes, fullBatch, batchSeconds, cycle };
+    return { rate, limit, lanes, fullBatch, batchSeconds, cycle, warmUpSeconds };
 }
 
 interface PipelineStage {
@@ -208,14 +234,14 @@ function pipelineStage(
     const lastRun = write.batchSeconds(meanBatch);
     const firstArrival = latencies.putRecordsCallMs / 1000 + Math.min(window, write.fullBatch / split.rate) + latencies.getRecordsMs / 1000;
     const splitSide = splitSeconds + lastWait + lastRun;
-    const writeSide = firstArrival + writeSeconds;
+    const writeSide = firstArrival + write.warmUpSeconds + writeSeconds;
     const seconds = n === 0 ? 0 : Math.max(splitSide, writeSide);
     const bottleneck =
         splitSide >= writeSide
             ? largest([splitSeconds, split.limit], [lastWait, "poll"], [lastRun, "writers"])
             : largest([writeSeconds, write.limit], [firstArrival, "poll"]);
     notes.push(
-        `pipeline: max(split ${fmt(splitSeconds)} s + last batch ${fmt(lastWait + lastRun)} s, first record ${fmt(firstArrival)} s + write ${fmt(writeSeconds)} s) ` +
+        `pipeline: max(split ${fmt(splitSeconds)} s + last batch ${fmt(lastWait + lastRun)} s, first record ${fmt(firstArrival)} s + warm-up ${fmt(write.warmUpSeconds)} s + write ${fmt(writeSeconds)} s) ` +
             `= ${fmt(seconds)} s; mean batch ${fmt(meanBatch)} records; bottleneck ${bottleneck}`,
     );
     if (splitSeconds > settings.splitterTimeoutSeconds) {

@@ -57,6 +57,7 @@ async function main(): Promise<number> {
         recordBytes: options.recordBytes,
         seed: options.seed,
         awsProfile: awsProfileFrom({ ...options, awsProfile: true }) ?? {},
+        cpuShare: options.cpuShare,
         onPhase: (phase) => {
             progress.stop();
             process.stderr.write(`${phase}\n`);

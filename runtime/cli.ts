@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { addAwsProfileOptions, awsProfileFrom, httpUrl, interruptSignal, runCommand, wholeNumber } from "./cli-options";
+import { addAwsProfileOptions, addStacksDirOption, stacksDirFrom, awsProfileFrom, httpUrl, interruptSignal, runCommand, wholeNumber } from "./cli-options";
 import { readStackFile } from "./stack/read-stack-file";
 import { SEED_WORKLOAD, writeWorkloadFile } from "./workload/seed-workload";
 import { runPipeline } from "./pipeline/run-pipeline";
@@ -37,12 +37,13 @@ const program = new Command()
     .option("--splitter-timeout <seconds>", `override the stack's splitterTimeoutSeconds (more than 0, at most ${AWS_LIMITS.lambda.timeoutSeconds.max}; fractions allowed locally), to watch the splitter continue past its timeout`, splitterTimeout)
     .showHelpAfterError();
 addAwsProfileOptions(program, false);
+addStacksDirOption(program);
 addFaultOptions(program);
 
 async function main(): Promise<number> {
     program.parse();
     const options = program.opts();
-    const stack = readStackFile(PROJECT_DIR, options.stack);
+    const stack = readStackFile(stacksDirFrom(options, PROJECT_DIR), options.stack);
     for (const warning of stack.warnings) process.stderr.write(`warning: ${warning}\n`);
 
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "kinesis-fanout-"));
@@ -71,6 +72,7 @@ async function main(): Promise<number> {
             resourcePrefix: options.resourcePrefix,
             measureS3Ceiling: options.s3Ceiling,
             awsProfile: awsProfileFrom(options),
+            cpuShare: options.cpuShare,
             faults: faultOptionsFrom(options),
             onProgress: (snapshot) => progress.update(snapshot),
             signal,

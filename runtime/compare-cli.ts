@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
 import { SEED_WORKLOAD } from "./workload/seed-workload";
-import { addAwsProfileOptions, awsProfileFrom, wholeNumber, interruptSignal, runCommand } from "./cli-options";
+import { addAwsProfileOptions, addStacksDirOption, stacksDirFrom, awsProfileFrom, wholeNumber, interruptSignal, runCommand } from "./cli-options";
 import { compareStacks } from "./compare/compare-stacks";
 import { comparisonRows, formatComparisonTable } from "./compare/compare-table";
 import { renderComparePage } from "./compare/compare-page";
@@ -27,6 +27,7 @@ const program = new Command()
     .option("--report <file>", "also write the comparison as JSON, one entry per stack")
     .showHelpAfterError();
 addAwsProfileOptions(program, true);
+addStacksDirOption(program);
 addFaultOptions(program);
 
 async function main(): Promise<number> {
@@ -35,10 +36,11 @@ async function main(): Promise<number> {
     const signal = interruptSignal();
     const progress = createProgressDisplay();
     const comparison = await compareStacks({
-        projectDir: PROJECT_DIR,
+        projectDir: stacksDirFrom(options, PROJECT_DIR),
         stacks: program.args,
         workload: { records: options.records, recordBytes: options.recordBytes, seed: options.seed },
         awsProfile: awsProfileFrom(options),
+        cpuShare: options.cpuShare,
         faults: faultOptionsFrom(options),
         recordsPerDay: options.recordsPerDay,
         onStackStart: (stack, index) => {

@@ -22,6 +22,7 @@ export interface BenchOptions {
     recordBytes: number;
     seed: number;
     awsProfile: AwsProfileOptions;
+    cpuShare?: RunOptions["cpuShare"];
     onPhase?: (phase: string) => void;
     onProgress?: RunOptions["onProgress"];
     signal?: AbortSignal;
@@ -86,7 +87,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         const mainFile = path.join(scratch, "products.jsonl");
         await writeWorkloadFile(seedFile, { records: options.seedRecords, recordBytes: options.recordBytes, seed: options.seed });
         await writeWorkloadFile(mainFile, { records: options.records, recordBytes: options.recordBytes, seed: options.seed });
-        const common = { region: prodStack.region, inputName: "products.jsonl", onProgress: options.onProgress, signal: options.signal };
+        const common = { region: prodStack.region, inputName: "products.jsonl", cpuShare: options.cpuShare, onProgress: options.onProgress, signal: options.signal };
         const workload = (records: number) => ({ records, recordBytes: options.recordBytes });
 
         options.onPhase?.(`seedBaseline: the seed's own code and setup, ${options.seedRecords} lines, AWS profile`);

@@ -58,6 +58,9 @@ export interface CpuShareStats {
     timeScale: number;
     /** CPU time the sandboxes measured in their invocations, summed, in ms (every mode). */
     invocationCpuMs: number;
+    /** The part of it in cold starts' invocations (V8 still warming up), and how many there were. */
+    coldInvocationCpuMs: number;
+    coldInvocations: number;
     /** Wall time the measured mode added to invocations and inits, summed, in ms. */
     addedWaitMs: number;
 }

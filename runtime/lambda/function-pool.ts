@@ -106,7 +106,7 @@ export class FunctionPool {
     private readonly sandboxes = new Set<Sandbox>();
     private closed = false;
     private readonly counters = { invocations: 0, coldStarts: 0, errors: 0, timeouts: 0, crashes: 0, inFlight: 0, maxConcurrency: 0, peakRssBytes: 0 };
-    private readonly cpuUsed = { invocationCpuMs: 0, addedWaitMs: 0 };
+    private readonly cpuUsed = { invocationCpuMs: 0, coldInvocationCpuMs: 0, coldInvocations: 0, addedWaitMs: 0 };
 
     constructor(private readonly definition: FunctionDefinition, options: FunctionPoolOptions = {}) {
         checkDefinition(definition);
@@ -202,6 +202,10 @@ export class FunctionPool {
         if (outcome.cpuMs !== undefined) {
             result.cpuMs = outcome.cpuMs;
             this.cpuUsed.invocationCpuMs += outcome.cpuMs;
+            if (coldStart) {
+                this.cpuUsed.coldInvocationCpuMs += outcome.cpuMs;
+                this.cpuUsed.coldInvocations++;
+            }
         }
         this.cpuUsed.addedWaitMs += outcome.addedWaitMs ?? 0;
         if (outcome.ok) result.payload = outcome.payload;

@@ -52,6 +52,7 @@ export function buildReport(parts: ReportParts): RunReport {
         maxIteratorAgeMs: measured.mapping.maxIteratorAgeMs,
         s3Ceiling,
         efficiency: s3Ceiling ? recordsPerSecond / s3Ceiling.putsPerSecond : undefined,
+        cpuShare: { splitter: measured.splitter.cpuShare, writer: measured.writer.cpuShare },
         awsProfile: env.profile && { options: env.profile.options, stats: env.profile.stats() },
         timeline: measured.timeline,
     };

@@ -3,6 +3,7 @@ import { createWriterHandler } from "../../handlers/writer";
 import { splitterEnvironment, writerEnvironment } from "../../handlers/shared/environment";
 import type { Clock } from "../clock";
 import { writerLanes } from "../../settings/parse";
+import type { CpuShareChoice } from "../lambda/cpu-share";
 import { FunctionPool, type InvocationFaults } from "../lambda/function-pool";
 import { LambdaInvokeApi } from "../lambda/invoke-api";
 import { serializeHandler, type SerializedHandler } from "../lambda/serialize-handler";
@@ -38,7 +39,8 @@ export async function startFunctions(env: RunEnvironment, stack: RunStack, optio
         ...(await executionRoleCredentials(env.clients, env.endpoints)),
     };
     const invokeApi = cleanup.adopt(await LambdaInvokeApi.start({ region: options.region }), (api) => api.close());
-    const base = { stack, region: options.region, clock };
+    const cpuShare = options.cpuShare ?? (options.awsProfile ? "auto" : "off");
+    const base = { stack, region: options.region, clock, cpuShare };
     const splitterEnv = { ...lambdaEndpoints, AWS_ENDPOINT_URL_LAMBDA: invokeApi.endpoint };
     const splitter = cleanup.adopt(splitterPool({ ...base, code: splitterCode, environment: splitterEnv }), (pool) => pool.close());
     const writer = cleanup.adopt(writerPool({ ...base, code: writerCode, environment: lambdaEndpoints }, env.faults?.crashes), (pool) => pool.close());
@@ -54,9 +56,10 @@ interface PoolParts {
     clock: Clock;
     code: SerializedHandler;
     environment: Record<string, string>;
+    cpuShare: CpuShareChoice;
 }
 
-function splitterPool({ stack, region, clock, code, environment }: PoolParts): FunctionPool {
+function splitterPool({ stack, region, clock, code, environment, cpuShare }: PoolParts): FunctionPool {
     const { resources, settings } = stack;
     return new FunctionPool({
         functionName: resources.splitterFunction,
@@ -68,11 +71,11 @@ function splitterPool({ stack, region, clock, code, environment }: PoolParts): F
         memoryMb: settings.splitterMemoryMb,
         timeoutSeconds: settings.splitterTimeoutSeconds,
         region,
-    }, { clock });
+    }, { clock, cpuShare });
 }
 
 /** The writer, at the mapping's most concurrent batches (shards × parallelization), with the crash plug-in under --crash-rate. */
-function writerPool({ stack, region, clock, code, environment }: PoolParts, crashes: InvocationFaults | undefined): FunctionPool {
+function writerPool({ stack, region, clock, code, environment, cpuShare }: PoolParts, crashes: InvocationFaults | undefined): FunctionPool {
     const { resources, settings } = stack;
     const { outputBucket, deadLetterQueueUrl } = resources;
     return new FunctionPool({
@@ -86,7 +89,7 @@ function writerPool({ stack, region, clock, code, environment }: PoolParts, cras
         timeoutSeconds: settings.writerTimeoutSeconds,
         region,
         reservedConcurrency: writerLanes(settings, resources.shardCount),
-    }, { faults: crashes, clock });
+    }, { faults: crashes, clock, cpuShare });
 }
 
 /** Ctrl-C: stop the splitter at once rather than wait for it to finish the file (the next run redelivers its event). */

@@ -1,3 +1,4 @@
+import type { CpuShareStats } from "../lambda/cpu-share";
 import type { FanoutSettings } from "../../settings/parse";
 import type { ProvisionedResources } from "./provision";
 import type { S3PutRate } from "./s3-put-rate";
@@ -53,6 +54,8 @@ export interface RunReport {
     maxIteratorAgeMs: number;
     s3Ceiling?: S3PutRate;
     efficiency?: number;
+    /** Lambda's CPU share per function (runtime/lambda/cpu-share.ts): how it was held, and the CPU the invocations used. */
+    cpuShare: { splitter: CpuShareStats; writer: CpuShareStats };
     /** Present when the run had AWS's limits and latencies in front of the stand-ins. */
     awsProfile?: { options: object; stats: AwsProfileStats };
     /** Present when the run injected faults (issue 5): what was injected. */
@@ -82,6 +85,7 @@ export function formatSummary(report: RunReport): string {
         `  invocations  splitter ${n(report.invocations.splitter)} (${report.coldStarts.splitter} cold), writer ${n(report.invocations.writer)} (${report.coldStarts.writer} cold), errors ${report.functionErrors.splitter + report.functionErrors.writer}`,
         `  mapping      ${n(report.mapping.batches)} batches, mean ${report.mapping.meanBatchSize.toFixed(0)} records, ${report.mapping.retries} retries, ${report.mapping.bisections} bisections; max iterator age ${n(Math.round(report.maxIteratorAgeMs))} ms`,
     ];
+    lines.push(formatCpuShareLine(report.cpuShare));
     if (report.awsProfile) {
         const { kinesis } = report.awsProfile.stats;
         lines.push(
@@ -99,6 +103,16 @@ export function formatSummary(report: RunReport): string {
     }
     lines.push(report.output.verified ? "  verified     yes: every valid line has exactly one object with its exact bytes" : `  verified     NO: ${report.output.problems.join("; ")}`);
     return lines.join("\n");
+}
+
+/** How the sandboxes got Lambda's CPU share, e.g. "cpu share    cgroup-v1: writer 0.145 core (init 1), splitter 0.579 core (init 1); writer CPU 3.2 ms a record". */
+export function formatCpuShareLine(cpuShare: RunReport["cpuShare"]): string {
+    const { splitter, writer } = cpuShare;
+    if (writer.mode === "off") return "  cpu share    off: sandboxes run at the machine's speed (--cpu-share auto|cgroup|measured gives Lambda's memoryMb / 1,769 of a core)";
+    const cores = (stats: CpuShareStats) => `${(stats.invokeCores ?? 0).toFixed(3)} core (init ${(stats.initCores ?? 0).toFixed(3)})`;
+    const scale = writer.timeScale === 1 ? "" : ` at time scale ${writer.timeScale}`;
+    const added = writer.addedWaitMs + splitter.addedWaitMs > 0 ? `; waits added ${s((writer.addedWaitMs + splitter.addedWaitMs) / 1000)}` : "";
+    return `  cpu share    ${writer.mode}${scale}: writer ${cores(writer)}, splitter ${cores(splitter)}; CPU used writer ${s(writer.invocationCpuMs / 1000)}, splitter ${s(splitter.invocationCpuMs / 1000)}${added}`;
 }
 
 /** Entries the splitter had to send again, summed over its invocations. */
