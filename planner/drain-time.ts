@@ -194,7 +194,8 @@ function writerStage(settings: FanoutSettings, shape: StreamShape, latencies: La
     const limit: Bottleneck = rate === writersRate ? "writers" : rate === readRate ? "shard-read" : "poll";
     notes.push(
         `writer: ${lanes} concurrent batch(es) (${shardsUsed} shard(s) × parallelizationFactor ${settings.parallelizationFactor}) of ${fullBatch} records; ` +
-            `a batch takes ${latencies.invokeOverheadMs} ms + ceil(${fullBatch} / ${settings.writerConcurrency}) × ${latencies.s3PutObjectMs} ms = ${fmt(batchSeconds(fullBatch))} s ` +
+            `a batch takes ${cpuBound ? "its CPU time, more than its I/O: " : ""}${latencies.invokeOverheadMs} ms + ceil(${fullBatch} / ${settings.writerConcurrency}) × ${latencies.s3PutObjectMs} ms = ${fmt(ioSeconds(fullBatch))} s` +
+            `${cpuBound ? `, CPU ${fmt(batchSeconds(fullBatch))} s` : ""} ` +
             `after a ${latencies.getRecordsMs} ms GetRecords; writers ${fmt(writersRate)} records/s, shard reads ${fmt(readRate)}, ` +
             `GetRecords calls ${fmt(pollRate)}; out = ${fmt(rate)} records/s (${limit})`,
     );

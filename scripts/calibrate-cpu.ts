@@ -3,8 +3,8 @@
  * planner/measured-cpu.json, which the planner scales by Lambda's CPU share.
  *
  * Method: the real writer and splitter, in sandboxes, against the embedded stand-ins (fauxqs,
- * kinesalite) at local speed with no CPU share, one shard and one writer lane, so one writer
- * sandbox runs every batch. Each sandbox reports its invocations' CPU (process.cpuUsage around
+ * kinesalite) with no CPU share, one shard and one writer lane, so one writer
+ * sandbox runs every batch; under the AWS profile, so calls are in flight as long as on AWS. Each sandbox reports its invocations' CPU (process.cpuUsage around
  * the handler). Two runs with different batch sizes split a warm invocation's CPU into a part per
  * invocation and a part per record; the first (cold) invocation of the larger batch gives the
  * CPU per record while V8 warms up. The splitter's one invocation per file gives its CPU per record.
@@ -20,8 +20,9 @@ import { writeWorkloadFile } from "../runtime/workload/seed-workload";
 
 const PROJECT_DIR = path.join(__dirname, "..");
 const RECORDS = 3000;
-const SMALL_BATCH = 25;
-const LARGE_BATCH = 250;
+const SMALL_BATCH = 50;
+const LARGE_BATCH = 500;
+const WRITER_CONCURRENCY = 20;
 
 async function run(batchSize: number, inputFile: string): Promise<RunReport> {
     const dev = readStackFile(PROJECT_DIR, "dev");
@@ -32,9 +33,19 @@ async function run(batchSize: number, inputFile: string): Promise<RunReport> {
         parallelizationFactor: 1,
         batchSize,
         maximumBatchingWindowInSeconds: 1,
-        writerConcurrency: 16,
+        writerConcurrency: WRITER_CONCURRENCY,
     };
-    const report = await runPipeline({ stack: `calibrate-${batchSize}`, settings, region: dev.region, inputFile, inputName: "products.jsonl", measureS3Ceiling: false, cpuShare: "off" });
+    // Under the AWS profile, so each PutObject is in flight as long as on AWS (the runs the planner is checked against).
+    const report = await runPipeline({
+        stack: `calibrate-${batchSize}`,
+        settings,
+        region: dev.region,
+        inputFile,
+        inputName: "products.jsonl",
+        measureS3Ceiling: false,
+        awsProfile: {},
+        cpuShare: "off",
+    });
     if (!report.output.verified) throw new Error(`the calibration run with batch ${batchSize} did not verify: ${report.output.problems.join("; ")}`);
     return report;
 }
@@ -73,8 +84,8 @@ async function main(): Promise<void> {
             measuredAt: new Date().toISOString(),
             machine: { cpuModel: cpus[0]?.model ?? "unknown", cores: cpus.length, node: process.version },
             method:
-                `npm run calibrate-cpu: ${RECORDS} lines of 2 KiB, 1 shard, 1 writer lane, writerConcurrency 16, batches of ${SMALL_BATCH} and ${LARGE_BATCH}, ` +
-                "stand-ins at local speed, process.cpuUsage per invocation in the sandbox; the machine's load at the time is in the figures",
+                `npm run calibrate-cpu: ${RECORDS} lines of 2 KiB, 1 shard, 1 writer lane, writerConcurrency ${WRITER_CONCURRENCY}, batches of ${SMALL_BATCH} and ${LARGE_BATCH}, ` +
+                "stand-ins under the AWS profile, no CPU share, process.cpuUsage per invocation in the sandbox; the machine's load at the time is in the figures",
             writer,
             splitter,
         };
