@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
 import type { AwsProfileOptions } from "./aws-profile";
-import { parseCpuShareChoice, type CpuShareChoice } from "./lambda/cpu-share";
+import { CPU_SHARE_CHOICES, type CpuShareChoice } from "./lambda/cpu-share";
 import { INTERRUPTED } from "./pipeline/interrupted";
 
 /** Option parsers and option groups shared by `npm start`, `npm run compare` and `npm run bench`. */
@@ -54,11 +54,10 @@ export function addAwsProfileOptions(command: Command, enabledByDefault: boolean
 }
 
 function cpuShareChoice(value: string): CpuShareChoice {
-    try {
-        return parseCpuShareChoice(value);
-    } catch (error) {
-        throw new InvalidArgumentError(`--${(error as Error).message}`);
+    if (!(CPU_SHARE_CHOICES as readonly string[]).includes(value)) {
+        throw new InvalidArgumentError(`--cpu-share must be one of ${CPU_SHARE_CHOICES.join(", ")} (got "${value}")`);
     }
+    return value as CpuShareChoice;
 }
 
 /** The profile options from parsed flags, or undefined when the profile is off. */

@@ -42,13 +42,6 @@ export function initCores(memoryMb: number, timeScale = 1): number {
     return Math.max(1, memoryMb / MEMORY_MB_PER_VCPU) / timeScale;
 }
 
-export function parseCpuShareChoice(value: string): CpuShareChoice {
-    if (!(CPU_SHARE_CHOICES as readonly string[]).includes(value)) {
-        throw new Error(`cpu share must be one of ${CPU_SHARE_CHOICES.join(", ")} (got "${value}")`);
-    }
-    return value as CpuShareChoice;
-}
-
 /** What the pool reports in its stats (and the run in its report). */
 export interface CpuShareStats {
     mode: CpuShareMode;
@@ -76,6 +69,7 @@ export interface CpuSharePlan {
 }
 
 export function planCpuShare(choice: CpuShareChoice, memoryMb: number, timeScale: number): CpuSharePlan {
+    if (!(CPU_SHARE_CHOICES as readonly string[]).includes(choice)) throw new Error(`cpuShare must be one of ${CPU_SHARE_CHOICES.join(", ")} (got "${String(choice)}")`);
     if (!(Number.isFinite(timeScale) && timeScale > 0)) throw new Error(`timeScale must be a number more than 0 (got ${timeScale})`);
     const base = { invokeCores: invokeCores(memoryMb, timeScale), initCores: initCores(memoryMb, timeScale), timeScale };
     if (choice === "off" || choice === "measured") return { mode: choice, ...base };

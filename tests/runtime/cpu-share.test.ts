@@ -4,7 +4,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { FunctionPool, type InvocationResult } from "../../runtime/lambda/function-pool";
 import { openCpuCgroups, quotaFor } from "../../runtime/lambda/cpu-cgroups";
-import { initCores, invokeCores, parseCpuShareChoice, type CpuShareChoice } from "../../runtime/lambda/cpu-share";
+import { initCores, invokeCores, type CpuShareChoice } from "../../runtime/lambda/cpu-share";
+import { formatCpuShareLine } from "../../runtime/pipeline/run-report";
+
+const REPO_ROOT = path.join(__dirname, "../..");
 
 /**
  * Lambda's CPU share on real sandboxes. Lambda docs, "Configure Lambda function memory": "At
@@ -61,8 +64,19 @@ describe("Lambda's CPU share", function () {
         assert.throws(() => quotaFor(0), /more than 0 cores/);
     });
 
-    it("rejects an unknown --cpu-share and names the allowed ones", () => {
-        assert.throws(() => parseCpuShareChoice("fast"), /one of auto, cgroup, measured, off \(got "fast"\)/);
+    it("rejects an unknown --cpu-share and names the allowed ones", function () {
+        this.timeout(30_000);
+        const cli = spawnSync(path.join(REPO_ROOT, "node_modules/.bin/node"), ["-r", "ts-node/register/transpile-only", "runtime/cli.ts", "--cpu-share", "fast"], {
+            cwd: REPO_ROOT,
+            encoding: "utf8",
+            timeout: 25_000,
+        });
+        assert.notEqual(cli.status, 0);
+        assert.match(cli.stderr, /--cpu-share must be one of auto, cgroup, measured, off \(got "fast"\)/);
+        assert.throws(
+            () => new FunctionPool({ functionName: "f", handler: { text: BUSY, exportName: "handler" }, environment: {}, memoryMb: 128, timeoutSeconds: 1, region: "us-east-1" }, { cpuShare: "fast" as CpuShareChoice }),
+            /cpuShare must be one of auto, cgroup, measured, off \(got "fast"\)/,
+        );
     });
 
     it("makes a 128 MB writer at least 3 times slower than a 1,769 MB one on CPU-bound work, measured in the sandbox", async () => {
@@ -72,6 +86,8 @@ describe("Lambda's CPU share", function () {
         assert.equal(pools[0].stats().cpuShare.mode, "measured");
         assert.ok(small.durationMs >= 3 * large.durationMs, `128 MB took ${small.durationMs} ms, 1,769 MB ${large.durationMs} ms`);
         assert.ok(pools[0].stats().cpuShare.addedWaitMs > 0, "the measured mode lengthened the 128 MB invocation");
+        const line = formatCpuShareLine({ splitter: pools[1].stats().cpuShare, writer: pools[0].stats().cpuShare });
+        assert.match(line, /^ {2}cpu share {4}measured: writer 0\.072 core \(init 1\.000\), splitter 1\.000 core \(init 1\.000\); CPU used writer \d/);
     });
 
     it("makes a 128 MB writer at least 3 times slower than a 1,769 MB one on CPU-bound work, held by the kernel's CPU quota", async function () {
