@@ -27,7 +27,8 @@
  *    its memory's share of a vCPU (memoryMb / 1,769): a writer batch takes max(its I/O time,
  *    (CPU per invocation + b × CPU per record) / share), and a put call of the splitter max(its
  *    latency, its records' CPU / share). A lane's first batch runs on a cold sandbox, at the
- *    warming-up CPU per record.
+ *    warming-up CPU per record, after its init (init's CPU on a full vCPU, as on-demand Lambda
+ *    gives init); the splitter's init comes before everything.
  *
  * Left out: throttling retries and their backoff, cold starts, Lambda's scaling ramp, S3's
  * 3,500 PUT/s per prefix, uneven spreading of keys over shards, the splitter's own S3 read.
@@ -38,7 +39,7 @@ import { parsePartitionKey } from "../handlers/shared/partition-key";
 import { AWS_LIMITS } from "../settings/aws-limits";
 import { PARTITION_KEY_BYTES_ESTIMATE, kinesisRecordBytes, recordsPerPayload } from "../settings/record-sizes";
 import { SEED_LATENCIES, type Latencies } from "./latencies";
-import { cpuSeconds, loadMeasuredCpu, type MeasuredCpu } from "./function-cpu";
+import { cpuSeconds, initSeconds, loadMeasuredCpu, type MeasuredCpu } from "./function-cpu";
 
 export interface Workload {
     /** Lines in the file, each one a record. */
@@ -97,7 +98,7 @@ export function predictDrainTime(
     const shape = streamShape(settings, workload, notes);
     const split = splitterStage(settings, shape, latencies, options, cpu, notes);
     const write = writerStage(settings, shape, latencies, options, cpu, notes);
-    const pipeline = pipelineStage(settings, shape, latencies, split, write, notes);
+    const pipeline = pipelineStage(settings, shape, latencies, split, write, initSeconds(cpu.splitter, settings.splitterMemoryMb), notes);
     const n = shape.records;
     return {
         seconds: pipeline.seconds,
@@ -164,7 +165,7 @@ interface WriterStage {
     /** Billed seconds of a batch of b records, and the same after its GetRecords call. */
     batchSeconds: (b: number) => number;
     cycle: (b: number) => number;
-    /** Seconds a lane's first batch takes longer on a cold sandbox (V8 warming up). */
+    /** Seconds a lane's first batch takes longer on a cold sandbox: its init, and V8 warming up. */
     warmUpSeconds: number;
 }
 
@@ -178,10 +179,11 @@ function writerStage(settings: FanoutSettings, shape: StreamShape, latencies: La
     const ioSeconds = (b: number) => (latencies.invokeOverheadMs + Math.ceil(b / settings.writerConcurrency) * latencies.s3PutObjectMs) / 1000;
     const memory = settings.writerMemoryMb;
     const batchSeconds = (b: number) => Math.max(ioSeconds(b), cpuSeconds(cpu.writer, b, memory));
-    const warmUpSeconds = Math.max(ioSeconds(fullBatch), cpuSeconds(cpu.writer, fullBatch, memory, false)) - batchSeconds(fullBatch);
+    const warmUpSeconds =
+        initSeconds(cpu.writer, memory) + Math.max(ioSeconds(fullBatch), cpuSeconds(cpu.writer, fullBatch, memory, false)) - batchSeconds(fullBatch);
     const cpuBound = cpuSeconds(cpu.writer, fullBatch, memory) > ioSeconds(fullBatch);
     notes.push(
-        `writer CPU: ${cpu.writer.msPerInvocation} ms an invocation + ${cpu.writer.msPerRecord} ms a record (${cpu.writer.msPerRecordWarmingUp} warming up), measured ${cpu.measuredAt.slice(0, 10)} on ${cpu.machine.cpuModel}; ` +
+        `writer CPU: init ${cpu.writer.msInit} ms on a full vCPU, ${cpu.writer.msPerInvocation} ms an invocation + ${cpu.writer.msPerRecord} ms a record (${cpu.writer.msPerRecordWarmingUp} warming up), measured ${cpu.measuredAt.slice(0, 10)} on ${cpu.machine.cpuModel}; ` +
             `at ${memory} MB (${fmt(memory / 1769)} vCPU) a full batch needs ${fmt(cpuSeconds(cpu.writer, fullBatch, memory))} s of CPU against ${fmt(ioSeconds(fullBatch))} s of I/O` +
             (cpuBound ? ": CPU-bound" : ""),
     );
@@ -221,6 +223,7 @@ function pipelineStage(
     latencies: Latencies,
     split: { rate: number; limit: Bottleneck },
     write: WriterStage,
+    splitterInit: number,
     notes: string[],
 ): PipelineStage {
     const n = shape.records;
@@ -234,8 +237,9 @@ function pipelineStage(
     const lastWait = window + latencies.getRecordsMs / 1000;
     const lastRun = write.batchSeconds(meanBatch);
     const firstArrival = latencies.putRecordsCallMs / 1000 + Math.min(window, write.fullBatch / split.rate) + latencies.getRecordsMs / 1000;
-    const splitSide = splitSeconds + lastWait + lastRun;
-    const writeSide = firstArrival + write.warmUpSeconds + writeSeconds;
+    // Everything waits for the splitter's cold start.
+    const splitSide = splitterInit + splitSeconds + lastWait + lastRun;
+    const writeSide = splitterInit + firstArrival + write.warmUpSeconds + writeSeconds;
     const seconds = n === 0 ? 0 : Math.max(splitSide, writeSide);
     const bottleneck =
         splitSide >= writeSide
@@ -243,7 +247,7 @@ function pipelineStage(
             : largest([writeSeconds, write.limit], [firstArrival, "poll"]);
     notes.push(
         `pipeline: max(split ${fmt(splitSeconds)} s + last batch ${fmt(lastWait + lastRun)} s, first record ${fmt(firstArrival)} s + warm-up ${fmt(write.warmUpSeconds)} s + write ${fmt(writeSeconds)} s) ` +
-            `= ${fmt(seconds)} s; mean batch ${fmt(meanBatch)} records; bottleneck ${bottleneck}`,
+            `+ splitter init ${fmt(splitterInit)} s = ${fmt(seconds)} s; mean batch ${fmt(meanBatch)} records; bottleneck ${bottleneck}`,
     );
     if (splitSeconds > settings.splitterTimeoutSeconds) {
         notes.push(`the splitter needs ${fmt(splitSeconds)} s for this file, more than its ${settings.splitterTimeoutSeconds} s timeout`);

@@ -11,6 +11,8 @@ import * as path from "node:path";
 export const MEASURED_CPU_FILE = path.join(__dirname, "measured-cpu.json");
 
 export interface FunctionCpu {
+    /** Milliseconds of CPU of a cold start's init (the runtime's start and the module's load), on a full vCPU. */
+    msInit: number;
     /** Milliseconds of CPU per invocation, apart from its records. */
     msPerInvocation: number;
     /** Milliseconds of CPU per record once the sandbox is warm. */
@@ -33,14 +35,14 @@ export const NO_CPU: MeasuredCpu = {
     measuredAt: "never",
     machine: { cpuModel: "none", cores: 0, node: "none" },
     method: "none: CPU left out",
-    writer: { msPerInvocation: 0, msPerRecord: 0, msPerRecordWarmingUp: 0 },
-    splitter: { msPerInvocation: 0, msPerRecord: 0, msPerRecordWarmingUp: 0 },
+    writer: { msInit: 0, msPerInvocation: 0, msPerRecord: 0, msPerRecordWarmingUp: 0 },
+    splitter: { msInit: 0, msPerInvocation: 0, msPerRecord: 0, msPerRecordWarmingUp: 0 },
 };
 
 export function loadMeasuredCpu(file = MEASURED_CPU_FILE): MeasuredCpu {
     const parsed = JSON.parse(fs.readFileSync(file, "utf8")) as MeasuredCpu;
     for (const fn of ["writer", "splitter"] as const) {
-        for (const key of ["msPerInvocation", "msPerRecord", "msPerRecordWarmingUp"] as const) {
+        for (const key of ["msInit", "msPerInvocation", "msPerRecord", "msPerRecordWarmingUp"] as const) {
             const value = parsed[fn]?.[key];
             if (!(typeof value === "number" && Number.isFinite(value) && value >= 0)) {
                 throw new Error(`${file}: ${fn}.${key} must be a number of milliseconds, 0 or more (got ${String(value)}); run npm run calibrate-cpu`);
@@ -53,6 +55,16 @@ export function loadMeasuredCpu(file = MEASURED_CPU_FILE): MeasuredCpu {
 /** vCPUs of a function with this much memory. */
 export function vcpuShare(memoryMb: number): number {
     return memoryMb / 1769;
+}
+
+/**
+ * Seconds a cold start's init takes: on demand, init runs on a full vCPU ("On-demand Lambda
+ * functions use a full vCPU (non-throttled) but is limited to 10 seconds during its
+ * initialization phase", Serverless Land, "Effectively running Java on Serverless"), or the
+ * memory share when that is more.
+ */
+export function initSeconds(cpu: FunctionCpu, memoryMb: number): number {
+    return cpu.msInit / 1000 / Math.max(1, vcpuShare(memoryMb));
 }
 
 /** Seconds of a function's time that `records` records in one invocation need for CPU alone. */

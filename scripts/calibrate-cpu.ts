@@ -7,7 +7,7 @@
  * sandbox runs every batch; under the AWS profile, so calls are in flight as long as on AWS. Each sandbox reports its invocations' CPU (process.cpuUsage around
  * the handler). Two runs with different batch sizes split a warm invocation's CPU into a part per
  * invocation and a part per record; the first (cold) invocation of the larger batch gives the
- * CPU per record while V8 warms up. The splitter's one invocation per file gives its CPU per record.
+ * CPU per record while V8 warms up; each sandbox's init reports its CPU (Node's start and the module's load). The splitter's one invocation per file gives its CPU per record.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -70,15 +70,20 @@ async function main(): Promise<void> {
         const small = warmInvocation(await run(SMALL_BATCH, inputFile));
         const largeReport = await run(LARGE_BATCH, inputFile);
         const large = warmInvocation(largeReport);
-        const msPerRecord = Math.max(0, (large.cpuMs - small.cpuMs) / (large.records - small.records));
-        const msPerInvocation = Math.max(0, small.cpuMs - small.records * msPerRecord);
+        // The slope between the two batch sizes gives the part per invocation; the large batch, less
+        // that, gives the part per record (one difference of two noisy means would amplify the noise).
+        const slope = (large.cpuMs - small.cpuMs) / (large.records - small.records);
+        const msPerInvocation = Math.max(0, small.cpuMs - small.records * slope);
+        const msPerRecord = Math.max(0, (large.cpuMs - msPerInvocation) / large.records);
+        const { writer: writerShare, splitter: splitterShare } = largeReport.cpuShare;
         const writer: FunctionCpu = {
+            msInit: round(writerShare.initCpuMs / Math.max(1, writerShare.inits)),
             msPerInvocation: round(msPerInvocation),
             msPerRecord: round(msPerRecord),
             msPerRecordWarmingUp: round(Math.max(msPerRecord, (large.coldCpuMs - msPerInvocation) / Math.min(LARGE_BATCH, RECORDS))),
         };
         const splitterPerRecord = largeReport.cpuShare.splitter.invocationCpuMs / RECORDS;
-        const splitter: FunctionCpu = { msPerInvocation: 0, msPerRecord: round(splitterPerRecord), msPerRecordWarmingUp: round(splitterPerRecord) };
+        const splitter: FunctionCpu = { msInit: round(splitterShare.initCpuMs / Math.max(1, splitterShare.inits)), msPerInvocation: 0, msPerRecord: round(splitterPerRecord), msPerRecordWarmingUp: round(splitterPerRecord) };
         const cpus = os.cpus();
         const measured: MeasuredCpu = {
             measuredAt: new Date().toISOString(),
@@ -91,8 +96,8 @@ async function main(): Promise<void> {
         };
         fs.writeFileSync(MEASURED_CPU_FILE, JSON.stringify(measured, null, 2) + "\n");
         process.stdout.write(
-            `writer: ${writer.msPerInvocation} ms an invocation + ${writer.msPerRecord} ms a record warm, ${writer.msPerRecordWarmingUp} ms warming up; ` +
-                `splitter: ${splitter.msPerRecord} ms a record\nwrote ${path.relative(process.cwd(), MEASURED_CPU_FILE)} (${measured.machine.cpuModel}, ${measured.machine.node})\n`,
+            `writer: init ${writer.msInit} ms, ${writer.msPerInvocation} ms an invocation + ${writer.msPerRecord} ms a record warm, ${writer.msPerRecordWarmingUp} ms warming up; ` +
+                `splitter: init ${splitter.msInit} ms, ${splitter.msPerRecord} ms a record\nwrote ${path.relative(process.cwd(), MEASURED_CPU_FILE)} (${measured.machine.cpuModel}, ${measured.machine.node})\n`,
         );
     } finally {
         fs.rmSync(scratch, { recursive: true, force: true });

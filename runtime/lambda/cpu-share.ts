@@ -54,6 +54,9 @@ export interface CpuShareStats {
     /** The part of it in cold starts' invocations (V8 still warming up), and how many there were. */
     coldInvocationCpuMs: number;
     coldInvocations: number;
+    /** CPU of the sandboxes' init phases (Node's start, the module's load), summed, and how many inits finished. */
+    initCpuMs: number;
+    inits: number;
     /** Wall time the measured mode added to invocations and inits, summed, in ms. */
     addedWaitMs: number;
 }

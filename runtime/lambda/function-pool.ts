@@ -106,7 +106,7 @@ export class FunctionPool {
     private readonly sandboxes = new Set<Sandbox>();
     private closed = false;
     private readonly counters = { invocations: 0, coldStarts: 0, errors: 0, timeouts: 0, crashes: 0, inFlight: 0, maxConcurrency: 0, peakRssBytes: 0 };
-    private readonly cpuUsed = { invocationCpuMs: 0, coldInvocationCpuMs: 0, coldInvocations: 0, addedWaitMs: 0 };
+    private readonly cpuUsed = { invocationCpuMs: 0, coldInvocationCpuMs: 0, coldInvocations: 0, initCpuMs: 0, inits: 0, addedWaitMs: 0 };
 
     constructor(private readonly definition: FunctionDefinition, options: FunctionPoolOptions = {}) {
         checkDefinition(definition);
@@ -230,6 +230,8 @@ export class FunctionPool {
         const cpuShare = this.cpuPlan.mode === "off" ? undefined : this.cpuPlan;
         const sandbox = await Sandbox.start({ env, codeDir: this.codeDir, memoryMb, logStreamName, logSink: this.logSink, clock: this.clock, cpuShare });
         this.cpuUsed.addedWaitMs += sandbox.initAddedWaitMs;
+        this.cpuUsed.initCpuMs += sandbox.initCpuMs;
+        this.cpuUsed.inits++;
         this.sandboxes.add(sandbox);
         void sandbox.gone.then(() => this.sandboxes.delete(sandbox));
         if (this.closed) {

@@ -12,7 +12,7 @@
  *   Each result also carries `maxRssKb`, the process's peak RSS (process.resourceUsage().maxRSS).
  * - CPU: every result carries `cpuMs`, the CPU time (process.cpuUsage) the invocation used. Under
  *   the measured CPU share (runtime/lambda/cpu-share.ts) the process gets two arguments, the
- *   cores of init and of invocations; it then waits out cpu / cores - wall before it reports
+ *   cores of init and of invocations; `ready` carries `initCpuMs`, init's CPU. It then waits out cpu / cores - wall before it reports
  *   ready or answers, so init and each invocation last as long as they would at that share.
  * - console.* is written to stdout as `<time>\t<requestId>\t<LEVEL>\t<message>`, Lambda's format.
  * - An uncaught exception or unhandled rejection fails the current invocation and ends the process.
@@ -188,7 +188,7 @@ function main() {
     });
     // Init's CPU is the process's whole CPU so far, over its whole life so far.
     const initCpuMs = cpuMsSince(undefined);
-    sendAtShare({ type: "ready" }, initCpuMs, performance.now() - process.uptime() * 1000, measuredCores ? measuredCores[0] : 0);
+    sendAtShare({ type: "ready", initCpuMs }, initCpuMs, performance.now() - process.uptime() * 1000, measuredCores ? measuredCores[0] : 0);
 }
 
 main();

@@ -59,6 +59,7 @@ interface ChildMessage {
     maxRssKb?: number;
     cpuMs?: number;
     addedWaitMs?: number;
+    initCpuMs?: number;
 }
 
 interface Pending {
@@ -80,8 +81,9 @@ export class Sandbox {
     private stderrTail = "";
     private exited = false;
     private readonly closed: Promise<void>;
-    /** Wall time the measured CPU share added to init, in ms. */
+    /** Wall time the measured CPU share added to init, and init's CPU time (the whole process's until ready), in ms. */
     initAddedWaitMs = 0;
+    initCpuMs = 0;
 
     private constructor(
         private readonly child: ChildProcess,
@@ -154,6 +156,7 @@ export class Sandbox {
                     timer.cancel();
                     child.off("message", onMessage);
                     sandbox.initAddedWaitMs = message.addedWaitMs ?? 0;
+                    sandbox.initCpuMs = message.initCpuMs ?? 0;
                     try {
                         if (plan && cpuGroup) cpuGroup.setCores(plan.invokeCores);
                     } catch {

@@ -51,7 +51,8 @@ describe("planner: predictDrainTime", () => {
 
     it("caps a shard at 1,000 records/s when records are small", () => {
         // 100-byte lines: 180-byte records; 1 MiB / 180 = 5,825/s, so the 1,000 records/s limit holds.
-        const prediction = predictDrainTime(settings({ shardCount: 2 }), { records: 10000, recordBytes: 100 });
+        // (Shard limits alone: the splitter's CPU, measured on 2 KiB lines, is tested below.)
+        const prediction = predictDrainTime(settings({ shardCount: 2 }), { records: 10000, recordBytes: 100 }, SEED_LATENCIES, { cpu: NO_CPU });
         assert.equal(prediction.stages.splitRecordsPerSecond, 2000);
     });
 
@@ -113,11 +114,12 @@ describe("planner: predictDrainTime", () => {
 
     it("lets the last records wait out the batching window when writers are faster than the splitter", () => {
         // seed splitter (100 records/s, 100 s) with fast writers: the last partial batch waits 30 s
+        // (without the functions' CPU and init, which add their own seconds; see the CPU tests)
         const prediction = predictDrainTime(
             settings({ batchSize: 100, writerConcurrency: 100, maximumBatchingWindowInSeconds: 30 }),
             SEED_FILE,
             SEED_LATENCIES,
-            { recordsPerPutCall: 1 },
+            { recordsPerPutCall: 1, cpu: NO_CPU },
         );
         assert.ok(prediction.seconds >= 100 + 30, `expected at least 130 s, got ${prediction.seconds}`);
         assert.ok(prediction.seconds < 100 + 30 + 1, `expected under 131 s, got ${prediction.seconds}`);
@@ -154,8 +156,8 @@ describe("planner: predictDrainTime", () => {
     describe("the functions' CPU at Lambda's memory share (1,769 MB = 1 vCPU)", () => {
         const CPU: MeasuredCpu = {
             ...NO_CPU,
-            writer: { msPerInvocation: 10, msPerRecord: 1, msPerRecordWarmingUp: 2 },
-            splitter: { msPerInvocation: 0, msPerRecord: 0.1, msPerRecordWarmingUp: 0.1 },
+            writer: { msInit: 0, msPerInvocation: 10, msPerRecord: 1, msPerRecordWarmingUp: 2 },
+            splitter: { msInit: 0, msPerInvocation: 0, msPerRecord: 0.1, msPerRecordWarmingUp: 0.1 },
         };
         const FOUR_LANES = { shardCount: 4, batchSize: 500, writerConcurrency: 20, partitionKey: "field:original_id" };
 
@@ -181,6 +183,16 @@ describe("planner: predictDrainTime", () => {
             within(cold.seconds - warm.seconds, (500 * 1769) / 128 / 1000, 1e-9, "the warm-up's extra seconds");
         });
 
+        it("adds each cold start's init at a full vCPU: the splitter's before everything, a writer lane's before its first batch", () => {
+            // Init 300 ms of CPU on a full vCPU, whatever the memory below 1,769 MB: 0.3 s each, in series (splitter, then writers in parallel).
+            const withInit = predictDrainTime(settings({ ...FOUR_LANES, writerMemoryMb: 128 }), { records: 4000, recordBytes: 2048 }, SEED_LATENCIES, {
+                cpu: { ...CPU, writer: { ...CPU.writer, msInit: 300 }, splitter: { ...CPU.splitter, msInit: 300 } },
+            });
+            const without = predictDrainTime(settings({ ...FOUR_LANES, writerMemoryMb: 128 }), { records: 4000, recordBytes: 2048 }, SEED_LATENCIES, { cpu: CPU });
+
+            within(withInit.seconds - without.seconds, 0.6, 1e-9, "two inits' seconds");
+        });
+
         it("slows the splitter's put calls when their records' CPU at its share takes longer than the call", () => {
             // 500 records × 0.1 ms / (128 / 1769) = 691 ms a call, against 10 ms of latency: 723.6 records/s, under 4 shards' 1,971.
             const prediction = predictDrainTime(settings({ ...FOUR_LANES, splitterMemoryMb: 128 }), { records: 4000, recordBytes: 2048 }, SEED_LATENCIES, { cpu: CPU });
@@ -195,6 +207,7 @@ describe("planner: predictDrainTime", () => {
             assert.ok(!Number.isNaN(Date.parse(measured.measuredAt)), `measuredAt ${measured.measuredAt}`);
             assert.ok(measured.machine.cpuModel.length > 0 && measured.machine.cores > 0 && /^v\d+\./.test(measured.machine.node));
             assert.ok(measured.writer.msPerRecord > 0, "a writer record costs some CPU");
+            assert.ok(measured.writer.msInit > 0 && measured.splitter.msInit > 0, "a cold start's init costs some CPU");
             assert.ok(measured.writer.msPerRecordWarmingUp >= measured.writer.msPerRecord, "warming up costs at least as much as warm");
         });
     });
