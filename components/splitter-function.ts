@@ -2,8 +2,18 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createSplitterHandler, type SplitterEvent, type SplitterResult } from "../handlers/splitter";
 import { splitterEnvironment } from "../handlers/shared/environment";
+import { SPLITTER_RECURSIVE_LOOP } from "../handlers/splitter/continuation";
+import { HAND_OFF_CLAIM_PREFIX } from "../handlers/splitter/hand-off-claim";
 import { splitterPolicy } from "./iam-policies";
 import { LeastPrivilegeFunction } from "./least-privilege-function";
+import { notificationFilterValue } from "../handlers/shared/s3-key-encoding";
+
+/**
+ * Days a hand-off claim marker is kept. It must outlive every delivery of the event it guards:
+ * Lambda keeps an asynchronous event for at most 6 hours (maximum event age), and the splitter's
+ * two retries come within minutes.
+ */
+export const HAND_OFF_CLAIM_RETENTION_DAYS = 2;
 
 /** How often Lambda retries a failed asynchronous (S3-triggered) invocation before dead-lettering it: 0 to 2. */
 export const SPLITTER_ASYNC_RETRY_ATTEMPTS = 2;
@@ -23,6 +33,14 @@ export interface SplitterFunctionArgs {
     streamArn: pulumi.Input<string>;
     deadLetterQueueUrl: pulumi.Input<string>;
     deadLetterQueueArn: pulumi.Input<string>;
+    /** Name and ARN of the bucket that holds the hand-off claim markers (the output bucket, which triggers nothing). */
+    handOffClaimBucketName: pulumi.Input<string>;
+    handOffClaimBucketArn: pulumi.Input<string>;
+    /**
+     * Hard cap on one file's chain of invocations (1 to 100,000); past it the checkpoint is
+     * dead-lettered instead of invoking again. The stack's `kinesis-fanout:splitterMaxChainInvocations`.
+     */
+    maxChainInvocations: number;
     /** Partition key strategy (`field:<name>`, `line-hash` or `constant:<value>`), validated by settings/parse.ts. */
     partitionKey: string;
     /** Lambda runtime, for example `nodejs22.x`. */
@@ -69,19 +87,30 @@ export class SplitterFunction extends pulumi.ComponentResource {
                     streamName: args.streamName,
                     deadLetterQueueUrl: args.deadLetterQueueUrl,
                     partitionKey: args.partitionKey,
+                    maxChainInvocations: args.maxChainInvocations,
+                    handOffClaimBucket: args.handOffClaimBucketName,
                 }),
                 policy: (logGroupArn, functionArn) =>
                     pulumi
-                        .all([args.inputBucketArn, args.streamArn, args.deadLetterQueueArn, logGroupArn, functionArn])
-                        .apply(([inputBucketArn, streamArn, deadLetterQueueArn, logGroup, ownArn]) =>
-                            splitterPolicy({ inputBucketArn, inputPrefix, streamArn, deadLetterQueueArn, logGroupArn: logGroup, functionArn: ownArn }),
+                        .all([args.inputBucketArn, args.streamArn, args.deadLetterQueueArn, logGroupArn, functionArn, args.handOffClaimBucketArn])
+                        .apply(([inputBucketArn, streamArn, deadLetterQueueArn, logGroup, ownArn, claimBucketArn]) =>
+                            splitterPolicy({ inputBucketArn, inputPrefix, streamArn, deadLetterQueueArn, logGroupArn: logGroup, functionArn: ownArn, handOffClaimBucketArn: claimBucketArn }),
                         ),
             },
             { parent: this },
         );
         const fn = this.handler.function;
 
-        new aws.lambda.FunctionEventInvokeConfig(
+        // Each continuation is a self-invoke in one request chain; under Lambda's default (Terminate)
+        // the 17th or so would be stopped and its checkpoint dead-lettered. The chain is capped by
+        // maxChainInvocations instead (handlers/splitter/chain-cap.ts).
+        new aws.lambda.FunctionRecursionConfig(
+            `${name}-recursion`,
+            { functionName: fn.name, recursiveLoop: SPLITTER_RECURSIVE_LOOP },
+            { parent: this },
+        );
+
+        const invokeConfig = new aws.lambda.FunctionEventInvokeConfig(
             `${name}-async-failures`,
             {
                 functionName: fn.name,
@@ -90,6 +119,23 @@ export class SplitterFunction extends pulumi.ComponentResource {
             },
             // Lambda checks that the role may send to the destination.
             { parent: this, dependsOn: [this.handler.rolePolicy] },
+        );
+
+        // The claim markers (about 100 bytes each, one per invocation) expire on their own.
+        new aws.s3.BucketLifecycleConfiguration(
+            `${name}-expire-hand-off-claims`,
+            {
+                bucket: args.handOffClaimBucketName,
+                rules: [
+                    {
+                        id: "expire-hand-off-claims",
+                        status: "Enabled",
+                        filter: { prefix: HAND_OFF_CLAIM_PREFIX },
+                        expiration: { days: HAND_OFF_CLAIM_RETENTION_DAYS },
+                    },
+                ],
+            },
+            { parent: this },
         );
 
         const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
@@ -112,13 +158,15 @@ export class SplitterFunction extends pulumi.ComponentResource {
                     {
                         lambdaFunctionArn: fn.arn,
                         events: ["s3:ObjectCreated:*"],
-                        filterPrefix: inputPrefix === "" ? undefined : inputPrefix,
-                        filterSuffix: inputSuffix === "" ? undefined : inputSuffix,
+                        // URL-encoded, `+` for a space: S3 matches the filter against the encoded key.
+                        filterPrefix: notificationFilterValue(inputPrefix),
+                        filterSuffix: notificationFilterValue(inputSuffix),
                     },
                 ],
             },
-            // S3 checks its invoke permission when the notification is saved, and no upload may fire before the role works.
-            { parent: this, dependsOn: [permission, this.handler.rolePolicy] },
+            // S3 checks its invoke permission when the notification is saved, no upload may fire
+            // before the role works, and an upload during the deploy already has its failure destination.
+            { parent: this, dependsOn: [permission, this.handler.rolePolicy, invokeConfig] },
         );
 
         this.functionName = this.handler.functionName;

@@ -1,5 +1,8 @@
 import type { Context, S3Event } from "aws-lambda";
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { DeadLetterReason, deadLetterBody, deadLetterMessage } from "../shared/dead-letter";
 import { createHandOffClock, invokeContinuation, isContinuationEvent, parseCheckpoint, type SplitCheckpoint } from "./continuation";
+import { claimLink, recordHandOff, type ChainLink } from "./hand-off-claim";
 import { decodeS3EventKey } from "./s3-event-key";
 import { checkpointFor, emptySummary, splitObject, type ObjectSummary, type SplitControl, type SplitCounts, type SplitterDeps } from "./split-object";
 
@@ -18,11 +21,15 @@ export interface SplitterResult extends SplitCounts {
     gzipObjects: number;
     /** Objects whose rest was handed off to a new invocation. */
     handedOff: number;
+    /** Events (or records) skipped because another invocation had already claimed that link of the chain. */
+    duplicatesSkipped: number;
+    /** Chains stopped at MAX_CHAIN_INVOCATIONS, their checkpoint dead-lettered. */
+    chainsCapped: number;
     /** One summary per S3 record of the event (or one for a continuation), in order. */
     details: ObjectSummary[];
 }
 
-type SplitterContext = Pick<Context, "getRemainingTimeInMillis" | "functionName">;
+type SplitterContext = Pick<Context, "getRemainingTimeInMillis" | "functionName"> & Partial<Pick<Context, "awsRequestId">>;
 
 /**
  * Splits every created object of an S3 event, one after another, or carries on with one object
@@ -36,6 +43,8 @@ export async function splitEvent(event: SplitterEvent, deps: SplitterDeps, conte
         replacedObjects: 0,
         gzipObjects: 0,
         handedOff: 0,
+        duplicatesSkipped: 0,
+        chainsCapped: 0,
         lines: 0,
         recordsPut: 0,
         blankLines: 0,
@@ -45,40 +54,89 @@ export async function splitEvent(event: SplitterEvent, deps: SplitterDeps, conte
         details: [],
     };
     const clock = createHandOffClock(context);
-    const handOff = async (checkpoint: SplitCheckpoint) => {
+    const requestId = context.awsRequestId ?? "unknown";
+    const claimBucket = deps.config.handOffClaimBucket;
+    /** Hands the rest of an object on: to a continuation, or to the dead-letter queue past the chain's cap. */
+    const handOffFrom = (link: ChainLink | undefined) => async (checkpoint: SplitCheckpoint) => {
+        if (checkpoint.invocation > deps.config.maxChainInvocations) {
+            await deadLetterCappedChain(deps, checkpoint);
+            result.chainsCapped++;
+            return;
+        }
         if (!deps.lambda) throw new Error("the splitter needs a Lambda client to hand the rest of an object off to a new invocation");
+        // A retry of this request then hands off here again, and the continuation's own claim stops the copy.
+        if (link && claimBucket) await recordHandOff(deps.s3, claimBucket, link, requestId, { offset: checkpoint.offset, line: checkpoint.line });
         await invokeContinuation(deps.lambda, context.functionName, checkpoint);
     };
+    /** Claims the link; undefined when another invocation already holds it (a duplicate: skip it). */
+    const claim = async (link: ChainLink): Promise<{ handOffAt?: { line: number } } | undefined> => {
+        if (!claimBucket) return {};
+        const outcome = await claimLink(deps.s3, claimBucket, link, requestId);
+        if (outcome.status === "taken") {
+            deps.logger.info("this link of the chain was already claimed by another invocation; duplicate skipped", { ...link, claimedBy: outcome.by });
+            result.duplicatesSkipped++;
+            return undefined;
+        }
+        return outcome.status === "retry" && outcome.handedOffAt ? { handOffAt: { line: outcome.handedOffAt.line } } : {};
+    };
+    const controlFor = (invocation: number, link: ChainLink, claimed: { handOffAt?: { line: number } }): SplitControl => ({
+        clock,
+        invocation,
+        handOff: handOffFrom(link),
+        ...claimed,
+    });
 
     if (isContinuationEvent(event)) {
         const checkpoint = parseCheckpoint(event);
-        const control: SplitControl = { clock, invocation: checkpoint.invocation, handOff };
-        const ref = { bucket: checkpoint.bucket, key: checkpoint.key, eTag: checkpoint.eTag };
+        const ref = { bucket: checkpoint.bucket, key: checkpoint.key, eTag: checkpoint.eTag, chain: checkpoint.chain };
+        const link: ChainLink = { ...ref, offset: checkpoint.offset };
+        const claimed = await claim(link);
+        if (!claimed) return result;
         const resume = checkpoint.line > 1 ? { offset: checkpoint.offset, line: checkpoint.line, gzip: checkpoint.gzip } : undefined;
-        add(result, await splitObject(ref, deps, control, resume));
+        add(result, await splitObject(ref, deps, controlFor(checkpoint.invocation, link, claimed), resume));
         return result;
     }
 
-    const control: SplitControl = { clock, invocation: 1, handOff };
     // An s3:TestEvent (sent when a notification is configured) has no Records.
     for (const record of (event as S3Event).Records ?? []) {
         if (!record.eventName?.startsWith("ObjectCreated:")) {
             deps.logger.info("ignored an event that is not ObjectCreated", { eventName: record.eventName });
             continue;
         }
-        const ref = { bucket: record.s3.bucket.name, key: decodeS3EventKey(record.s3.object.key), eTag: record.s3.object.eTag || undefined };
+        const ref = {
+            bucket: record.s3.bucket.name,
+            key: decodeS3EventKey(record.s3.object.key),
+            eTag: record.s3.object.eTag || undefined,
+            chain: record.s3.object.sequencer || undefined,
+        };
         if (clock.shouldHandOff()) {
-            // Not started: its continuation reads it from the start.
+            // Not started: its continuation reads it from the start, and claims the start itself.
             const summary: ObjectSummary = { ...emptySummary(ref, 1), status: "handed-off" };
             summary.continuation = checkpointFor(ref, { offset: 0, line: 1, gzip: false }, 2);
-            await handOff(summary.continuation);
+            await handOffFrom(undefined)(summary.continuation);
             add(result, summary);
             continue;
         }
-        add(result, await splitObject(ref, deps, control));
+        const link: ChainLink = { ...ref, offset: 0 };
+        const claimed = await claim(link);
+        if (!claimed) continue;
+        add(result, await splitObject(ref, deps, controlFor(1, link, claimed)));
         clock.noteProgress();
     }
     return result;
+}
+
+/** The chain reached its cap: the checkpoint goes to the dead-letter queue, with why, instead of a new invocation. */
+async function deadLetterCappedChain(deps: SplitterDeps, checkpoint: SplitCheckpoint): Promise<void> {
+    const message = deadLetterMessage({
+        stage: "splitter",
+        reason: DeadLetterReason.chainTooLong,
+        detail: `s3://${checkpoint.bucket}/${checkpoint.key}: invocation ${checkpoint.invocation} would pass the chain's cap of ${deps.config.maxChainInvocations} invocations (MAX_CHAIN_INVOCATIONS); lines from ${checkpoint.line} on were not split. To go on, invoke the splitter with this checkpoint, its invocation set back to 2.`,
+        source: { bucket: checkpoint.bucket, key: checkpoint.key, line: checkpoint.line, ...(checkpoint.eTag ? { etag: checkpoint.eTag } : {}) },
+        checkpoint: { ...checkpoint },
+    });
+    await deps.sqs.send(new SendMessageCommand({ QueueUrl: deps.config.deadLetterQueueUrl, MessageBody: deadLetterBody(message) }));
+    deps.logger.error("the splitter chain reached its cap; the checkpoint was dead-lettered instead of invoking again", { ...checkpoint });
 }
 
 function add(result: SplitterResult, summary: ObjectSummary): void {

@@ -6,14 +6,15 @@
  *
  * - Init: loads `$LAMBDA_TASK_ROOT/index.js` and reads the export named by `_HANDLER`
  *   (`index.<export>`), then reports `{ type: "ready" }` or `{ type: "init-error", ... }`.
- * - Invoke: `{ type: "invoke", requestId, event, deadlineMs, invokedFunctionArn }` runs the
- *   handler with a Lambda-shaped context and answers `{ type: "result", requestId, ok, ... }`.
+ * - Invoke: `{ type: "invoke", requestId, event, deadlineMs, invokedFunctionArn, traceId }` runs the
+ *   handler with a Lambda-shaped context (and `_X_AMZN_TRACE_ID` set to traceId) and answers
+ *   `{ type: "result", requestId, ok, ... }`.
  *   The payload travels as JSON text, as Lambda's runtime API does, so `undefined` becomes null.
  *   Each result also carries `maxRssKb`, the process's peak RSS (process.resourceUsage().maxRSS).
  * - CPU: every result carries `cpuMs`, the CPU time (process.cpuUsage) the invocation used. Under
  *   the measured CPU share (runtime/lambda/cpu-share.ts) the process gets two arguments, the
- *   cores of init and of invocations; `ready` carries `initCpuMs`, init's CPU. It then waits out cpu / cores - wall before it reports
- *   ready or answers, so init and each invocation last as long as they would at that share.
+ *   cores of init and of invocations; `ready` carries `initCpuMs`, init's CPU. It then waits out
+ *   cpu / cores - wall before it reports ready or answers, so init and each invocation last as long as they would at that share.
  * - console.* is written to stdout as `<time>\t<requestId>\t<LEVEL>\t<message>`, Lambda's format.
  * - An uncaught exception or unhandled rejection fails the current invocation and ends the process.
  *
@@ -130,6 +131,10 @@ function finish(requestId, outcome) {
 function invoke(handler, message) {
     const { requestId } = message;
     current = { requestId, cpuStart: process.cpuUsage(), wallStart: performance.now() };
+    // As Lambda's Node.js runtime does for each invocation: the AWS SDK's recursion detection
+    // middleware forwards it as X-Amzn-Trace-Id on every call the function makes.
+    if (message.traceId) process.env._X_AMZN_TRACE_ID = message.traceId;
+    else delete process.env._X_AMZN_TRACE_ID;
     const callback = (error, payload) =>
         finish(requestId, error === undefined || error === null ? { ok: true, payload } : { ok: false, error });
     let returned;

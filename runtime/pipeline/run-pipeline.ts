@@ -1,18 +1,17 @@
 import { writerLanes } from "../../settings/parse";
 import { realClock } from "../clock";
-import { createAwsClients } from "./aws-clients";
 import { buildReport, type RunMeasurements } from "./build-report";
 import { readAllMessages } from "./dead-letter-queue";
 import { checkAborted, driveInput } from "./drive-input";
 import type { ExpectedOutput } from "./expected-output";
 import { ProgressSampler } from "./progress-sampler";
 import { startEnvironment, type RunEnvironment } from "./run-environment";
-import { startFunctions } from "./run-functions";
+import { packageHandlers, startFunctions } from "./run-functions";
 import type { RunOptions } from "./run-options";
 import type { RunReport } from "./run-report";
 import { provisionStack, type RunStack } from "./run-stack";
 import { startTriggers } from "./run-triggers";
-import { measureS3PutRate, type S3PutRate } from "./s3-put-rate";
+import { ceilingClient, measureS3PutRate, type S3PutRate } from "./s3-put-rate";
 import { classifyDeadLetters, verifyOutput } from "./verify-output";
 
 export type { BenchHooks, RestartOptions, RunOptions, RunSpec } from "./run-options";
@@ -26,10 +25,12 @@ export type { BenchHooks, RestartOptions, RunOptions, RunSpec } from "./run-opti
 export async function runPipeline(options: RunOptions): Promise<RunReport> {
     const clock = options.clock ?? realClock;
     const started = clock.now();
-    await using env = await startEnvironment(options, clock);
+    const environment = startEnvironment(options, clock);
+    const packaging = packageHandlers(options, clock, started);
+    await using env = await environment;
     checkAborted(options.signal);
     const stack = await provisionStack(env, options);
-    await using functions = await startFunctions(env, stack, options, clock);
+    await using functions = await startFunctions(env, stack, options, clock, packaging);
     await using triggers = await startTriggers(env, stack, functions, options, clock);
     using sampler = new ProgressSampler(clock, { env, stack, triggers, onProgress: options.onProgress });
 
@@ -52,7 +53,8 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
 /** The fifth phase: reads the dead-letter queue and checks every expected object against the output bucket. */
 async function verifyRun(env: RunEnvironment, stack: RunStack, expected: ExpectedOutput) {
     const { resources } = stack;
-    const deadLetters = classifyDeadLetters(await readAllMessages(env.clients.sqs, resources.deadLetterQueueUrl));
+    // The dead-letter queue's read (a long poll that waits a second once it is empty) overlaps the bucket's listing.
+    const deadLettersRead = readAllMessages(env.clients.sqs, resources.deadLetterQueueUrl).then(classifyDeadLetters);
     const verification = await verifyOutput({
         s3: env.clients.s3,
         kinesis: env.clients.kinesis,
@@ -60,18 +62,19 @@ async function verifyRun(env: RunEnvironment, stack: RunStack, expected: Expecte
         streamName: resources.streamName,
         sourceKey: stack.inputKey,
         expected,
-        deadLetters,
+        deadLetters: deadLettersRead,
     });
-    return { deadLetters, verification };
+    return { deadLetters: await deadLettersRead, verification };
 }
 
 /** The S3 endpoint's own PutObject rate, without the AWS profile's added latency or the fault proxy. */
 async function measureCeiling(env: RunEnvironment, stack: RunStack, expected: ExpectedOutput, region: string): Promise<S3PutRate> {
     const { resources, settings } = stack;
-    const rawS3 = createAwsClients(region, { s3: env.rawS3Endpoint }).s3;
+    const rawS3 = ceilingClient(region, env.rawS3Endpoint);
     try {
         return await measureS3PutRate(rawS3, `${resources.outputBucket}-ceiling`, {
-            objects: Math.min(expected.records, 5000),
+            objects: Math.min(expected.records, 2500),
+            warmUpObjects: Math.min(expected.records, 1000),
             bytes: Math.max(1, Math.round(expected.inputBytes / Math.max(1, expected.records))),
             concurrency: settings.writerConcurrency * writerLanes(settings, resources.shardCount),
         });

@@ -59,6 +59,7 @@ const ROWS: Row[] = [
     { key: "splitterMemoryMb", changed: "1024", read: (built) => splitter(built).memorySize },
     { key: "writerMemoryMb", changed: "512", read: (built) => writer(built).memorySize },
     { key: "splitterTimeoutSeconds", changed: "300", read: (built) => splitter(built).timeout },
+    { key: "splitterMaxChainInvocations", changed: "50", read: (built) => splitter(built).environment.variables[ENV.maxChainInvocations], expected: String },
     { key: "writerTimeoutSeconds", changed: "120", read: (built) => writer(built).timeout },
     { key: "iteratorAgeAlarmSeconds", changed: "600", read: (built) => iteratorAlarm(built).threshold, expected: (seconds) => seconds * 1000 },
     { key: "logRetentionDays", changed: "30", read: logGroups, expected: (days) => [days, days] },

@@ -48,6 +48,7 @@ describe("the pipeline's security under Pulumi mocks", () => {
                     deadLetterQueueArn: arns.queue,
                     logGroupArn: arns.splitterLogs,
                     functionArn: arns.splitterFunction,
+                    handOffClaimBucketArn: arns.outputBucket,
                 }),
             );
         });
