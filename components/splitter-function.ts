@@ -73,104 +73,126 @@ export class SplitterFunction extends pulumi.ComponentResource {
 
     constructor(name: string, args: SplitterFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kinesis-fanout:compute:SplitterFunction", name, {}, opts);
-        const { inputPrefix, inputSuffix } = args;
-
-        this.handler = new LeastPrivilegeFunction<SplitterEvent, SplitterResult>(
-            name,
-            {
-                callbackFactory: createSplitterHandler,
-                runtime: args.runtime,
-                memorySizeMb: args.memorySizeMb,
-                timeoutSeconds: args.timeoutSeconds,
-                logRetentionDays: args.logRetentionDays,
-                environment: splitterEnvironment<pulumi.Input<string>>({
-                    streamName: args.streamName,
-                    deadLetterQueueUrl: args.deadLetterQueueUrl,
-                    partitionKey: args.partitionKey,
-                    maxChainInvocations: args.maxChainInvocations,
-                    handOffClaimBucket: args.handOffClaimBucketName,
-                }),
-                policy: (logGroupArn, functionArn) =>
-                    pulumi
-                        .all([args.inputBucketArn, args.streamArn, args.deadLetterQueueArn, logGroupArn, functionArn, args.handOffClaimBucketArn])
-                        .apply(([inputBucketArn, streamArn, deadLetterQueueArn, logGroup, ownArn, claimBucketArn]) =>
-                            splitterPolicy({ inputBucketArn, inputPrefix, streamArn, deadLetterQueueArn, logGroupArn: logGroup, functionArn: ownArn, handOffClaimBucketArn: claimBucketArn }),
-                        ),
-            },
-            { parent: this },
-        );
+        const parent = { parent: this };
+        this.handler = createHandler(name, args, parent);
         const fn = this.handler.function;
-
-        // Each continuation is a self-invoke in one request chain; under Lambda's default (Terminate)
-        // the 17th or so would be stopped and its checkpoint dead-lettered. The chain is capped by
-        // maxChainInvocations instead (handlers/splitter/chain-cap.ts).
-        new aws.lambda.FunctionRecursionConfig(
-            `${name}-recursion`,
-            { functionName: fn.name, recursiveLoop: SPLITTER_RECURSIVE_LOOP },
-            { parent: this },
-        );
-
-        const invokeConfig = new aws.lambda.FunctionEventInvokeConfig(
-            `${name}-async-failures`,
-            {
-                functionName: fn.name,
-                maximumRetryAttempts: SPLITTER_ASYNC_RETRY_ATTEMPTS,
-                destinationConfig: { onFailure: { destination: args.deadLetterQueueArn } },
-            },
-            // Lambda checks that the role may send to the destination.
-            { parent: this, dependsOn: [this.handler.rolePolicy] },
-        );
-
-        // The claim markers (about 100 bytes each, one per invocation) expire on their own.
-        new aws.s3.BucketLifecycleConfiguration(
-            `${name}-expire-hand-off-claims`,
-            {
-                bucket: args.handOffClaimBucketName,
-                rules: [
-                    {
-                        id: "expire-hand-off-claims",
-                        status: "Enabled",
-                        filter: { prefix: HAND_OFF_CLAIM_PREFIX },
-                        expiration: { days: HAND_OFF_CLAIM_RETENTION_DAYS },
-                    },
-                ],
-            },
-            { parent: this },
-        );
-
-        const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
-        const permission = new aws.lambda.Permission(
-            `${name}-s3-invoke`,
-            {
-                action: "lambda:InvokeFunction",
-                function: fn.name,
-                principal: "s3.amazonaws.com",
-                sourceArn: args.inputBucketArn,
-                sourceAccount: accountId,
-            },
-            { parent: this },
-        );
-        new aws.s3.BucketNotification(
-            `${name}-trigger`,
-            {
-                bucket: args.inputBucketName,
-                lambdaFunctions: [
-                    {
-                        lambdaFunctionArn: fn.arn,
-                        events: ["s3:ObjectCreated:*"],
-                        // URL-encoded, `+` for a space: S3 matches the filter against the encoded key.
-                        filterPrefix: notificationFilterValue(inputPrefix),
-                        filterSuffix: notificationFilterValue(inputSuffix),
-                    },
-                ],
-            },
-            // S3 checks its invoke permission when the notification is saved, no upload may fire
-            // before the role works, and an upload during the deploy already has its failure destination.
-            { parent: this, dependsOn: [permission, this.handler.rolePolicy, invokeConfig] },
-        );
+        allowRecursion(name, fn, parent);
+        const invokeConfig = createAsyncFailureConfig(name, fn, args, { parent: this, dependsOn: [this.handler.rolePolicy] });
+        expireHandOffClaims(name, args, parent);
+        createTrigger(name, fn, args, this.handler.rolePolicy, invokeConfig, parent);
 
         this.functionName = this.handler.functionName;
         this.arn = this.handler.arn;
         this.registerOutputs({ functionName: this.functionName, arn: this.arn });
     }
+}
+
+function createHandler(name: string, args: SplitterFunctionArgs, opts: pulumi.ComponentResourceOptions): LeastPrivilegeFunction<SplitterEvent, SplitterResult> {
+    const { inputPrefix } = args;
+    return new LeastPrivilegeFunction<SplitterEvent, SplitterResult>(
+        name,
+        {
+            callbackFactory: createSplitterHandler,
+            runtime: args.runtime,
+            memorySizeMb: args.memorySizeMb,
+            timeoutSeconds: args.timeoutSeconds,
+            logRetentionDays: args.logRetentionDays,
+            environment: splitterEnvironment<pulumi.Input<string>>({
+                streamName: args.streamName,
+                deadLetterQueueUrl: args.deadLetterQueueUrl,
+                partitionKey: args.partitionKey,
+                maxChainInvocations: args.maxChainInvocations,
+                handOffClaimBucket: args.handOffClaimBucketName,
+            }),
+            policy: (logGroupArn, functionArn) =>
+                pulumi
+                    .all([args.inputBucketArn, args.streamArn, args.deadLetterQueueArn, logGroupArn, functionArn, args.handOffClaimBucketArn])
+                    .apply(([inputBucketArn, streamArn, deadLetterQueueArn, logGroup, ownArn, claimBucketArn]) =>
+                        splitterPolicy({ inputBucketArn, inputPrefix, streamArn, deadLetterQueueArn, logGroupArn: logGroup, functionArn: ownArn, handOffClaimBucketArn: claimBucketArn }),
+                    ),
+        },
+        opts,
+    );
+}
+
+/**
+ * Each continuation is a self-invoke in one request chain; under Lambda's default (Terminate)
+ * the 17th or so would be stopped and its checkpoint dead-lettered. The chain is capped by
+ * maxChainInvocations instead (handlers/splitter/chain-cap.ts).
+ */
+function allowRecursion(name: string, fn: aws.lambda.Function, opts: pulumi.ComponentResourceOptions): aws.lambda.FunctionRecursionConfig {
+    return new aws.lambda.FunctionRecursionConfig(`${name}-recursion`, { functionName: fn.name, recursiveLoop: SPLITTER_RECURSIVE_LOOP }, opts);
+}
+
+/** Two retries, then the dead-letter queue; Lambda checks that the role may send there, so it depends on the role's policy. */
+function createAsyncFailureConfig(name: string, fn: aws.lambda.Function, args: SplitterFunctionArgs, opts: pulumi.CustomResourceOptions): aws.lambda.FunctionEventInvokeConfig {
+    return new aws.lambda.FunctionEventInvokeConfig(
+        `${name}-async-failures`,
+        {
+            functionName: fn.name,
+            maximumRetryAttempts: SPLITTER_ASYNC_RETRY_ATTEMPTS,
+            destinationConfig: { onFailure: { destination: args.deadLetterQueueArn } },
+        },
+        opts,
+    );
+}
+
+/** The claim markers (about 100 bytes each, one per invocation) expire on their own. */
+function expireHandOffClaims(name: string, args: SplitterFunctionArgs, opts: pulumi.ComponentResourceOptions): aws.s3.BucketLifecycleConfiguration {
+    return new aws.s3.BucketLifecycleConfiguration(
+        `${name}-expire-hand-off-claims`,
+        {
+            bucket: args.handOffClaimBucketName,
+            rules: [
+                {
+                    id: "expire-hand-off-claims",
+                    status: "Enabled",
+                    filter: { prefix: HAND_OFF_CLAIM_PREFIX },
+                    expiration: { days: HAND_OFF_CLAIM_RETENTION_DAYS },
+                },
+            ],
+        },
+        opts,
+    );
+}
+
+/** The input bucket's notification, and the permission S3 needs to invoke the function. */
+function createTrigger(
+    name: string,
+    fn: aws.lambda.Function,
+    args: SplitterFunctionArgs,
+    rolePolicy: pulumi.Resource,
+    invokeConfig: aws.lambda.FunctionEventInvokeConfig,
+    opts: { parent: pulumi.Resource },
+): aws.s3.BucketNotification {
+    const accountId = aws.getCallerIdentityOutput({}, opts).accountId;
+    const permission = new aws.lambda.Permission(
+        `${name}-s3-invoke`,
+        {
+            action: "lambda:InvokeFunction",
+            function: fn.name,
+            principal: "s3.amazonaws.com",
+            sourceArn: args.inputBucketArn,
+            sourceAccount: accountId,
+        },
+        opts,
+    );
+    return new aws.s3.BucketNotification(
+        `${name}-trigger`,
+        {
+            bucket: args.inputBucketName,
+            lambdaFunctions: [
+                {
+                    lambdaFunctionArn: fn.arn,
+                    events: ["s3:ObjectCreated:*"],
+                    // URL-encoded, `+` for a space: S3 matches the filter against the encoded key.
+                    filterPrefix: notificationFilterValue(args.inputPrefix),
+                    filterSuffix: notificationFilterValue(args.inputSuffix),
+                },
+            ],
+        },
+        // S3 checks its invoke permission when the notification is saved, no upload may fire
+        // before the role works, and an upload during the deploy already has its failure destination.
+        { ...opts, dependsOn: [permission, rolePolicy, invokeConfig] },
+    );
 }

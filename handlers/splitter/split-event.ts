@@ -37,7 +37,21 @@ type SplitterContext = Pick<Context, "getRemainingTimeInMillis" | "functionName"
  * read, and any not started) is handed off to a continuation of its own.
  */
 export async function splitEvent(event: SplitterEvent, deps: SplitterDeps, context: SplitterContext): Promise<SplitterResult> {
-    const result: SplitterResult = {
+    const result = emptyResult();
+    const chain = chainOf(deps, context, result);
+    if (isContinuationEvent(event)) {
+        await continueChain(parseCheckpoint(event), deps, chain, result);
+        return result;
+    }
+    // An s3:TestEvent (sent when a notification is configured) has no Records.
+    for (const record of (event as S3Event).Records ?? []) {
+        await splitRecord(record, deps, chain, result);
+    }
+    return result;
+}
+
+function emptyResult(): SplitterResult {
+    return {
         objects: 0,
         missingObjects: 0,
         replacedObjects: 0,
@@ -53,10 +67,25 @@ export async function splitEvent(event: SplitterEvent, deps: SplitterDeps, conte
         retriedEntries: 0,
         details: [],
     };
+}
+
+/** An earlier attempt of this request already handed off at this line: the retry hands off there again. */
+type Claimed = { handOffAt?: { line: number } };
+
+/** How this invocation takes part in its file's chain of invocations: its clock, claims and hand-offs. */
+interface Chain {
+    clock: ReturnType<typeof createHandOffClock>;
+    /** Hands the rest of an object on: to a continuation, or to the dead-letter queue past the chain's cap. */
+    handOffFrom(link: ChainLink | undefined): (checkpoint: SplitCheckpoint) => Promise<void>;
+    /** Claims the link; undefined when another invocation already holds it (a duplicate: skip it). */
+    claim(link: ChainLink): Promise<Claimed | undefined>;
+    controlFor(invocation: number, link: ChainLink, claimed: Claimed): SplitControl;
+}
+
+function chainOf(deps: SplitterDeps, context: SplitterContext, result: SplitterResult): Chain {
     const clock = createHandOffClock(context);
     const requestId = context.awsRequestId ?? "unknown";
     const claimBucket = deps.config.handOffClaimBucket;
-    /** Hands the rest of an object on: to a continuation, or to the dead-letter queue past the chain's cap. */
     const handOffFrom = (link: ChainLink | undefined) => async (checkpoint: SplitCheckpoint) => {
         if (checkpoint.invocation > deps.config.maxChainInvocations) {
             await deadLetterCappedChain(deps, checkpoint);
@@ -68,8 +97,7 @@ export async function splitEvent(event: SplitterEvent, deps: SplitterDeps, conte
         if (link && claimBucket) await recordHandOff(deps.s3, claimBucket, link, requestId, { offset: checkpoint.offset, line: checkpoint.line });
         await invokeContinuation(deps.lambda, context.functionName, checkpoint);
     };
-    /** Claims the link; undefined when another invocation already holds it (a duplicate: skip it). */
-    const claim = async (link: ChainLink): Promise<{ handOffAt?: { line: number } } | undefined> => {
+    const claim = async (link: ChainLink): Promise<Claimed | undefined> => {
         if (!claimBucket) return {};
         const outcome = await claimLink(deps.s3, claimBucket, link, requestId);
         if (outcome.status === "taken") {
@@ -79,51 +107,45 @@ export async function splitEvent(event: SplitterEvent, deps: SplitterDeps, conte
         }
         return outcome.status === "retry" && outcome.handedOffAt ? { handOffAt: { line: outcome.handedOffAt.line } } : {};
     };
-    const controlFor = (invocation: number, link: ChainLink, claimed: { handOffAt?: { line: number } }): SplitControl => ({
-        clock,
-        invocation,
-        handOff: handOffFrom(link),
-        ...claimed,
-    });
+    const controlFor = (invocation: number, link: ChainLink, claimed: Claimed): SplitControl => ({ clock, invocation, handOff: handOffFrom(link), ...claimed });
+    return { clock, handOffFrom, claim, controlFor };
+}
 
-    if (isContinuationEvent(event)) {
-        const checkpoint = parseCheckpoint(event);
-        const ref = { bucket: checkpoint.bucket, key: checkpoint.key, eTag: checkpoint.eTag, chain: checkpoint.chain };
-        const link: ChainLink = { ...ref, offset: checkpoint.offset };
-        const claimed = await claim(link);
-        if (!claimed) return result;
-        const resume = checkpoint.line > 1 ? { offset: checkpoint.offset, line: checkpoint.line, gzip: checkpoint.gzip } : undefined;
-        add(result, await splitObject(ref, deps, controlFor(checkpoint.invocation, link, claimed), resume));
-        return result;
-    }
+/** A continuation: claims its link, then reads on from the checkpoint. */
+async function continueChain(checkpoint: SplitCheckpoint, deps: SplitterDeps, chain: Chain, result: SplitterResult): Promise<void> {
+    const ref = { bucket: checkpoint.bucket, key: checkpoint.key, eTag: checkpoint.eTag, chain: checkpoint.chain };
+    const link: ChainLink = { ...ref, offset: checkpoint.offset };
+    const claimed = await chain.claim(link);
+    if (!claimed) return;
+    const resume = checkpoint.line > 1 ? { offset: checkpoint.offset, line: checkpoint.line, gzip: checkpoint.gzip } : undefined;
+    add(result, await splitObject(ref, deps, chain.controlFor(checkpoint.invocation, link, claimed), resume));
+}
 
-    // An s3:TestEvent (sent when a notification is configured) has no Records.
-    for (const record of (event as S3Event).Records ?? []) {
-        if (!record.eventName?.startsWith("ObjectCreated:")) {
-            deps.logger.info("ignored an event that is not ObjectCreated", { eventName: record.eventName });
-            continue;
-        }
-        const ref = {
-            bucket: record.s3.bucket.name,
-            key: decodeS3EventKey(record.s3.object.key),
-            eTag: record.s3.object.eTag || undefined,
-            chain: record.s3.object.sequencer || undefined,
-        };
-        if (clock.shouldHandOff()) {
-            // Not started: its continuation reads it from the start, and claims the start itself.
-            const summary: ObjectSummary = { ...emptySummary(ref, 1), status: "handed-off" };
-            summary.continuation = checkpointFor(ref, { offset: 0, line: 1, gzip: false }, 2);
-            await handOffFrom(undefined)(summary.continuation);
-            add(result, summary);
-            continue;
-        }
-        const link: ChainLink = { ...ref, offset: 0 };
-        const claimed = await claim(link);
-        if (!claimed) continue;
-        add(result, await splitObject(ref, deps, controlFor(1, link, claimed)));
-        clock.noteProgress();
+/** One record of an S3 event: split it, or hand it off unstarted when time is already short. */
+async function splitRecord(record: S3Event["Records"][number], deps: SplitterDeps, chain: Chain, result: SplitterResult): Promise<void> {
+    if (!record.eventName?.startsWith("ObjectCreated:")) {
+        deps.logger.info("ignored an event that is not ObjectCreated", { eventName: record.eventName });
+        return;
     }
-    return result;
+    const ref = {
+        bucket: record.s3.bucket.name,
+        key: decodeS3EventKey(record.s3.object.key),
+        eTag: record.s3.object.eTag || undefined,
+        chain: record.s3.object.sequencer || undefined,
+    };
+    if (chain.clock.shouldHandOff()) {
+        // Not started: its continuation reads it from the start, and claims the start itself.
+        const summary: ObjectSummary = { ...emptySummary(ref, 1), status: "handed-off" };
+        summary.continuation = checkpointFor(ref, { offset: 0, line: 1, gzip: false }, 2);
+        await chain.handOffFrom(undefined)(summary.continuation);
+        add(result, summary);
+        return;
+    }
+    const link: ChainLink = { ...ref, offset: 0 };
+    const claimed = await chain.claim(link);
+    if (!claimed) return;
+    add(result, await splitObject(ref, deps, chain.controlFor(1, link, claimed)));
+    chain.clock.noteProgress();
 }
 
 /** The chain reached its cap: the checkpoint goes to the dead-letter queue, with why, instead of a new invocation. */
