@@ -23,6 +23,13 @@
  *    The bottleneck reported is the largest term of the bound that wins ("poll" when waiting for
  *    GetRecords and batching windows is the largest).
  *
+ * 4. CPU. Each function's CPU (planner/measured-cpu.json, measured by `npm run calibrate-cpu`) at
+ *    its memory's share of a vCPU (memoryMb / 1,769): a writer batch takes max(its I/O time,
+ *    (CPU per invocation + b × CPU per record) / share), and a put call of the splitter max(its
+ *    latency, its records' CPU / share). A lane's first batch runs on a cold sandbox, at the
+ *    warming-up CPU per record, after its init (init's CPU on a full vCPU, as on-demand Lambda
+ *    gives init); the splitter's init comes before everything.
+ *
  * Left out: throttling retries and their backoff, cold starts, Lambda's scaling ramp, S3's
  * 3,500 PUT/s per prefix, uneven spreading of keys over shards, the splitter's own S3 read.
  */
@@ -34,6 +41,7 @@ import { PARTITION_KEY_BYTES_ESTIMATE, kinesisRecordBytes, recordsPerPayload } f
 import { SEED_LATENCIES, type Latencies } from "./latencies";
 import { concurrencyWarnings } from "./concurrency-warning";
 import { s3PrefixPutCap } from "./s3-prefix-cap";
+import { cpuSeconds, initSeconds, loadMeasuredCpu, type MeasuredCpu } from "./function-cpu";
 
 export interface Workload {
     /** Lines in the file, each one a record. */
@@ -49,6 +57,8 @@ export interface DrainOptions {
     recordsPerPutCall?: number;
     /** Concurrent executions the writer may use (default 1,000, an account's default). */
     lambdaConcurrency?: number;
+    /** The functions' CPU; default planner/measured-cpu.json. NO_CPU leaves CPU out. */
+    cpu?: MeasuredCpu;
 }
 
 export type Bottleneck = "shard-write" | "shard-read" | "writers" | "splitter" | "poll" | "s3-prefix";
@@ -86,10 +96,11 @@ export function predictDrainTime(
 ): DrainPrediction {
     checkInputs(workload, latencies, options);
     const notes: string[] = [];
+    const cpu = options.cpu ?? loadMeasuredCpu();
     const shape = streamShape(settings, workload, notes);
-    const split = splitterStage(shape, latencies, options, notes);
-    const write = writerStage(settings, shape, latencies, options, notes);
-    const pipeline = pipelineStage(settings, shape, latencies, split, write, notes);
+    const split = splitterStage(settings, shape, latencies, options, cpu, notes);
+    const write = writerStage(settings, shape, latencies, options, cpu, notes);
+    const pipeline = pipelineStage(settings, shape, latencies, split, write, initSeconds(cpu.splitter, settings.splitterMemoryMb), notes);
     notes.push(...concurrencyWarnings(settings, shape.shardsUsed, options.lambdaConcurrency));
     const n = shape.records;
     return {
@@ -126,18 +137,23 @@ function streamShape(settings: FanoutSettings, workload: Workload, notes: string
 }
 
 /** 1. Splitter: put calls one after another, capped by the shards' write limits. */
-function splitterStage(shape: StreamShape, latencies: Latencies, options: DrainOptions, notes: string[]): { rate: number; limit: Bottleneck } {
+function splitterStage(settings: FanoutSettings, shape: StreamShape, latencies: Latencies, options: DrainOptions, cpu: MeasuredCpu, notes: string[]): { rate: number; limit: Bottleneck } {
     const { recordBytes, shardsUsed } = shape;
     const perCall =
         options.recordsPerPutCall ??
         Math.min(kinesis.putRecordsMaxRecords, Math.floor(kinesis.putRecordsMaxBytes / (recordBytes + PARTITION_KEY_BYTES_ESTIMATE)));
-    const clientRate = (Math.max(1, perCall) * 1000) / latencies.putRecordsCallMs;
+    const callCpuMs = cpuSeconds({ ...cpu.splitter, msPerInvocation: 0 }, Math.max(1, perCall), settings.splitterMemoryMb) * 1000;
+    const callMs = Math.max(latencies.putRecordsCallMs, callCpuMs);
+    if (callCpuMs > latencies.putRecordsCallMs) {
+        notes.push(`splitter CPU: ${fmt(callCpuMs)} ms per put call at ${settings.splitterMemoryMb} MB (${fmt(settings.splitterMemoryMb / AWS_LIMITS.lambda.memoryMbPerVcpu)} vCPU) is more than its ${latencies.putRecordsCallMs} ms latency`);
+    }
+    const clientRate = (Math.max(1, perCall) * 1000) / callMs;
     const perShardWrite = Math.min(kinesis.shardWriteRecordsPerSecond, kinesis.shardWriteBytesPerSecond / recordBytes);
     const shardWriteRate = shardsUsed * perShardWrite;
     const rate = Math.min(clientRate, shardWriteRate);
     const limit: Bottleneck = clientRate <= shardWriteRate ? "splitter" : "shard-write";
     notes.push(
-        `splitter: ${perCall} record(s) per put call every ${latencies.putRecordsCallMs} ms = ${fmt(clientRate)} records/s; ` +
+        `splitter: ${perCall} record(s) per put call every ${fmt(callMs)} ms = ${fmt(clientRate)} records/s; ` +
             `shard writes allow ${shardsUsed} shard(s) × ${fmt(perShardWrite)} records/s (1,000 records/s or 1 MiB/s of ${recordBytes}-byte records) ` +
             `= ${fmt(shardWriteRate)}; in = ${fmt(rate)} records/s (${limit})`,
     );
@@ -152,16 +168,28 @@ interface WriterStage {
     /** Billed seconds of a batch of b records, and the same after its GetRecords call. */
     batchSeconds: (b: number) => number;
     cycle: (b: number) => number;
+    /** Seconds a lane's first batch takes longer on a cold sandbox: its init, and V8 warming up. */
+    warmUpSeconds: number;
 }
 
 /** 2. Writer: concurrent batches ("lanes"), capped by each used shard's reads. */
-function writerStage(settings: FanoutSettings, shape: StreamShape, latencies: Latencies, options: DrainOptions, notes: string[]): WriterStage {
+function writerStage(settings: FanoutSettings, shape: StreamShape, latencies: Latencies, options: DrainOptions, cpu: MeasuredCpu, notes: string[]): WriterStage {
     const { records: n, recordBytes, shardsUsed } = shape;
     const lanes = Math.max(1, Math.min(writerLanes(settings, shardsUsed), shape.distinctKeys, options.lambdaConcurrency ?? lambda.concurrency));
     const payloadFit = recordsPerPayload(shape.lineBytes);
     const fullBatch = Math.max(1, Math.min(settings.batchSize, payloadFit, Math.ceil(n / lanes) || 1));
     if (payloadFit < settings.batchSize) notes.push(`6 MB invocation payload holds ${payloadFit} records, so batches stop there (batchSize ${settings.batchSize})`);
-    const batchSeconds = (b: number) => (latencies.invokeOverheadMs + Math.ceil(b / settings.writerConcurrency) * latencies.s3PutObjectMs) / 1000;
+    const ioSeconds = (b: number) => (latencies.invokeOverheadMs + Math.ceil(b / settings.writerConcurrency) * latencies.s3PutObjectMs) / 1000;
+    const memory = settings.writerMemoryMb;
+    const batchSeconds = (b: number) => Math.max(ioSeconds(b), cpuSeconds(cpu.writer, b, memory));
+    const warmUpSeconds =
+        initSeconds(cpu.writer, memory) + Math.max(ioSeconds(fullBatch), cpuSeconds(cpu.writer, fullBatch, memory, false)) - batchSeconds(fullBatch);
+    const cpuBound = cpuSeconds(cpu.writer, fullBatch, memory) > ioSeconds(fullBatch);
+    notes.push(
+        `writer CPU: init ${cpu.writer.msInit} ms on a full vCPU, ${cpu.writer.msPerInvocation} ms an invocation + ${cpu.writer.msPerRecord} ms a record (${cpu.writer.msPerRecordWarmingUp} warming up), measured ${cpu.measuredAt.slice(0, 10)} on ${cpu.machine.cpuModel}; ` +
+            `at ${memory} MB (${fmt(memory / AWS_LIMITS.lambda.memoryMbPerVcpu)} vCPU) a full batch needs ${fmt(cpuSeconds(cpu.writer, fullBatch, memory))} s of CPU against ${fmt(ioSeconds(fullBatch))} s of I/O` +
+            (cpuBound ? ": CPU-bound" : ""),
+    );
     const cycle = (b: number) => latencies.getRecordsMs / 1000 + batchSeconds(b);
     // Lanes beyond the file's records have nothing to do: at most N records are in flight.
     const writersRate = Math.min(lanes * fullBatch, Math.max(1, n)) / cycle(fullBatch);
@@ -172,12 +200,13 @@ function writerStage(settings: FanoutSettings, shape: StreamShape, latencies: La
     const limit: Bottleneck = rate === writersRate ? "writers" : rate === readRate ? "shard-read" : rate === pollRate ? "poll" : "s3-prefix";
     notes.push(
         `writer: ${lanes} concurrent batch(es) (${shardsUsed} shard(s) × parallelizationFactor ${settings.parallelizationFactor}) of ${fullBatch} records; ` +
-            `a batch takes ${latencies.invokeOverheadMs} ms + ceil(${fullBatch} / ${settings.writerConcurrency}) × ${latencies.s3PutObjectMs} ms = ${fmt(batchSeconds(fullBatch))} s ` +
+            `a batch takes ${cpuBound ? "its CPU time, more than its I/O: " : ""}${latencies.invokeOverheadMs} ms + ceil(${fullBatch} / ${settings.writerConcurrency}) × ${latencies.s3PutObjectMs} ms = ${fmt(ioSeconds(fullBatch))} s` +
+            `${cpuBound ? `, CPU ${fmt(batchSeconds(fullBatch))} s` : ""} ` +
             `after a ${latencies.getRecordsMs} ms GetRecords; writers ${fmt(writersRate)} records/s, shard reads ${fmt(readRate)}, ` +
             `GetRecords calls ${fmt(pollRate)}; out = ${fmt(rate)} records/s (${limit})`,
     );
     if (limit === "s3-prefix") notes.push(`S3 allows ${s3Cap.toLocaleString("en-US")} PutObject/s on the output keys' one prefix (503 SlowDown above it): out is capped there`);
-    return { rate, limit, lanes, fullBatch, batchSeconds, cycle };
+    return { rate, limit, lanes, fullBatch, batchSeconds, cycle, warmUpSeconds };
 }
 
 interface PipelineStage {
@@ -197,6 +226,7 @@ function pipelineStage(
     latencies: Latencies,
     split: { rate: number; limit: Bottleneck },
     write: WriterStage,
+    splitterInit: number,
     notes: string[],
 ): PipelineStage {
     const n = shape.records;
@@ -210,16 +240,17 @@ function pipelineStage(
     const lastWait = window + latencies.getRecordsMs / 1000;
     const lastRun = write.batchSeconds(meanBatch);
     const firstArrival = latencies.putRecordsCallMs / 1000 + Math.min(window, write.fullBatch / split.rate) + latencies.getRecordsMs / 1000;
-    const splitSide = splitSeconds + lastWait + lastRun;
-    const writeSide = firstArrival + writeSeconds;
+    // Everything waits for the splitter's cold start.
+    const splitSide = splitterInit + splitSeconds + lastWait + lastRun;
+    const writeSide = splitterInit + firstArrival + write.warmUpSeconds + writeSeconds;
     const seconds = n === 0 ? 0 : Math.max(splitSide, writeSide);
     const bottleneck =
         splitSide >= writeSide
             ? largest([splitSeconds, split.limit], [lastWait, "poll"], [lastRun, "writers"])
             : largest([writeSeconds, write.limit], [firstArrival, "poll"]);
     notes.push(
-        `pipeline: max(split ${fmt(splitSeconds)} s + last batch ${fmt(lastWait + lastRun)} s, first record ${fmt(firstArrival)} s + write ${fmt(writeSeconds)} s) ` +
-            `= ${fmt(seconds)} s; mean batch ${fmt(meanBatch)} records; bottleneck ${bottleneck}`,
+        `pipeline: max(split ${fmt(splitSeconds)} s + last batch ${fmt(lastWait + lastRun)} s, first record ${fmt(firstArrival)} s + warm-up ${fmt(write.warmUpSeconds)} s + write ${fmt(writeSeconds)} s) ` +
+            `+ splitter init ${fmt(splitterInit)} s = ${fmt(seconds)} s; mean batch ${fmt(meanBatch)} records; bottleneck ${bottleneck}`,
     );
     if (splitSeconds > settings.splitterTimeoutSeconds) {
         notes.push(`the splitter needs ${fmt(splitSeconds)} s for this file, more than its ${settings.splitterTimeoutSeconds} s timeout`);

@@ -64,6 +64,7 @@ async function main(): Promise<number> {
         seed: options.seed,
         awsProfile: awsProfileFrom({ ...options, awsProfile: true }) ?? {},
         timeScale: options.timeScale,
+        cpuShare: options.cpuShare,
         onPhase: (phase) => {
             progress.stop();
             process.stderr.write(`${phase}\n`);

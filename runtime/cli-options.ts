@@ -1,5 +1,7 @@
+import * as path from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
 import type { AwsProfileOptions } from "./aws-profile";
+import { CPU_SHARE_CHOICES, type CpuShareChoice } from "./lambda/cpu-share";
 import { INTERRUPTED } from "./pipeline/interrupted";
 
 /** Option parsers and option groups shared by `npm start`, `npm run compare` and `npm run bench`. */
@@ -43,7 +45,19 @@ export function addAwsProfileOptions(command: Command, enabledByDefault: boolean
     return profile
         .option("--put-latency-ms <ms>", "delay added to a PutRecords/PutRecord call under the AWS profile (default 8, which the function sees as the seed's 10)", milliseconds("--put-latency-ms"))
         .option("--s3-put-latency-ms <ms>", "delay added to an S3 PutObject under the AWS profile (default 48, seen as the seed's 50)", milliseconds("--s3-put-latency-ms"))
-        .option("--get-records-latency-ms <ms>", "most latency of a GetRecords call under the AWS profile (seed: 18)", milliseconds("--get-records-latency-ms"));
+        .option("--get-records-latency-ms <ms>", "most latency of a GetRecords call under the AWS profile (seed: 18)", milliseconds("--get-records-latency-ms"))
+        .option(
+            "--cpu-share <mode>",
+            "Lambda's CPU share (memoryMb / 1,769 of a core) for the sandboxes: auto (the kernel's cgroup quota where writable, else measured), cgroup, measured or off; default auto under the AWS profile, off at local speed",
+            cpuShareChoice,
+        );
+}
+
+function cpuShareChoice(value: string): CpuShareChoice {
+    if (!(CPU_SHARE_CHOICES as readonly string[]).includes(value)) {
+        throw new InvalidArgumentError(`--cpu-share must be one of ${CPU_SHARE_CHOICES.join(", ")} (got "${value}")`);
+    }
+    return value as CpuShareChoice;
 }
 
 /** --time-scale K: time dilation (a number of at least 1); left out, the command picks it. */
@@ -109,4 +123,13 @@ export function interruptSignal(onForce: () => void = () => undefined): AbortSig
     process.on("SIGINT", onInterrupt);
     process.on("SIGTERM", onInterrupt);
     return controller.signal;
+}
+
+/** --stacks-dir: where `Pulumi.<stack>.yaml` files are read from (default the project), e.g. test fixtures. */
+export function addStacksDirOption(command: Command): Command {
+    return command.option("--stacks-dir <dir>", "read Pulumi.<stack>.yaml from this folder instead of the project's (e.g. tests/fixtures/stacks)");
+}
+
+export function stacksDirFrom(options: Record<string, unknown>, projectDir: string): string {
+    return typeof options.stacksDir === "string" ? path.resolve(options.stacksDir) : projectDir;
 }

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { addAwsProfileOptions, addTimeScaleOption, awsProfileFrom, httpUrl, interruptSignal, runCommand, wholeNumber } from "./cli-options";
+import { addAwsProfileOptions, addStacksDirOption, addTimeScaleOption, awsProfileFrom, httpUrl, interruptSignal, runCommand, stacksDirFrom, wholeNumber } from "./cli-options";
 import { autoTimeScale } from "./time-scale/auto-time-scale";
 import { readStackFile } from "./stack/read-stack-file";
 import { SEED_WORKLOAD, writeWorkloadFile } from "./workload/seed-workload";
@@ -40,12 +40,13 @@ const program = new Command()
     .showHelpAfterError();
 addAwsProfileOptions(program, false);
 addTimeScaleOption(program, "1 at local speed; with --aws-profile, the smallest K that keeps the run under about 60% of this machine's cores");
+addStacksDirOption(program);
 addFaultOptions(program);
 
 async function main(): Promise<number> {
     program.parse();
     const options = program.opts();
-    const stack = readStackFile(PROJECT_DIR, options.stack);
+    const stack = readStackFile(stacksDirFrom(options, PROJECT_DIR), options.stack);
     for (const warning of stack.warnings) process.stderr.write(`warning: ${warning}\n`);
 
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "kinesis-fanout-"));
@@ -81,6 +82,7 @@ async function main(): Promise<number> {
             measureS3Ceiling: options.s3Ceiling,
             accountConcurrency: options.accountConcurrency,
             awsProfile,
+            cpuShare: options.cpuShare,
             faults: faultOptionsFrom(options),
             onProgress: (snapshot) => progress.update(snapshot),
             signal,

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
 import { SEED_WORKLOAD } from "./workload/seed-workload";
-import { addAwsProfileOptions, addTimeScaleOption, awsProfileFrom, wholeNumber, interruptSignal, runCommand } from "./cli-options";
+import { addAwsProfileOptions, addStacksDirOption, addTimeScaleOption, awsProfileFrom, interruptSignal, runCommand, stacksDirFrom, wholeNumber } from "./cli-options";
 import { compareStacks } from "./compare/compare-stacks";
 import { comparisonNotes, comparisonPreamble, comparisonRows, formatComparisonTable } from "./compare/compare-table";
 import { renderComparePage } from "./compare/compare-page";
@@ -25,7 +25,6 @@ const program = new Command()
     )
     .argument("<stacks...>", "stacks to compare (their Pulumi.<stack>.yaml files)")
     .option("--records <n>", `lines to generate (default ${COMPARE_RECORDS}: under time dilation a run takes K times its AWS time, so \`compare -- dev prod\` stays under about 3 minutes on 2 cores)`, wholeNumber("--records"), COMPARE_RECORDS)
-    .option("--stack-dir <dir>", "folder of the Pulumi.<stack>.yaml files (default: the project), e.g. tests/fixtures/stacks")
     .option("--record-bytes <n>", "bytes per generated line", wholeNumber("--record-bytes", 128), SEED_WORKLOAD.recordBytes)
     .option("--seed <n>", "seed of the generated workload", wholeNumber("--seed", 0), SEED_WORKLOAD.seed)
     .option("--records-per-day <n>", "daily volume the monthly cost is planned for", wholeNumber("--records-per-day"), 1_000_000)
@@ -34,6 +33,7 @@ const program = new Command()
     .showHelpAfterError();
 addAwsProfileOptions(program, true);
 addTimeScaleOption(program, "the smallest K that keeps every stack's run under about 60% of this machine's cores; 1 with --no-aws-profile");
+addStacksDirOption(program);
 addFaultOptions(program);
 
 async function main(): Promise<number> {
@@ -43,11 +43,12 @@ async function main(): Promise<number> {
     const progress = createProgressDisplay();
     const comparison = await compareStacks({
         projectDir: PROJECT_DIR,
-        stackDir: options.stackDir && path.resolve(options.stackDir),
+        stackDir: stacksDirFrom(options, PROJECT_DIR),
         stacks: program.args,
         timeScale: options.timeScale,
         workload: { records: options.records, recordBytes: options.recordBytes, seed: options.seed },
         awsProfile: awsProfileFrom(options),
+        cpuShare: options.cpuShare,
         faults: faultOptionsFrom(options),
         recordsPerDay: options.recordsPerDay,
         onStackStart: (stack, index) => {

@@ -44,6 +44,8 @@ export const AWS_LIMITS = Object.freeze({
         timeoutSeconds: { min: 1, max: 900 },
         /** Default concurrent executions per account and region. */
         concurrency: 1000,
+        /** "At 1,769 MB, a function has the equivalent of one vCPU" (Configure Lambda function memory); CPU is in proportion to memory. */
+        memoryMbPerVcpu: 1769,
         /**
          * One invocation's payload, which caps an event source mapping batch (the settings'
          * warnings, the planner and the mapping's batch cut). The quotas page says "6 MB"; what

@@ -26,6 +26,7 @@ export interface BenchOptions {
     awsProfile: AwsProfileOptions;
     /** Time dilation K of the two runs under the AWS profile; default each run's automatic K (autoTimeScale). */
     timeScale?: number;
+    cpuShare?: RunOptions["cpuShare"];
     onPhase?: (phase: string) => void;
     onProgress?: RunOptions["onProgress"];
     signal?: AbortSignal;
@@ -87,7 +88,7 @@ function summarize(report: RunReport, planned: number): BenchRun {
         throttledPutEntries: report.awsProfile?.stats.kinesis.throttledPutEntries ?? 0,
         timeScale: report.timeScale,
         headroom: report.headroom,
-        cpuShareMode: report.cpuShare?.mode,
+        cpuShareMode: report.cpuShare.writer.mode,
     };
 }
 
@@ -100,7 +101,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         const mainFile = path.join(scratch, "products.jsonl");
         await writeWorkloadFile(seedFile, { records: options.seedRecords, recordBytes: options.recordBytes, seed: options.seed });
         await writeWorkloadFile(mainFile, { records: options.records, recordBytes: options.recordBytes, seed: options.seed });
-        const common = { region: prodStack.region, inputName: "products.jsonl", onProgress: options.onProgress, signal: options.signal };
+        const common = { region: prodStack.region, inputName: "products.jsonl", cpuShare: options.cpuShare, onProgress: options.onProgress, signal: options.signal };
         const workload = (records: number) => ({ records, recordBytes: options.recordBytes });
 
         const seedSettings = seedBaselineSettings(devStack.settings);

@@ -26,6 +26,7 @@ export interface CompareOptions {
     workload: WorkloadOptions;
     /** AWS's limits and latencies in front of the stand-ins; undefined runs at local speed. */
     awsProfile?: AwsProfileOptions;
+    cpuShare?: Parameters<typeof runPipeline>[0]["cpuShare"];
     /** Faults injected into every stack's run alike (issue 5's flags). */
     faults?: FaultOptions;
     /** The volume the monthly cost is planned for. */
@@ -98,6 +99,7 @@ export async function compareStacks(options: CompareOptions): Promise<Comparison
                 inputFile,
                 inputName: "products.jsonl",
                 awsProfile: options.awsProfile,
+                cpuShare: options.cpuShare,
                 faults: options.faults,
                 measureS3Ceiling: false,
                 timeScale,

@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { realClock, type Clock } from "../clock";
 import { throttledResult, type ConcurrencyGate } from "./concurrency-limit";
+import { planCpuShare, type CpuShareChoice, type CpuSharePlan, type CpuShareStats } from "./cpu-share";
 import { createLogSink, type LogDestination, type LogSink } from "./log-sink";
 import { invocationTraceHeader } from "./recursion-detection";
 import { Sandbox, SandboxInitError, type SandboxOutcome } from "./sandbox";
@@ -51,6 +52,8 @@ export interface InvocationResult {
     coldStart: boolean;
     /** Peak resident set size of the sandbox that ran it, as of its end (Lambda's "Max Memory Used"). */
     maxRssBytes?: number;
+    /** CPU time the handler used in its sandbox, in ms, when the sandbox answered. */
+    cpuMs?: number;
 }
 
 /** What an invocation carries besides its event (both optional). */
@@ -70,10 +73,12 @@ export interface FunctionPoolOptions {
     faults?: InvocationFaults;
     /** Times timeouts and durations; default real time. */
     clock?: Clock;
-    /** Time dilation K of the run (default 1): the sandboxes' CPU share is divided by it. */
+    /** Time scale K: modelled durations take K times as long in wall time (default 1). A sandbox's CPU share is divided by it. */
     timeScale?: number;
     /** The account's concurrency for this function (concurrency-limit.ts): beyond it an invocation is throttled, not queued. */
     concurrency?: ConcurrencyGate;
+    /** Lambda's CPU share (memoryMb / 1,769 of a core, ÷ K; cpu-share.ts): `auto`, `cgroup`, `measured` or `off` (default). */
+    cpuShare?: CpuShareChoice;
 }
 
 export interface FunctionPoolStats {
@@ -87,8 +92,8 @@ export interface FunctionPoolStats {
     sandboxes: number;
     /** Largest peak RSS any sandbox of this function reported, in bytes (0 before any report). */
     peakRssBytes: number;
-    /** How the sandboxes' CPU share (memoryMb ÷ 1,769 of a core, ÷ the time scale) is applied, when it is. */
-    cpuShare?: { mode: "cgroup-v1" | "cgroup-v2" | "measured" | "off" };
+    /** How the sandboxes were held to Lambda's CPU share, and the CPU they used. */
+    cpuShare: CpuShareStats;
 }
 
 /** A fault-injection plug-in that watches each invocation as it runs on its sandbox. */
@@ -110,14 +115,19 @@ export class FunctionPool {
     private readonly faults: InvocationFaults | undefined;
     private readonly clock: Clock;
     private readonly concurrency: ConcurrencyGate | undefined;
+    private readonly cpuPlan: CpuSharePlan;
+    /** Every sandbox started and not yet gone, also one a timeout killed: close() waits for them all. */
+    private readonly sandboxes = new Set<Sandbox>();
     private closed = false;
     private readonly counters = { invocations: 0, coldStarts: 0, errors: 0, timeouts: 0, crashes: 0, inFlight: 0, maxConcurrency: 0, peakRssBytes: 0 };
+    private readonly cpuUsed = { invocationCpuMs: 0, coldInvocationCpuMs: 0, coldInvocations: 0, initCpuMs: 0, inits: 0, addedWaitMs: 0 };
 
     constructor(private readonly definition: FunctionDefinition, options: FunctionPoolOptions = {}) {
         checkDefinition(definition);
         this.faults = options.faults;
         this.clock = options.clock ?? realClock;
         this.concurrency = options.concurrency;
+        this.cpuPlan = planCpuShare(options.cpuShare ?? "off", definition.memoryMb, options.timeScale ?? 1);
         this.slots = new SandboxSlots(definition.reservedConcurrency ?? DEFAULT_CONCURRENCY);
         this.functionArn = `arn:aws:lambda:${definition.region}:${definition.accountId ?? DEFAULT_ACCOUNT}:function:${definition.functionName}`;
         this.ownsWorkDir = options.workDir === undefined;
@@ -165,7 +175,9 @@ export class FunctionPool {
     }
 
     stats(): FunctionPoolStats {
-        return { ...this.counters, sandboxes: this.slots.alive };
+        const { mode, invokeCores, initCores, timeScale } = this.cpuPlan;
+        const cores = mode === "off" ? {} : { invokeCores, initCores };
+        return { ...this.counters, sandboxes: this.slots.alive, cpuShare: { mode, ...cores, timeScale, ...this.cpuUsed } };
     }
 
     /** Kills every sandbox, closes the log sink and removes the default work dir. */
@@ -173,6 +185,7 @@ export class FunctionPool {
         if (this.closed) return;
         this.closed = true;
         await this.slots.closeAll();
+        await Promise.all([...this.sandboxes].map((sandbox) => sandbox.kill()));
         await this.logSink.close();
         if (this.ownsWorkDir) {
             process.off("exit", this.removeWorkDir);
@@ -212,6 +225,15 @@ export class FunctionPool {
             result.maxRssBytes = outcome.maxRssBytes;
             this.counters.peakRssBytes = Math.max(this.counters.peakRssBytes, outcome.maxRssBytes);
         }
+        if (outcome.cpuMs !== undefined) {
+            result.cpuMs = outcome.cpuMs;
+            this.cpuUsed.invocationCpuMs += outcome.cpuMs;
+            if (coldStart) {
+                this.cpuUsed.coldInvocationCpuMs += outcome.cpuMs;
+                this.cpuUsed.coldInvocations++;
+            }
+        }
+        this.cpuUsed.addedWaitMs += outcome.addedWaitMs ?? 0;
         if (outcome.ok) result.payload = outcome.payload;
         else Object.assign(result, { errorType: outcome.errorType, errorMessage: outcome.errorMessage, stackTrace: outcome.stackTrace ?? [] });
         return result;
@@ -231,7 +253,13 @@ export class FunctionPool {
             logStreamName,
             exportName: this.definition.handler.exportName,
         });
-        const sandbox = await Sandbox.start({ env, codeDir: this.codeDir, memoryMb, logStreamName, logSink: this.logSink, clock: this.clock });
+        const cpuShare = this.cpuPlan.mode === "off" ? undefined : this.cpuPlan;
+        const sandbox = await Sandbox.start({ env, codeDir: this.codeDir, memoryMb, logStreamName, logSink: this.logSink, clock: this.clock, cpuShare });
+        this.cpuUsed.addedWaitMs += sandbox.initAddedWaitMs;
+        this.cpuUsed.initCpuMs += sandbox.initCpuMs;
+        this.cpuUsed.inits++;
+        this.sandboxes.add(sandbox);
+        void sandbox.gone.then(() => this.sandboxes.delete(sandbox));
         if (this.closed) {
             await sandbox.kill();
             throw new SandboxInitError("Runtime.ExitError", `function ${functionName} was closed during INIT`);

@@ -14,6 +14,10 @@
  *   deadline in the same wall milliseconds the handler's own calls take.
  *   The payload travels as JSON text, as Lambda's runtime API does, so `undefined` becomes null.
  *   Each result also carries `maxRssKb`, the process's peak RSS (process.resourceUsage().maxRSS).
+ * - CPU: every result carries `cpuMs`, the CPU time (process.cpuUsage) the invocation used. Under
+ *   the measured CPU share (runtime/lambda/cpu-share.ts) the process gets two arguments, the
+ *   cores of init and of invocations; `ready` carries `initCpuMs`, init's CPU. It then waits out
+ *   cpu / cores - wall before it reports ready or answers, so init and each invocation last as long as they would at that share.
  * - console.* is written to stdout as `<time>\t<requestId>\t<LEVEL>\t<message>`, Lambda's format.
  * - An uncaught exception or unhandled rejection fails the current invocation and ends the process.
  *
@@ -33,6 +37,25 @@ const taskRoot = process.env.LAMBDA_TASK_ROOT || process.cwd();
 const [moduleName, exportName] = (process.env._HANDLER || "index.handler").split(".");
 
 let current = undefined;
+
+/** The measured CPU share's cores, [init, invoke], when the parent asked for it. */
+const measuredCores = process.argv.length >= 4 ? [Number(process.argv[2]), Number(process.argv[3])] : undefined;
+
+function cpuMsSince(start) {
+    const used = process.cpuUsage(start);
+    return (used.user + used.system) / 1000;
+}
+
+/** Sends `message` once the time `cpuMs` of CPU takes at `cores` has passed since `wallStart` (performance.now()). */
+function sendAtShare(message, cpuMs, wallStart, cores) {
+    const extra = cores > 0 ? cpuMs / cores - (performance.now() - wallStart) : 0;
+    if (!(extra > 0)) {
+        send(message);
+        return;
+    }
+    message.addedWaitMs = extra;
+    setTimeout(() => send(message), extra);
+}
 
 function errorFields(error, fallbackType) {
     if (error instanceof Error) {
@@ -79,7 +102,10 @@ function contextFor(message) {
 
 function finish(requestId, outcome) {
     if (!current || current.requestId !== requestId) return;
+    const { cpuStart, wallStart } = current;
     current = undefined;
+    const cpuMs = cpuMsSince(cpuStart);
+    const send = (message) => sendAtShare({ ...message, cpuMs }, cpuMs, wallStart, measuredCores ? measuredCores[1] : 0);
     if (outcome.ok) {
         let text;
         try {
@@ -107,7 +133,7 @@ function finish(requestId, outcome) {
 
 function invoke(handler, message) {
     const { requestId } = message;
-    current = { requestId };
+    current = { requestId, cpuStart: process.cpuUsage(), wallStart: performance.now() };
     // As Lambda's Node.js runtime does for each invocation: the AWS SDK's recursion detection
     // middleware forwards it as X-Amzn-Trace-Id on every call the function makes.
     if (message.traceId) process.env._X_AMZN_TRACE_ID = message.traceId;
@@ -168,7 +194,9 @@ function main() {
     process.on("message", (message) => {
         if (message && message.type === "invoke") invoke(handler, message);
     });
-    send({ type: "ready" });
+    // Init's CPU is the process's whole CPU so far, over its whole life so far.
+    const initCpuMs = cpuMsSince(undefined);
+    sendAtShare({ type: "ready", initCpuMs }, initCpuMs, performance.now() - process.uptime() * 1000, measuredCores ? measuredCores[0] : 0);
 }
 
 main();

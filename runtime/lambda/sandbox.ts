@@ -1,6 +1,8 @@
 import { fork, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import type { Clock, Timer } from "../clock";
+import type { CpuGroup } from "./cpu-cgroups";
+import type { CpuSharePlan } from "./cpu-share";
 import type { LogSink } from "./log-sink";
 
 /**
@@ -23,6 +25,8 @@ export interface SandboxSpec {
     logSink: LogSink;
     /** Times the init phase and each invocation's timeout. */
     clock: Clock;
+    /** Lambda's CPU share (cpu-share.ts); absent means no share. */
+    cpuShare?: CpuSharePlan;
 }
 
 export interface SandboxOutcome {
@@ -35,6 +39,10 @@ export interface SandboxOutcome {
     dead: boolean;
     /** The process's peak resident set size so far, in bytes, when it reported one. */
     maxRssBytes?: number;
+    /** CPU time the invocation used in the sandbox (process.cpuUsage), in ms, when it answered. */
+    cpuMs?: number;
+    /** Wall time the measured CPU share added before it answered, in ms. */
+    addedWaitMs?: number;
 }
 
 interface ChildMessage {
@@ -49,6 +57,9 @@ interface ChildMessage {
     fatal?: boolean;
     /** process.resourceUsage().maxRSS of the sandbox, in KiB. */
     maxRssKb?: number;
+    cpuMs?: number;
+    addedWaitMs?: number;
+    initCpuMs?: number;
 }
 
 interface Pending {
@@ -70,12 +81,16 @@ export class Sandbox {
     private stderrTail = "";
     private exited = false;
     private readonly closed: Promise<void>;
+    /** Wall time the measured CPU share added to init, and init's CPU time (the whole process's until ready), in ms. */
+    initAddedWaitMs = 0;
+    initCpuMs = 0;
 
     private constructor(
         private readonly child: ChildProcess,
         readonly logStreamName: string,
         logSink: LogSink,
         private readonly clock: Clock,
+        cpuGroup?: CpuGroup,
     ) {
         child.stdout?.setEncoding("utf8").on("data", (text: string) => logSink.write(logStreamName, text));
         child.stderr?.setEncoding("utf8").on("data", (text: string) => {
@@ -87,6 +102,7 @@ export class Sandbox {
             const gone = (code: number | null, signal: NodeJS.Signals | null) => {
                 if (this.exited) return;
                 this.exited = true;
+                cpuGroup?.remove();
                 this.onExit(code, signal);
                 resolve();
             };
@@ -98,20 +114,38 @@ export class Sandbox {
         });
     }
 
+    /** Resolves once the process is gone (and its CPU group removed). */
+    get gone(): Promise<void> {
+        return this.closed;
+    }
+
     get alive(): boolean {
         return !this.exited;
     }
 
-    /** Starts a process and waits for its init phase to finish. */
+    /**
+     * Starts a process and waits for its init phase to finish. Under a CPU share, init runs at the
+     * share's init cores and the invocations at its invoke cores: in its own cgroup, or measured
+     * by the bootstrap (which is told the shares as its two arguments).
+     */
     static start(spec: SandboxSpec): Promise<Sandbox> {
-        const child = fork(BOOTSTRAP, [], {
+        const plan = spec.cpuShare;
+        const measured = plan?.mode === "measured" ? [String(plan.initCores), String(plan.invokeCores)] : [];
+        const child = fork(BOOTSTRAP, measured, {
             execPath: process.execPath,
             execArgv: [`--max-old-space-size=${spec.memoryMb}`],
             cwd: spec.codeDir,
             env: spec.env,
             stdio: ["ignore", "pipe", "pipe", "ipc"],
         });
-        const sandbox = new Sandbox(child, spec.logStreamName, spec.logSink, spec.clock);
+        let cpuGroup: CpuGroup | undefined;
+        try {
+            if (plan?.cgroups && child.pid !== undefined) cpuGroup = plan.cgroups.join(child.pid, plan.initCores);
+        } catch (error) {
+            child.kill("SIGKILL");
+            return Promise.reject(new SandboxInitError("Runtime.ExitError", `could not hold the sandbox to its CPU share: ${(error as Error).message}`));
+        }
+        const sandbox = new Sandbox(child, spec.logStreamName, spec.logSink, spec.clock, cpuGroup);
         return new Promise((resolve, reject) => {
             const timer = spec.clock.setTimeout(() => {
                 child.kill("SIGKILL");
@@ -121,6 +155,13 @@ export class Sandbox {
                 if (message.type === "ready") {
                     timer.cancel();
                     child.off("message", onMessage);
+                    sandbox.initAddedWaitMs = message.addedWaitMs ?? 0;
+                    sandbox.initCpuMs = message.initCpuMs ?? 0;
+                    try {
+                        if (plan && cpuGroup) cpuGroup.setCores(plan.invokeCores);
+                    } catch {
+                        // The process ended meanwhile: its first invocation finds it dead.
+                    }
                     resolve(sandbox);
                 } else if (message.type === "init-error") {
                     timer.cancel();
@@ -167,7 +208,11 @@ export class Sandbox {
         if (message.type !== "result" || !pending || message.requestId !== pending.requestId) return;
         pending.timer.cancel();
         this.pending = undefined;
-        const rss = typeof message.maxRssKb === "number" ? { maxRssBytes: message.maxRssKb * 1024 } : {};
+        const rss = {
+            ...(typeof message.maxRssKb === "number" ? { maxRssBytes: message.maxRssKb * 1024 } : {}),
+            ...(typeof message.cpuMs === "number" ? { cpuMs: message.cpuMs } : {}),
+            ...(typeof message.addedWaitMs === "number" ? { addedWaitMs: message.addedWaitMs } : {}),
+        };
         if (message.ok) {
             pending.resolve({ ok: true, payload: message.payloadJson === undefined ? null : JSON.parse(message.payloadJson), dead: false, ...rss });
         } else {

@@ -62,7 +62,7 @@ export function buildReport(parts: ReportParts): RunReport {
         efficiency: s3Ceiling ? recordsPerSecond / timeScale / s3Ceiling.putsPerSecond : undefined,
         timeScale,
         headroom,
-        cpuShare: measured.writer.cpuShare,
+        cpuShare: { splitter: measured.splitter.cpuShare, writer: measured.writer.cpuShare },
         awsProfile: env.profile && { options: env.profile.options, stats: env.profile.stats() },
         timeline: measured.timeline,
     };

@@ -4,6 +4,7 @@ import { splitterEnvironment, writerEnvironment } from "../../handlers/shared/en
 import type { Clock } from "../clock";
 import { writerLanes } from "../../settings/parse";
 import { AccountConcurrency, type ConcurrencyGate } from "../lambda/concurrency-limit";
+import type { CpuShareChoice } from "../lambda/cpu-share";
 import { FunctionPool, type InvocationFaults } from "../lambda/function-pool";
 import { LambdaInvokeApi } from "../lambda/invoke-api";
 import { serializeHandler, type SerializedHandler } from "../lambda/serialize-handler";
@@ -64,7 +65,8 @@ export async function startFunctions(env: RunEnvironment, stack: RunStack, optio
     const concurrency = new AccountConcurrency(options.accountConcurrency);
     const writerReserved = stack.settings.writerReservedConcurrency === -1 ? undefined : stack.settings.writerReservedConcurrency;
     const writerGate = concurrency.register(stack.resources.writerFunction, writerReserved);
-    const base = { stack, region: options.region, clock };
+    const cpuShare = options.cpuShare ?? (options.awsProfile ? "auto" : "off");
+    const base = { stack, region: options.region, clock, cpuShare };
     const splitterEnv = { ...lambdaEndpoints, AWS_ENDPOINT_URL_LAMBDA: invokeApi.endpoint, ...(await conditionalWritesFront(functionEndpoints.s3, cleanup)) };
     const splitter = cleanup.adopt(splitterPool({ ...base, code: splitterCode, environment: splitterEnv, gate: concurrency.register(stack.resources.splitterFunction) }), (pool) => pool.close());
     const writer = cleanup.adopt(writerPool({ ...base, code: writerCode, environment: lambdaEndpoints, gate: writerGate }, env.faults?.crashes), (pool) => pool.close());
@@ -93,9 +95,10 @@ interface PoolParts {
     environment: Record<string, string>;
     /** The function's share of the account's concurrency. */
     gate: ConcurrencyGate;
+    cpuShare: CpuShareChoice;
 }
 
-function splitterPool({ stack, region, clock, code, environment, gate }: PoolParts): FunctionPool {
+function splitterPool({ stack, region, clock, code, environment, gate, cpuShare }: PoolParts): FunctionPool {
     const { resources, settings } = stack;
     return new FunctionPool({
         functionName: resources.splitterFunction,
@@ -113,11 +116,11 @@ function splitterPool({ stack, region, clock, code, environment, gate }: PoolPar
         memoryMb: settings.splitterMemoryMb,
         timeoutSeconds: settings.splitterTimeoutSeconds,
         region,
-    }, { clock, timeScale: clock.scale, concurrency: gate });
+    }, { clock, timeScale: clock.scale, concurrency: gate, cpuShare });
 }
 
 /** The writer, at the mapping's most concurrent batches (shards × parallelization), with the crash plug-in under --crash-rate. */
-function writerPool({ stack, region, clock, code, environment, gate }: PoolParts, crashes: InvocationFaults | undefined): FunctionPool {
+function writerPool({ stack, region, clock, code, environment, gate, cpuShare }: PoolParts, crashes: InvocationFaults | undefined): FunctionPool {
     const { resources, settings } = stack;
     const { outputBucket, deadLetterQueueUrl } = resources;
     return new FunctionPool({
@@ -131,7 +134,7 @@ function writerPool({ stack, region, clock, code, environment, gate }: PoolParts
         timeoutSeconds: settings.writerTimeoutSeconds,
         region,
         reservedConcurrency: writerLanes(settings, resources.shardCount),
-    }, { faults: crashes, clock, timeScale: clock.scale, concurrency: gate });
+    }, { faults: crashes, clock, timeScale: clock.scale, concurrency: gate, cpuShare });
 }
 
 /**

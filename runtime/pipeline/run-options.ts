@@ -1,3 +1,4 @@
+import type { CpuShareChoice } from "../lambda/cpu-share";
 import type { FanoutSettings } from "../../settings/parse";
 import type { AwsProfileOptions } from "../aws-profile";
 import type { Clock } from "../clock";
@@ -28,6 +29,8 @@ export interface RunSpec {
     accountConcurrency?: number;
     /** Put AWS's per-shard limits and calibrated latencies in front of Kinesis and S3. */
     awsProfile?: AwsProfileOptions;
+    /** Lambda's CPU share for the sandboxes (--cpu-share); default `auto` under the AWS profile, `off` at local speed. */
+    cpuShare?: CpuShareChoice;
     /** The time every modelled delay and timestamp of the run is read from; default real time, or a ScaledClock of `timeScale`. */
     clock?: Clock;
     /**

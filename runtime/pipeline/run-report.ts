@@ -1,3 +1,4 @@
+import type { CpuShareStats } from "../lambda/cpu-share";
 import type { FanoutSettings } from "../../settings/parse";
 import type { ProvisionedResources } from "./provision";
 import type { S3PutRate } from "./s3-put-rate";
@@ -64,8 +65,8 @@ export interface RunReport {
     timeScale: number;
     /** How busy the machine's cores were from upload to drained; `cpuBound` runs are not representative. */
     headroom: Headroom;
-    /** How the sandboxes' CPU share was applied, when the function pool reports it. */
-    cpuShare?: { mode: string };
+    /** Lambda's CPU share per function (runtime/lambda/cpu-share.ts): how it was held, and the CPU the invocations used. */
+    cpuShare: { splitter: CpuShareStats; writer: CpuShareStats };
     /** Present when the run had AWS's limits and latencies in front of the stand-ins. */
     awsProfile?: { options: object; stats: AwsProfileStats };
     /** Present when the run injected faults (issue 5): what was injected. */
@@ -98,7 +99,7 @@ export function formatSummary(report: RunReport): string {
         `  accounted    ${n(report.output.accounted)} of ${n(report.input.records)}`,
         `  seconds      upload ${s(report.seconds.upload)}, split ${s(report.seconds.split)}, split+write ${s(report.seconds.write)}, verify ${s(report.seconds.verify)}; total ${s(report.seconds.total)} (stand-ins ${s(report.seconds.standIns)}, packaging ${s(report.seconds.package)})`,
         `  throughput   ${n(Math.round(report.recordsPerSecond))} records/s from upload to drained (${pipelineSeconds(report)})`,
-        `  time scale   K = ${report.timeScale}${report.timeScale === 1 ? " (no dilation)" : `: each modelled second took ${report.timeScale} s of wall time; figures are in AWS time`}${report.cpuShare ? `; CPU share ${report.cpuShare.mode}` : ""}`,
+        `  time scale   K = ${report.timeScale}${report.timeScale === 1 ? " (no dilation)" : `: each modelled second took ${report.timeScale} s of wall time; figures are in AWS time`}; CPU share ${report.cpuShare.writer.mode}`,
         `  headroom     ${formatHeadroom(report.headroom)}`,
         `  invocations  splitter ${n(report.invocations.splitter)} (${report.coldStarts.splitter} cold), writer ${n(report.invocations.writer)} (${report.coldStarts.writer} cold), errors ${report.functionErrors.splitter + report.functionErrors.writer}`,
         `  mapping      ${n(report.mapping.batches)} batches, mean ${report.mapping.meanBatchSize.toFixed(0)} records, ${report.mapping.retries} retries, ${report.mapping.bisections} bisections; max iterator age ${n(Math.round(report.maxIteratorAgeMs))} ms`,
@@ -109,6 +110,7 @@ export function formatSummary(report: RunReport): string {
             `  concurrency  account ${n(account)}, writer reserved ${writerReserved === null ? "none" : n(writerReserved)}; throttled: writer ${n(throttles.writer)} (the mapping retried them), splitter ${n(throttles.splitter)} (requeued)`,
         );
     }
+    lines.push(formatCpuShareLine(report.cpuShare));
     if (report.awsProfile) {
         const { kinesis } = report.awsProfile.stats;
         lines.push(
@@ -136,6 +138,16 @@ export function pipelineSeconds(report: Pick<RunReport, "seconds" | "headroom">)
 /** "23.4 s", or "23.4 s ⚠ CPU-bound" when the run's machine was CPU-bound. */
 export function flaggedSeconds(seconds: number, headroom: Pick<Headroom, "cpuBound"> | undefined): string {
     return `${seconds.toFixed(1)} s${headroom?.cpuBound ? " ⚠ CPU-bound" : ""}`;
+}
+
+/** How the sandboxes got Lambda's CPU share, e.g. "cpu share    cgroup-v1: writer 0.145 core (init 1), splitter 0.579 core (init 1); writer CPU 3.2 ms a record". */
+export function formatCpuShareLine(cpuShare: RunReport["cpuShare"]): string {
+    const { splitter, writer } = cpuShare;
+    if (writer.mode === "off") return "  cpu share    off: sandboxes run at the machine's speed (--cpu-share auto|cgroup|measured gives Lambda's memoryMb / 1,769 of a core)";
+    const cores = (stats: CpuShareStats) => `${(stats.invokeCores ?? 0).toFixed(3)} core (init ${(stats.initCores ?? 0).toFixed(3)})`;
+    const scale = writer.timeScale === 1 ? "" : ` at time scale ${writer.timeScale}`;
+    const added = writer.addedWaitMs + splitter.addedWaitMs > 0 ? `; waits added ${s((writer.addedWaitMs + splitter.addedWaitMs) / 1000)}` : "";
+    return `  cpu share    ${writer.mode}${scale}: writer ${cores(writer)}, splitter ${cores(splitter)}; CPU used writer ${s(writer.invocationCpuMs / 1000)}, splitter ${s(splitter.invocationCpuMs / 1000)}${added}`;
 }
 
 /** Entries the splitter had to send again, summed over its invocations. */

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { parseSettings, type FanoutSettings } from "../../settings/parse";
-import { SEED_LATENCIES, predictDrainTime, recordsPerPayload } from "../../planner";
+import { NO_CPU, SEED_LATENCIES, loadMeasuredCpu, predictDrainTime, recordsPerPayload, type MeasuredCpu } from "../../planner";
 
 function settings(raw: Record<string, unknown>): FanoutSettings {
     return parseSettings(raw).settings;
@@ -33,8 +33,8 @@ describe("planner: predictDrainTime", () => {
     it("computes a batch's duration from batch size, writer concurrency and the S3 latency", () => {
         // 1 shard, 1 lane, batch 100, 16 PutObject at a time:
         // 20 ms + ceil(100 / 16) = 7 rounds × 50 ms = 370 ms, + 18 ms GetRecords = 388 ms per batch
-        // => 100 / 0.388 = 257.73 records/s
-        const prediction = predictDrainTime(settings({ batchSize: 100, writerConcurrency: 16 }), SEED_FILE);
+        // => 100 / 0.388 = 257.73 records/s. (I/O alone: at 256 MB the measured CPU would bound it; see the CPU tests.)
+        const prediction = predictDrainTime(settings({ batchSize: 100, writerConcurrency: 16 }), SEED_FILE, SEED_LATENCIES, { cpu: NO_CPU });
         assert.ok(Math.abs(prediction.stages.writeRecordsPerSecond - 100 / 0.388) < 1e-6);
         assert.equal(prediction.fullBatchRecords, 100);
         assert.equal(prediction.bottleneck, "writers");
@@ -43,14 +43,16 @@ describe("planner: predictDrainTime", () => {
     it("caps batched puts at the shard's 1 MiB/s write limit", () => {
         // 500 records per PutRecords every 10 ms = 50,000 records/s from the client, but a 2 KiB line
         // plus an 80-byte envelope is 2,128 bytes: 1,048,576 / 2,128 = 492.75 records/s per shard.
-        const prediction = predictDrainTime(settings({ batchSize: 1000, writerConcurrency: 1000 }), SEED_FILE);
+        // (I/O alone: 1,000 records on a 256 MB writer would be bound by its CPU; see the CPU tests.)
+        const prediction = predictDrainTime(settings({ batchSize: 1000, writerConcurrency: 1000 }), SEED_FILE, SEED_LATENCIES, { cpu: NO_CPU });
         assert.ok(Math.abs(prediction.stages.splitRecordsPerSecond - 1048576 / 2128) < 1e-9);
         assert.equal(prediction.bottleneck, "shard-write");
     });
 
     it("caps a shard at 1,000 records/s when records are small", () => {
         // 100-byte lines: 180-byte records; 1 MiB / 180 = 5,825/s, so the 1,000 records/s limit holds.
-        const prediction = predictDrainTime(settings({ shardCount: 2 }), { records: 10000, recordBytes: 100 });
+        // (Shard limits alone: the splitter's CPU, measured on 2 KiB lines, is tested below.)
+        const prediction = predictDrainTime(settings({ shardCount: 2 }), { records: 10000, recordBytes: 100 }, SEED_LATENCIES, { cpu: NO_CPU });
         assert.equal(prediction.stages.splitRecordsPerSecond, 2000);
     });
 
@@ -112,11 +114,12 @@ describe("planner: predictDrainTime", () => {
 
     it("lets the last records wait out the batching window when writers are faster than the splitter", () => {
         // seed splitter (100 records/s, 100 s) with fast writers: the last partial batch waits 30 s
+        // (without the functions' CPU and init, which add their own seconds; see the CPU tests)
         const prediction = predictDrainTime(
             settings({ batchSize: 100, writerConcurrency: 100, maximumBatchingWindowInSeconds: 30 }),
             SEED_FILE,
             SEED_LATENCIES,
-            { recordsPerPutCall: 1 },
+            { recordsPerPutCall: 1, cpu: NO_CPU },
         );
         assert.ok(prediction.seconds >= 100 + 30, `expected at least 130 s, got ${prediction.seconds}`);
         assert.ok(prediction.seconds < 100 + 30 + 1, `expected under 131 s, got ${prediction.seconds}`);
@@ -148,5 +151,64 @@ describe("planner: predictDrainTime", () => {
             /recordsPerPutCall must be between 1 and 500.*got 501/,
         );
         assert.throws(() => predictDrainTime(settings(SEED), { records: 10, recordBytes: 0 }), /recordBytes must be between 1 and 1048576/);
+    });
+
+    describe("the functions' CPU at Lambda's memory share (1,769 MB = 1 vCPU)", () => {
+        const CPU: MeasuredCpu = {
+            ...NO_CPU,
+            writer: { msInit: 0, msPerInvocation: 10, msPerRecord: 1, msPerRecordWarmingUp: 2 },
+            splitter: { msInit: 0, msPerInvocation: 0, msPerRecord: 0.1, msPerRecordWarmingUp: 0.1 },
+        };
+        const FOUR_LANES = { shardCount: 4, batchSize: 500, writerConcurrency: 20, partitionKey: "field:original_id" };
+
+        it("makes a 128 MB writer's batch take its CPU ÷ (128 / 1,769) when that is more than its I/O", () => {
+            // I/O: 20 ms + ceil(500 / 20) × 50 ms = 1.27 s. CPU: (10 + 500 × 1) ms / (128 / 1769) = 7.048 s.
+            const small = predictDrainTime(settings({ ...FOUR_LANES, writerMemoryMb: 128 }), { records: 4000, recordBytes: 2048 }, SEED_LATENCIES, { cpu: CPU });
+            const large = predictDrainTime(settings({ ...FOUR_LANES, writerMemoryMb: 1769 }), { records: 4000, recordBytes: 2048 }, SEED_LATENCIES, { cpu: CPU });
+
+            within(small.meanBatchSeconds, (0.51 * 1769) / 128, 1e-9, "128 MB batch seconds");
+            within(large.meanBatchSeconds, 1.27, 1e-9, "1,769 MB batch seconds (I/O-bound: CPU 0.51 s)");
+            assert.equal(small.bottleneck, "writers");
+            assert.ok(small.seconds > 3 * large.seconds, `128 MB ${small.seconds} s against 1,769 MB ${large.seconds} s`);
+            assert.ok(small.notes.some((note) => note.includes("CPU-bound")));
+        });
+
+        it("runs a lane's first batch at the warming-up CPU per record", () => {
+            // First batch: (10 + 500 × 2) / (128 / 1769) = 13.958 s against 7.048 s warm: 6.910 s more, once.
+            const warm = predictDrainTime(settings({ ...FOUR_LANES, writerMemoryMb: 128 }), { records: 4000, recordBytes: 2048 }, SEED_LATENCIES, {
+                cpu: { ...CPU, writer: { ...CPU.writer, msPerRecordWarmingUp: 1 } },
+            });
+            const cold = predictDrainTime(settings({ ...FOUR_LANES, writerMemoryMb: 128 }), { records: 4000, recordBytes: 2048 }, SEED_LATENCIES, { cpu: CPU });
+
+            within(cold.seconds - warm.seconds, (500 * 1769) / 128 / 1000, 1e-9, "the warm-up's extra seconds");
+        });
+
+        it("adds each cold start's init at a full vCPU: the splitter's before everything, a writer lane's before its first batch", () => {
+            // Init 300 ms of CPU on a full vCPU, whatever the memory below 1,769 MB: 0.3 s each, in series (splitter, then writers in parallel).
+            const withInit = predictDrainTime(settings({ ...FOUR_LANES, writerMemoryMb: 128 }), { records: 4000, recordBytes: 2048 }, SEED_LATENCIES, {
+                cpu: { ...CPU, writer: { ...CPU.writer, msInit: 300 }, splitter: { ...CPU.splitter, msInit: 300 } },
+            });
+            const without = predictDrainTime(settings({ ...FOUR_LANES, writerMemoryMb: 128 }), { records: 4000, recordBytes: 2048 }, SEED_LATENCIES, { cpu: CPU });
+
+            within(withInit.seconds - without.seconds, 0.6, 1e-9, "two inits' seconds");
+        });
+
+        it("slows the splitter's put calls when their records' CPU at its share takes longer than the call", () => {
+            // 500 records × 0.1 ms / (128 / 1769) = 691 ms a call, against 10 ms of latency: 723.6 records/s, under 4 shards' 1,971.
+            const prediction = predictDrainTime(settings({ ...FOUR_LANES, splitterMemoryMb: 128 }), { records: 4000, recordBytes: 2048 }, SEED_LATENCIES, { cpu: CPU });
+
+            within(prediction.stages.splitRecordsPerSecond, 500 / ((500 * 0.1 * 1769) / 128 / 1000), 1e-9, "records/s in");
+            assert.ok(prediction.notes.some((note) => note.startsWith("splitter CPU:")));
+        });
+
+        it("reads the CPU the runtime measured, with when and on which machine, from planner/measured-cpu.json", () => {
+            const measured = loadMeasuredCpu();
+
+            assert.ok(!Number.isNaN(Date.parse(measured.measuredAt)), `measuredAt ${measured.measuredAt}`);
+            assert.ok(measured.machine.cpuModel.length > 0 && measured.machine.cores > 0 && /^v\d+\./.test(measured.machine.node));
+            assert.ok(measured.writer.msPerRecord > 0, "a writer record costs some CPU");
+            assert.ok(measured.writer.msInit > 0 && measured.splitter.msInit > 0, "a cold start's init costs some CPU");
+            assert.ok(measured.writer.msPerRecordWarmingUp >= measured.writer.msPerRecord, "warming up costs at least as much as warm");
+        });
     });
 });

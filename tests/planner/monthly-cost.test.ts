@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { parseSettings, type FanoutSettings } from "../../settings/parse";
-import { SEED_LATENCIES, estimateMonthlyCost, loadPrices, putPayloadUnits, type CostEstimate } from "../../planner";
+import { NO_CPU, SEED_LATENCIES, estimateMonthlyCost, loadPrices, putPayloadUnits, type CostEstimate } from "../../planner";
 
 function settings(raw: Record<string, unknown>): FanoutSettings {
     return parseSettings(raw).settings;
@@ -81,7 +81,8 @@ describe("planner: estimateMonthlyCost", () => {
     it("uses the mean batch the drain model predicts for the writer's requests", () => {
         // batch 100, 16 at a time: 10,000 / 100 = 100 invocations a day × 30 = 3,000 requests,
         // each 20 ms + ceil(100 / 16) × 50 ms = 0.37 s; 3,000 × 0.25 GB × 0.37 s = 277.5 GB-s
-        const estimate = estimateMonthlyCost(settings({ batchSize: 100, writerConcurrency: 16 }), SEED_VOLUME, US_EAST_1);
+        // (I/O alone: at 256 MB the measured CPU would lengthen each batch; drain-time.test.ts covers CPU.)
+        const estimate = estimateMonthlyCost(settings({ batchSize: 100, writerConcurrency: 16 }), SEED_VOLUME, US_EAST_1, SEED_LATENCIES, { drain: { cpu: NO_CPU } });
         assert.equal(item(estimate, "Lambda requests (writer)").quantity, 3000);
         close(item(estimate, "Lambda GB-seconds (writer)").quantity, 277.5, "writer GB-seconds");
     });

@@ -1,0 +1,75 @@
+import { AWS_LIMITS } from "../settings/aws-limits";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+/**
+ * The functions' own CPU, measured by the runtime on a real machine (`npm run calibrate-cpu`
+ * rewrites planner/measured-cpu.json), and what it costs at Lambda's CPU share: a function with
+ * memoryMb gets memoryMb / 1,769 of a vCPU (Lambda docs, "Configure Lambda function memory"), so
+ * c ms of CPU take c / share ms of its time.
+ */
+
+export const MEASURED_CPU_FILE = path.join(__dirname, "measured-cpu.json");
+
+export interface FunctionCpu {
+    /** Milliseconds of CPU of a cold start's init (the runtime's start and the module's load), on a full vCPU. */
+    msInit: number;
+    /** Milliseconds of CPU per invocation, apart from its records. */
+    msPerInvocation: number;
+    /** Milliseconds of CPU per record once the sandbox is warm. */
+    msPerRecord: number;
+    /** Milliseconds of CPU per record in a sandbox's first invocation, while V8 warms up. */
+    msPerRecordWarmingUp: number;
+}
+
+export interface MeasuredCpu {
+    /** When and where it was measured: the figures are this machine's, not AWS's. */
+    measuredAt: string;
+    machine: { cpuModel: string; cores: number; node: string };
+    method: string;
+    writer: FunctionCpu;
+    splitter: FunctionCpu;
+}
+
+/** No CPU at all: the model as it was before CPU was measured (I/O only). */
+export const NO_CPU: MeasuredCpu = {
+    measuredAt: "never",
+    machine: { cpuModel: "none", cores: 0, node: "none" },
+    method: "none: CPU left out",
+    writer: { msInit: 0, msPerInvocation: 0, msPerRecord: 0, msPerRecordWarmingUp: 0 },
+    splitter: { msInit: 0, msPerInvocation: 0, msPerRecord: 0, msPerRecordWarmingUp: 0 },
+};
+
+export function loadMeasuredCpu(file = MEASURED_CPU_FILE): MeasuredCpu {
+    const parsed = JSON.parse(fs.readFileSync(file, "utf8")) as MeasuredCpu;
+    for (const fn of ["writer", "splitter"] as const) {
+        for (const key of ["msInit", "msPerInvocation", "msPerRecord", "msPerRecordWarmingUp"] as const) {
+            const value = parsed[fn]?.[key];
+            if (!(typeof value === "number" && Number.isFinite(value) && value >= 0)) {
+                throw new Error(`${file}: ${fn}.${key} must be a number of milliseconds, 0 or more (got ${String(value)}); run npm run calibrate-cpu`);
+            }
+        }
+    }
+    return parsed;
+}
+
+/** vCPUs of a function with this much memory. */
+export function vcpuShare(memoryMb: number): number {
+    return memoryMb / AWS_LIMITS.lambda.memoryMbPerVcpu;
+}
+
+/**
+ * Seconds a cold start's init takes: on demand, init runs on a full vCPU ("On-demand Lambda
+ * functions use a full vCPU (non-throttled) but is limited to 10 seconds during its
+ * initialization phase", Serverless Land, "Effectively running Java on Serverless"), or the
+ * memory share when that is more.
+ */
+export function initSeconds(cpu: FunctionCpu, memoryMb: number): number {
+    return cpu.msInit / 1000 / Math.max(1, vcpuShare(memoryMb));
+}
+
+/** Seconds of a function's time that `records` records in one invocation need for CPU alone. */
+export function cpuSeconds(cpu: FunctionCpu, records: number, memoryMb: number, warm = true): number {
+    const perRecord = warm ? cpu.msPerRecord : cpu.msPerRecordWarmingUp;
+    return (cpu.msPerInvocation + records * perRecord) / 1000 / vcpuShare(memoryMb);
+}

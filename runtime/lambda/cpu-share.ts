@@ -1,0 +1,88 @@
+import { AWS_LIMITS } from "../../settings/aws-limits";
+import { openCpuCgroups, type CpuCgroups } from "./cpu-cgroups";
+
+/**
+ * Lambda's CPU share: a function gets CPU in proportion to its memory, "At 1,769 MB, a function
+ * has the equivalent of one vCPU (one vCPU-second of credits per second)" (Lambda developer
+ * guide, "Configure Lambda function memory"). Under a time scale K (modelled durations take K
+ * times longer in wall time) a sandbox gets that share divided by K.
+ *
+ * Init (a cold start) is different: "On-demand Lambda functions use a full vCPU (non-throttled)
+ * but is limited to 10 seconds during its initialization phase ... For provisioned concurrency,
+ * there is no cpu burst and goes directly to using proportional vCPU based on the memory
+ * allocation" (D. Mahapatro, AWS Principal Specialist SA, Serverless Land, "Effectively running
+ * Java on Serverless: Utilize initialization phase"). The Lambda developer guide ("Understanding
+ * the Lambda execution environment lifecycle", Init phase) gives the 10 s limit, which
+ * sandbox.ts enforces. So init gets max(1, memory share) cores ÷ K, and the memory share once
+ * the handler is ready.
+ *
+ * Two ways to hold a sandbox to its share:
+ * - `cgroup-v1` / `cgroup-v2`: the kernel's CPU quota (cpu.cfs_quota_us or cpu.max), one group
+ *   per sandbox (cpu-cgroups.ts). Needs a writable cpu controller (Linux, root).
+ * - `measured`: the sandbox measures each invocation's CPU time (process.cpuUsage) and waits
+ *   out cpu ÷ share − wall before it answers, so the invocation lasts as long as it would at
+ *   its share. Works anywhere; CPU contention between sandboxes is not modelled.
+ * - `off`: no share (a plain local run at full speed).
+ */
+
+/** Memory that buys one vCPU. */
+export const MEMORY_MB_PER_VCPU = AWS_LIMITS.lambda.memoryMbPerVcpu;
+
+export const CPU_SHARE_CHOICES = ["auto", "cgroup", "measured", "off"] as const;
+/** What a run asks for: `auto` takes the kernel's quota where it can, and measures elsewhere. */
+export type CpuShareChoice = (typeof CPU_SHARE_CHOICES)[number];
+export type CpuShareMode = "cgroup-v1" | "cgroup-v2" | "measured" | "off";
+
+/** Cores a function's sandbox may use while it runs invocations (at time scale K). */
+export function invokeCores(memoryMb: number, timeScale = 1): number {
+    return memoryMb / MEMORY_MB_PER_VCPU / timeScale;
+}
+
+/** Cores during init: a full vCPU (or the memory share when that is more), ÷ K. */
+export function initCores(memoryMb: number, timeScale = 1): number {
+    return Math.max(1, memoryMb / MEMORY_MB_PER_VCPU) / timeScale;
+}
+
+/** What the pool reports in its stats (and the run in its report). */
+export interface CpuShareStats {
+    mode: CpuShareMode;
+    /** Cores a sandbox gets while it runs invocations, and during init (undefined when off). */
+    invokeCores?: number;
+    initCores?: number;
+    timeScale: number;
+    /** CPU time the sandboxes measured in their invocations, summed, in ms (every mode). */
+    invocationCpuMs: number;
+    /** The part of it in cold starts' invocations (V8 still warming up), and how many there were. */
+    coldInvocationCpuMs: number;
+    coldInvocations: number;
+    /** CPU of the sandboxes' init phases (Node's start, the module's load), summed, and how many inits finished. */
+    initCpuMs: number;
+    inits: number;
+    /** Wall time the measured mode added to invocations and inits, summed, in ms. */
+    addedWaitMs: number;
+}
+
+/** How one function's sandboxes get their share: the mode, and the kernel's groups when it enforces it. */
+export interface CpuSharePlan {
+    mode: CpuShareMode;
+    invokeCores: number;
+    initCores: number;
+    timeScale: number;
+    /** Present in the cgroup modes. */
+    cgroups?: CpuCgroups;
+}
+
+export function planCpuShare(choice: CpuShareChoice, memoryMb: number, timeScale: number): CpuSharePlan {
+    if (!(CPU_SHARE_CHOICES as readonly string[]).includes(choice)) throw new Error(`cpuShare must be one of ${CPU_SHARE_CHOICES.join(", ")} (got "${String(choice)}")`);
+    if (!(Number.isFinite(timeScale) && timeScale > 0)) throw new Error(`timeScale must be a number more than 0 (got ${timeScale})`);
+    const base = { invokeCores: invokeCores(memoryMb, timeScale), initCores: initCores(memoryMb, timeScale), timeScale };
+    if (choice === "off" || choice === "measured") return { mode: choice, ...base };
+    const cgroups = openCpuCgroups();
+    if (cgroups) return { mode: cgroups.mode, ...base, cgroups };
+    if (choice === "cgroup") {
+        throw new Error(
+            "--cpu-share cgroup needs a writable cgroup cpu controller (/sys/fs/cgroup/cpu for v1, or cpu.max under /sys/fs/cgroup for v2, as root); use --cpu-share measured or auto",
+        );
+    }
+    return { mode: "measured", ...base };
+}

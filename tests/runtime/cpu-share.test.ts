@@ -1,0 +1,153 @@
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { FunctionPool, type InvocationResult } from "../../runtime/lambda/function-pool";
+import { openCpuCgroups, quotaFor } from "../../runtime/lambda/cpu-cgroups";
+import { initCores, invokeCores, type CpuShareChoice } from "../../runtime/lambda/cpu-share";
+import { formatCpuShareLine } from "../../runtime/pipeline/run-report";
+
+const REPO_ROOT = path.join(__dirname, "../..");
+
+/**
+ * Lambda's CPU share on real sandboxes. Lambda docs, "Configure Lambda function memory": "At
+ * 1,769 MB, a function has the equivalent of one vCPU". The comparisons are ratios of the same
+ * fixed work at two memory sizes, never absolute timings.
+ */
+
+/** A fixed amount of CPU work per invocation (about 50 to 150 ms of one core here), and the same at init when asked. */
+const BUSY = `
+function spin(n) { let x = 0; for (let i = 0; i < n; i++) x = (x * 31 + i) | 0; return x; }
+if (process.env.INIT_SPIN) spin(Number(process.env.INIT_SPIN));
+exports.handler = async (event) => spin(event.n);
+`;
+const WORK = 60_000_000;
+
+describe("Lambda's CPU share", function () {
+    this.timeout(120_000);
+    const pools: FunctionPool[] = [];
+
+    function pool(memoryMb: number, cpuShare: CpuShareChoice, environment: Record<string, string> = {}, timeScale = 1): FunctionPool {
+        const created = new FunctionPool(
+            { functionName: `cpu-${memoryMb}`, handler: { text: BUSY, exportName: "handler" }, environment, memoryMb, timeoutSeconds: 60, region: "us-east-1" },
+            { cpuShare, timeScale },
+        );
+        pools.push(created);
+        return created;
+    }
+
+    afterEach(async () => {
+        await Promise.all(pools.splice(0).map((created) => created.close()));
+    });
+
+    /** One cold invocation to start the sandbox, then the warm one that is measured. */
+    async function warmDuration(fn: FunctionPool): Promise<InvocationResult> {
+        await fn.invoke({ n: 1000 });
+        const warm = await fn.invoke({ n: WORK });
+        assert.ok(warm.ok && !warm.coldStart, `the measured invocation ran warm: ${warm.errorMessage ?? ""}`);
+        return warm;
+    }
+
+    it("gives a sandbox memoryMb / 1,769 of a core, divided by the time scale, and a full core (÷ K) during init", () => {
+        assert.equal(invokeCores(1769), 1);
+        assert.equal(invokeCores(128), 128 / 1769);
+        assert.equal(invokeCores(256, 4), 256 / 1769 / 4);
+        assert.equal(initCores(128), 1, "on-demand init runs on a full vCPU");
+        assert.equal(initCores(128, 2), 0.5);
+        assert.equal(initCores(3538), 2, "init never gets less than the memory share");
+    });
+
+    it("turns a share into a quota of at least 1 ms per period, over a 100 ms period where that fits", () => {
+        assert.deepEqual(quotaFor(128 / 1769), { periodUs: 100_000, quotaUs: 7236 });
+        assert.deepEqual(quotaFor(2), { periodUs: 100_000, quotaUs: 200_000 });
+        assert.deepEqual(quotaFor(0.005), { periodUs: 200_000, quotaUs: 1000 });
+        assert.throws(() => quotaFor(0), /more than 0 cores/);
+    });
+
+    it("rejects an unknown --cpu-share and names the allowed ones", function () {
+        this.timeout(30_000);
+        const cli = spawnSync(path.join(REPO_ROOT, "node_modules/.bin/node"), ["-r", "ts-node/register/transpile-only", "runtime/cli.ts", "--cpu-share", "fast"], {
+            cwd: REPO_ROOT,
+            encoding: "utf8",
+            timeout: 25_000,
+        });
+        assert.notEqual(cli.status, 0);
+        assert.match(cli.stderr, /--cpu-share must be one of auto, cgroup, measured, off \(got "fast"\)/);
+        assert.throws(
+            () => new FunctionPool({ functionName: "f", handler: { text: BUSY, exportName: "handler" }, environment: {}, memoryMb: 128, timeoutSeconds: 1, region: "us-east-1" }, { cpuShare: "fast" as CpuShareChoice }),
+            /cpuShare must be one of auto, cgroup, measured, off \(got "fast"\)/,
+        );
+    });
+
+    it("makes a 128 MB writer at least 3 times slower than a 1,769 MB one on CPU-bound work, measured in the sandbox", async () => {
+        const small = await warmDuration(pool(128, "measured"));
+        const large = await warmDuration(pool(1769, "measured"));
+
+        assert.equal(pools[0].stats().cpuShare.mode, "measured");
+        assert.ok(small.durationMs >= 3 * large.durationMs, `128 MB took ${small.durationMs} ms, 1,769 MB ${large.durationMs} ms`);
+        assert.ok(pools[0].stats().cpuShare.addedWaitMs > 0, "the measured mode lengthened the 128 MB invocation");
+        const line = formatCpuShareLine({ splitter: pools[1].stats().cpuShare, writer: pools[0].stats().cpuShare });
+        assert.match(line, /^ {2}cpu share {4}measured: writer 0\.072 core \(init 1\.000\), splitter 1\.000 core \(init 1\.000\); CPU used writer \d/);
+    });
+
+    it("makes a 128 MB writer at least 3 times slower than a 1,769 MB one on CPU-bound work, held by the kernel's CPU quota", async function () {
+        const cgroups = openCpuCgroups();
+        if (!cgroups) this.skip();
+        const small = await warmDuration(pool(128, "cgroup"));
+        const large = await warmDuration(pool(1769, "cgroup"));
+
+        assert.equal(pools[0].stats().cpuShare.mode, cgroups?.mode);
+        assert.equal(pools[0].stats().cpuShare.addedWaitMs, 0, "the kernel, not a wait, held it back");
+        assert.ok(small.durationMs >= 3 * large.durationMs, `128 MB took ${small.durationMs} ms, 1,769 MB ${large.durationMs} ms`);
+    });
+
+    it("divides the share by the time scale: at K = 4 the same work takes at least 3 times as long", async () => {
+        const atOne = await warmDuration(pool(512, "measured", {}, 1));
+        const atFour = await warmDuration(pool(512, "measured", {}, 4));
+
+        assert.ok(atFour.durationMs >= 3 * atOne.durationMs, `K = 4 took ${atFour.durationMs} ms, K = 1 ${atOne.durationMs} ms`);
+    });
+
+    it("runs init on a full core: a 128 MB cold start with heavy init is not held to the memory share", async function () {
+        const cgroups = openCpuCgroups();
+        if (!cgroups) this.skip();
+        const fn = pool(128, "cgroup", { INIT_SPIN: String(WORK) });
+        const cold = await fn.invoke({ n: 1000 });
+        const warm = await fn.invoke({ n: WORK });
+
+        assert.ok(cold.ok && cold.coldStart && warm.ok);
+        // The same work, once at init (a full core) and once in an invocation (0.072 of a core).
+        assert.ok(warm.durationMs >= 3 * cold.durationMs, `init's work took ${cold.durationMs} ms cold, the invocation's ${warm.durationMs} ms`);
+    });
+
+    it("leaves no cgroup behind after close, also for a sandbox killed by its timeout", async function () {
+        const cgroups = openCpuCgroups();
+        if (!cgroups) this.skip();
+        const fn = new FunctionPool(
+            { functionName: "cpu-timeout", handler: { text: BUSY, exportName: "handler" }, environment: {}, memoryMb: 128, timeoutSeconds: 0.3, region: "us-east-1" },
+            { cpuShare: "cgroup" },
+        );
+        const [timedOut, quick] = await Promise.all([fn.invoke({ n: 10 * WORK }), fn.invoke({ n: 1000 })]);
+        assert.equal(timedOut.errorType, "Sandbox.Timedout");
+        assert.ok(quick.ok);
+        assert.ok(cgroups!.groupsLeft().length >= 1, "the live sandbox has its group");
+
+        await fn.close();
+
+        assert.deepEqual(cgroups!.groupsLeft(), []);
+        assert.equal(fs.existsSync(cgroups!.parentDir), false, "the run's parent group is removed when its last sandbox is gone");
+    });
+
+    it("removes a group left by a run that was killed before the next run makes its own", async function () {
+        const cgroups = openCpuCgroups();
+        if (!cgroups) this.skip();
+        const deadPid = spawnSync(process.execPath, ["-e", "0"]).pid;
+        const stale = path.join(path.dirname(cgroups!.parentDir), `kinesis-fanout-${deadPid}`);
+        fs.mkdirSync(path.join(stale, "sandbox-1"), { recursive: true });
+
+        const result = await pool(256, "cgroup").invoke({ n: 1000 });
+
+        assert.ok(result.ok);
+        assert.equal(fs.existsSync(stale), false);
+    });
+});
