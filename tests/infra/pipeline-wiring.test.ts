@@ -130,12 +130,12 @@ describe("the pipeline's wiring under Pulumi mocks", () => {
     });
 
     describe("the event source mapping", () => {
-        it("reads the stream into the writer with partial batch responses and the dead-letter queue on failure", () => {
+        it("reads the stream into the writer with partial batch responses and the failure bucket on failure", () => {
             const mapping = resourceOf(built, "aws:lambda/eventSourceMapping:EventSourceMapping");
             assert.equal(mapping.inputs.eventSourceArn, arns.stream);
             assert.equal(mapping.inputs.functionName, arns.writerFunction);
             assert.deepEqual(mapping.inputs.functionResponseTypes, ["ReportBatchItemFailures"]);
-            assert.deepEqual(mapping.inputs.destinationConfig, { onFailure: { destinationArn: arns.queue } });
+            assert.deepEqual(mapping.inputs.destinationConfig, { onFailure: { destinationArn: "arn:aws:s3:::kinesis-fanout-failures-mock" } });
         });
 
         it("is created only after the writer's policy, so the first poll has its permissions", () => {
