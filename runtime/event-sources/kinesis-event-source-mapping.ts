@@ -1,17 +1,18 @@
 import { randomUUID } from "node:crypto";
 import { ListShardsCommand, type KinesisClient, type Shard } from "@aws-sdk/client-kinesis";
-import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { KinesisStreamEvent } from "aws-lambda";
 import { backOff } from "exponential-backoff";
 import type { InvocationResult } from "../lambda/function-pool";
 import { InMemoryCheckpointStore, type CheckpointStore } from "./checkpoint-store";
 import { realClock, type Clock } from "../clock";
 import { runBatch, type BatchRunnerOptions, type RecordsFinished } from "./kinesis-batch-runner";
-import type { BufferedRecord } from "./kinesis-event";
+import { kinesisEvent, type BufferedRecord } from "./kinesis-event";
 import { kinesisOnFailureRecord, type DiscardCondition, type LastInvocation } from "./kinesis-on-failure-record";
 import { KinesisMappingMetrics, type KinesisMappingStats } from "./kinesis-mapping-metrics";
 import type { KinesisMappingSettings } from "./kinesis-mapping-settings";
 import { KinesisShardReader } from "./kinesis-shard-reader";
+import { sqsOnFailureDestination, type OnFailureDestination } from "./on-failure-destination";
 
 export type { KinesisMappingStats } from "./kinesis-mapping-metrics";
 export type { KinesisMappingSettings } from "./kinesis-mapping-settings";
@@ -33,6 +34,8 @@ export interface KinesisEventSourceMappingOptions {
     settings: KinesisMappingSettings;
     invoke: (event: KinesisStreamEvent) => Promise<InvocationResult>;
     onFailureQueueUrl?: string;
+    /** Where discarded batches go (on-failure-destination.ts); takes the place of onFailureQueueUrl. */
+    onFailure?: OnFailureDestination;
     /** Default 200 = AWS's 5 GetRecords calls per second per shard. */
     getRecordsIntervalMs?: number;
     /** Default in memory; JsonFileCheckpointStore for runs that continue after a restart. */
@@ -154,8 +157,9 @@ export class KinesisEventSourceMapping {
         invokeCount: number,
         last: LastInvocation | undefined,
     ): Promise<void> {
-        const queueUrl = this.options.onFailureQueueUrl;
-        if (!queueUrl) {
+        const { onFailureQueueUrl } = this.options;
+        const destination = this.options.onFailure ?? (onFailureQueueUrl ? sqsOnFailureDestination(this.options.sqs, onFailureQueueUrl) : undefined);
+        if (!destination) {
             this.metrics.dropped(records.length);
             return;
         }
@@ -171,7 +175,8 @@ export class KinesisEventSourceMapping {
             nowMs: this.clock.now(),
         });
         // The shard waits until the destination has the record, as AWS's does.
-        await backOff(() => this.options.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(document) })), {
+        const event = kinesisEvent(records);
+        await backOff(() => destination.send(document, event), {
             numOfAttempts: Number.POSITIVE_INFINITY,
             startingDelay: 100,
             maxDelay: 5000,

@@ -14,6 +14,7 @@ import { provisionStack, type RunStack } from "./run-stack";
 import { startTriggers } from "./run-triggers";
 import { measureS3PutRate, type S3PutRate } from "./s3-put-rate";
 import { classifyDeadLetters, verifyOutput } from "./verify-output";
+import { readFailedBatches } from "../dead-letters/failure-bucket";
 
 export type { BenchHooks, RestartOptions, RunOptions, RunSpec } from "./run-options";
 
@@ -52,7 +53,10 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
 /** The fifth phase: reads the dead-letter queue and checks every expected object against the output bucket. */
 async function verifyRun(env: RunEnvironment, stack: RunStack, expected: ExpectedOutput) {
     const { resources } = stack;
-    const deadLetters = classifyDeadLetters(await readAllMessages(env.clients.sqs, resources.deadLetterQueueUrl));
+    // With an S3 on-failure destination, the failed batches (with their records) are in the failure bucket.
+    const failedBatches = resources.failureBucketInUse ? await readFailedBatches(env.clients.s3, resources.failureBucketInUse) : [];
+    const bodies = await readAllMessages(env.clients.sqs, resources.deadLetterQueueUrl);
+    const deadLetters = classifyDeadLetters([...bodies, ...failedBatches.map((batch) => JSON.stringify(batch.document))]);
     const verification = await verifyOutput({
         s3: env.clients.s3,
         kinesis: env.clients.kinesis,

@@ -6,6 +6,7 @@ import { decodeRecord } from "../../handlers/shared/record-envelope";
 import { decodeS3EventKey } from "../../handlers/splitter/s3-event-key";
 import { isDeadLetterMessage, type DeadLetterMessage } from "../../handlers/shared/dead-letter";
 import type { ExpectedOutput } from "./expected-output";
+import { sourceLinesOfEvent } from "../dead-letters/failure-bucket";
 
 /**
  * Reads the output bucket and the dead-letter messages back and reconciles them with what the
@@ -36,6 +37,8 @@ export interface BatchFailure {
     startSequenceNumber: string;
     endSequenceNumber: string;
     condition: string;
+    /** The batch's own lines, when the on-failure record kept its payload (an S3 destination). */
+    sourceLines?: Array<{ key: string; line: number }>;
 }
 
 export interface DeadLetterContents {
@@ -65,6 +68,7 @@ export function classifyDeadLetters(bodies: string[]): DeadLetterContents {
                 startSequenceNumber: info.startSequenceNumber,
                 endSequenceNumber: info.endSequenceNumber,
                 condition: message.requestContext?.condition ?? "unknown",
+                ...(Array.isArray(message.payload?.Records) ? { sourceLines: sourceLinesOfEvent(message.payload) } : {}),
             });
         } else if (message?.requestPayload?.Records) {
             for (const record of message.requestPayload.Records) {
@@ -173,7 +177,10 @@ export async function verifyOutput(options: {
     const badKeys = new Set([...missing, ...mismatched]);
     const writtenLines = new Set([...expected.objects].filter(([key]) => !badKeys.has(key)).map(([, object]) => object.line));
     for (const batch of options.deadLetters.batches) {
-        for (const line of await linesOfBatch(options.kinesis, options.streamName, batch, options.sourceKey)) {
+        const lines = batch.sourceLines
+            ? batch.sourceLines.filter((source) => source.key === options.sourceKey).map((source) => source.line)
+            : await linesOfBatch(options.kinesis, options.streamName, batch, options.sourceKey);
+        for (const line of lines) {
             // A line whose object is in the bucket was written, by its own lane or a later retry.
             if (!deadLettered.has(line) && !writtenLines.has(line)) deadLettered.set(line, `batch-${batch.condition}`);
         }
