@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { addAwsProfileOptions, awsProfileFrom, httpUrl, interruptSignal, runCommand, wholeNumber } from "./cli-options";
 import { readStackFile } from "./stack/read-stack-file";
+import { collectConfigOverride, withConfigOverrides } from "./stack/config-overrides";
 import { SEED_WORKLOAD, writeWorkloadFile } from "./workload/seed-workload";
 import { runPipeline } from "./pipeline/run-pipeline";
 import { formatSummary } from "./pipeline/run-report";
@@ -22,6 +23,7 @@ const program = new Command()
         "Run a stack's configuration end to end on this machine: local S3, SQS and Kinesis stand-ins, the same Lambda code `pulumi up` uploads, AWS's event source mapping semantics, and a verification of every output object.",
     )
     .option("--stack <name>", "stack whose Pulumi.<stack>.yaml settings to run", "dev")
+    .option("--config <key=value>", "override one of the stack's kinesis-fanout settings for this run (repeatable), e.g. --config maximumRetryAttempts=0", collectConfigOverride)
     .option("--records <n>", "lines to generate", wholeNumber("--records"), SEED_WORKLOAD.records)
     .option("--record-bytes <n>", "bytes per generated line", wholeNumber("--record-bytes", 128), SEED_WORKLOAD.recordBytes)
     .option("--seed <n>", "seed of the generated workload", wholeNumber("--seed", 0), SEED_WORKLOAD.seed)
@@ -43,7 +45,8 @@ async function main(): Promise<number> {
     program.parse();
     const options = program.opts();
     const stack = readStackFile(PROJECT_DIR, options.stack);
-    for (const warning of stack.warnings) process.stderr.write(`warning: ${warning}\n`);
+    const configured = withConfigOverrides(stack, options.config);
+    for (const warning of configured.warnings) process.stderr.write(`warning: ${warning}\n`);
 
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "kinesis-fanout-"));
     const signal = interruptSignal(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -62,7 +65,7 @@ async function main(): Promise<number> {
         }
         const report = await runPipeline({
             stack: stack.stack,
-            settings: options.splitterTimeout === undefined ? stack.settings : { ...stack.settings, splitterTimeoutSeconds: options.splitterTimeout },
+            settings: options.splitterTimeout === undefined ? configured.settings : { ...configured.settings, splitterTimeoutSeconds: options.splitterTimeout },
             region: options.region ?? stack.region,
             inputFile,
             inputName,

@@ -2,7 +2,6 @@ import { writerLanes } from "../../settings/parse";
 import { realClock } from "../clock";
 import { createAwsClients } from "./aws-clients";
 import { buildReport, type RunMeasurements } from "./build-report";
-import { readAllMessages } from "./dead-letter-queue";
 import { checkAborted, driveInput } from "./drive-input";
 import type { ExpectedOutput } from "./expected-output";
 import { ProgressSampler } from "./progress-sampler";
@@ -15,6 +14,7 @@ import { startTriggers } from "./run-triggers";
 import { measureS3PutRate, type S3PutRate } from "./s3-put-rate";
 import { classifyDeadLetters, verifyOutput } from "./verify-output";
 import { readFailedBatches } from "../dead-letters/failure-bucket";
+import { readDeadLetters } from "../dead-letters/dead-letter-store";
 
 export type { BenchHooks, RestartOptions, RunOptions, RunSpec } from "./run-options";
 
@@ -55,7 +55,9 @@ async function verifyRun(env: RunEnvironment, stack: RunStack, expected: Expecte
     const { resources } = stack;
     // With an S3 on-failure destination, the failed batches (with their records) are in the failure bucket.
     const failedBatches = resources.failureBucketInUse ? await readFailedBatches(env.clients.s3, resources.failureBucketInUse) : [];
-    const bodies = await readAllMessages(env.clients.sqs, resources.deadLetterQueueUrl);
+    // Read without hiding them afterwards: `npm run dead-letters` may look at the queue right after the run.
+    const queued = await readDeadLetters({ sqs: env.clients.sqs, s3: env.clients.s3, queueUrl: resources.deadLetterQueueUrl });
+    const bodies = queued.map((letter) => (letter.body === undefined ? "" : JSON.stringify(letter.body)));
     const deadLetters = classifyDeadLetters([...bodies, ...failedBatches.map((batch) => JSON.stringify(batch.document))]);
     const verification = await verifyOutput({
         s3: env.clients.s3,
