@@ -1,5 +1,6 @@
 import type { FanoutSettings } from "../../settings/parse";
 import type { ProvisionedResources } from "./provision";
+import { failedWorkLine } from "../dead-letters/run-summary-line";
 import type { S3PutRate } from "./s3-put-rate";
 import type { AwsProfileStats } from "../aws-profile";
 import { formatFaultLine, type FaultReport } from "../faults/run-faults";
@@ -37,6 +38,8 @@ export interface RunReport {
         deadLettered: number;
         deadLetterReasons: Record<string, number>;
         superseded: number;
+        /** Batches the event source mapping gave up on (in the failure bucket, or on the queue). */
+        failedBatches: number;
         accounted: number;
         verified: boolean;
         problems: string[];
@@ -82,6 +85,8 @@ export function formatSummary(report: RunReport): string {
         `  invocations  splitter ${n(report.invocations.splitter)} (${report.coldStarts.splitter} cold), writer ${n(report.invocations.writer)} (${report.coldStarts.writer} cold), errors ${report.functionErrors.splitter + report.functionErrors.writer}`,
         `  mapping      ${n(report.mapping.batches)} batches, mean ${report.mapping.meanBatchSize.toFixed(0)} records, ${report.mapping.retries} retries, ${report.mapping.bisections} bisections; max iterator age ${n(Math.round(report.maxIteratorAgeMs))} ms`,
     ];
+    const failedWork = failedWorkLine(report);
+    if (failedWork) lines.push(failedWork);
     if (report.awsProfile) {
         const { kinesis } = report.awsProfile.stats;
         lines.push(
