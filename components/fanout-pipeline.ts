@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { FanoutSettings } from "../settings/parse";
+import { dashboardNameFor } from "./dashboard-body";
 import { DeadLetterQueue } from "./dead-letter-queue";
 import { FailureBucket } from "./failure-bucket";
 import { FanoutStream } from "./fanout-stream";
@@ -51,7 +52,7 @@ export class FanoutPipeline extends pulumi.ComponentResource {
         const outputBucket = new SecureBucket(`${name}-output`, { forceDestroy: args.forceDestroyBuckets }, parent);
         const stream = createStream(name, settings, parent);
         const deadLetters = new DeadLetterQueue(`${name}-dead-letters`, {}, parent);
-        const splitter = createSplitter(name, settings, { inputBucket, stream, deadLetters }, parent);
+        const splitter = createSplitter(name, settings, { inputBucket, outputBucket, stream, deadLetters }, parent);
         const failureBucket =
             settings.onFailureDestination === "s3"
                 ? new FailureBucket(`${name}-failures`, { retentionDays: settings.failureRetentionDays, forceDestroy: args.forceDestroyBuckets }, parent)
@@ -80,10 +81,10 @@ function createStream(name: string, settings: FanoutSettings, opts: pulumi.Compo
 function createSplitter(
     name: string,
     settings: FanoutSettings,
-    parts: { inputBucket: SecureBucket; stream: FanoutStream; deadLetters: DeadLetterQueue },
+    parts: { inputBucket: SecureBucket; outputBucket: SecureBucket; stream: FanoutStream; deadLetters: DeadLetterQueue },
     opts: pulumi.ComponentResourceOptions,
 ): SplitterFunction {
-    const { inputBucket, stream, deadLetters } = parts;
+    const { inputBucket, outputBucket, stream, deadLetters } = parts;
     return new SplitterFunction(
         `${name}-splitter`,
         {
@@ -96,6 +97,9 @@ function createSplitter(
             deadLetterQueueUrl: deadLetters.url,
             deadLetterQueueArn: deadLetters.arn,
             partitionKey: settings.partitionKey,
+            handOffClaimBucketName: outputBucket.bucketName,
+            handOffClaimBucketArn: outputBucket.arn,
+            maxChainInvocations: settings.splitterMaxChainInvocations,
             runtime: settings.lambdaRuntime,
             memorySizeMb: settings.splitterMemoryMb,
             timeoutSeconds: settings.splitterTimeoutSeconds,
@@ -153,7 +157,7 @@ function createMonitoring(
             writerFunctionName: parts.writer.functionName,
             deadLetterQueueName: parts.deadLetters.queueName,
             iteratorAgeAlarmSeconds: settings.iteratorAgeAlarmSeconds,
-            dashboardName: `${name}-${pulumi.getStack()}`,
+            dashboardName: dashboardNameFor(name, pulumi.getStack()),
             alarmActions: parts.alarmActions,
         },
         opts,

@@ -5,6 +5,7 @@
  * Every grant names one resource (or the narrowest pattern IAM allows) and one purpose. Nothing
  * here is an AWS managed policy: the roles carry only these inline documents.
  */
+import { HAND_OFF_CLAIM_PREFIX } from "../handlers/splitter/hand-off-claim";
 
 export interface PolicyStatement {
     Sid: string;
@@ -56,6 +57,8 @@ export interface SplitterPolicyInput {
     logGroupArn: string;
     /** The splitter's own unqualified ARN: it invokes itself to continue a file past its timeout. */
     functionArn: string;
+    /** The bucket holding the hand-off claim markers (handlers/splitter/hand-off-claim.ts). */
+    handOffClaimBucketArn: string;
 }
 
 /**
@@ -82,13 +85,24 @@ export function splitterPolicy(input: SplitterPolicyInput): PolicyDocument {
             },
             // Without s3:ListBucket, S3 answers a GetObject on a key that no longer exists with 403
             // AccessDenied instead of 404 NoSuchKey, and the splitter could not tell a deleted
-            // object (skip it) from a real permission problem (fail). Listing is limited to the prefix.
+            // object (skip it) from a real permission problem (fail). GetObject's page says only
+            // "If you have the s3:ListBucket permission on the bucket, Amazon S3 returns an HTTP
+            // status code 404": it does not say the implied check carries an s3:prefix, so a grant
+            // conditioned on one might never match. Unconditioned, it is right either way; it
+            // reveals key names (not contents) outside the prefix.
             {
-                Sid: "ListInputPrefix",
+                Sid: "ListInputBucket",
                 Effect: "Allow",
                 Action: ["s3:ListBucket"],
                 Resource: [input.inputBucketArn],
-                ...(input.inputPrefix ? { Condition: { StringLike: { "s3:prefix": `${escapeIamResourceText(input.inputPrefix)}*` } } } : {}),
+            },
+            // Each hand-off is claimed once with a conditional PutObject (If-None-Match: *) of a
+            // marker, read back when the claim fails to tell its own retry from a duplicate.
+            {
+                Sid: "ClaimHandOffs",
+                Effect: "Allow",
+                Action: ["s3:PutObject", "s3:GetObject"],
+                Resource: [`${input.handOffClaimBucketArn}/${HAND_OFF_CLAIM_PREFIX}*`],
             },
             {
                 Sid: "PutRecordsOnStream",
@@ -185,6 +199,30 @@ export function failureBucketStatements(failureBucketArn: string): PolicyStateme
         { Sid: "WriteFailedBatches", Effect: "Allow", Action: ["s3:PutObject"], Resource: [`${failureBucketArn}/aws/lambda/*`] },
         { Sid: "ListFailureBucket", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [failureBucketArn] },
     ];
+}
+
+/**
+ * Denies every S3 request to the bucket and its objects that does not use TLS, and every upload
+ * that asks for server-side encryption other than SSE-S3 (`AES256`).
+ *
+ * Why refuse rather than support a customer key: an object under SSE-KMS (or DSSE-KMS) with a key
+ * the splitter has no `kms:Decrypt` on reads as AccessDenied, which only ends in the dead-letter
+ * queue after two retries. Refused at upload, the uploader gets the AccessDenied at once. An upload
+ * without the header gets the bucket's default (SSE-S3), so ordinary uploads are unaffected.
+ * S3's SSE-S3 page gives this policy: deny `s3:PutObject` with `StringNotEquals`
+ * `s3:x-amz-server-side-encryption` `AES256`; `...IfExists` here lets header-less uploads through.
+ */
+export function secureBucketPolicy(bucketArn: string): PolicyDocument {
+    const policy = denyInsecureTransportPolicy(bucketArn);
+    policy.Statement.push({
+        Sid: "DenyUploadsUnderOtherEncryption",
+        Effect: "Deny",
+        Principal: "*",
+        Action: ["s3:PutObject"],
+        Resource: [`${bucketArn}/*`],
+        Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "AES256" } },
+    });
+    return policy;
 }
 
 /** Denies every S3 request to the bucket and its objects that does not use TLS. */

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { denyInsecureTransportPolicy } from "./iam-policies";
+import { secureBucketPolicy } from "./iam-policies";
 
 export interface SecureBucketArgs {
     /**
@@ -21,7 +21,9 @@ export interface SecureBucketArgs {
  *   cost). SSE-KMS with a customer managed key would be the choice if key policies or audit of
  *   each decrypt were required.
  * - Object ownership `BucketOwnerEnforced` (ACLs disabled).
- * - A bucket policy that denies any request without TLS (`aws:SecureTransport` false).
+ * - A bucket policy that denies any request without TLS (`aws:SecureTransport` false), and any
+ *   upload that asks for encryption other than SSE-S3 (an SSE-KMS object under a key the
+ *   functions can't use would fail only later, in the splitter).
  */
 export class SecureBucket extends pulumi.ComponentResource {
     readonly bucket: aws.s3.Bucket;
@@ -63,7 +65,7 @@ export class SecureBucket extends pulumi.ComponentResource {
             `${name}-deny-insecure-transport`,
             {
                 bucket: this.bucket.id,
-                policy: this.bucket.arn.apply((arn) => JSON.stringify(denyInsecureTransportPolicy(arn))),
+                policy: this.bucket.arn.apply((arn) => JSON.stringify(secureBucketPolicy(arn))),
             },
             { parent: this, dependsOn: [publicAccessBlock] },
         );

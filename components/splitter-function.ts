@@ -2,8 +2,18 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createSplitterHandler, type SplitterEvent, type SplitterResult } from "../handlers/splitter";
 import { splitterEnvironment } from "../handlers/shared/environment";
+import { SPLITTER_RECURSIVE_LOOP } from "../handlers/splitter/continuation";
+import { HAND_OFF_CLAIM_PREFIX } from "../handlers/splitter/hand-off-claim";
 import { splitterPolicy } from "./iam-policies";
 import { LeastPrivilegeFunction } from "./least-privilege-function";
+import { notificationFilterValue } from "../handlers/shared/s3-key-encoding";
+
+/**
+ * Days a hand-off claim marker is kept. It must outlive every delivery of the event it guards:
+ * Lambda keeps an asynchronous event for at most 6 hours (maximum event age), and the splitter's
+ * two retries come within minutes.
+ */
+export const HAND_OFF_CLAIM_RETENTION_DAYS = 2;
 
 /** How often Lambda retries a failed asynchronous (S3-triggered) invocation before dead-lettering it: 0 to 2. */
 export const SPLITTER_ASYNC_RETRY_ATTEMPTS = 2;
@@ -23,6 +33,14 @@ export interface SplitterFunctionArgs {
     streamArn: pulumi.Input<string>;
     deadLetterQueueUrl: pulumi.Input<string>;
     deadLetterQueueArn: pulumi.Input<string>;
+    /** Name and ARN of the bucket that holds the hand-off claim markers (the output bucket, which triggers nothing). */
+    handOffClaimBucketName: pulumi.Input<string>;
+    handOffClaimBucketArn: pulumi.Input<string>;
+    /**
+     * Hard cap on one file's chain of invocations (1 to 100,000); past it the checkpoint is
+     * dead-lettered instead of invoking again. The stack's `kinesis-fanout:splitterMaxChainInvocations`.
+     */
+    maxChainInvocations: number;
     /** Partition key strategy (`field:<name>`, `line-hash` or `constant:<value>`), validated by settings/parse.ts. */
     partitionKey: string;
     /** Lambda runtime, for example `nodejs22.x`. */
@@ -55,74 +73,126 @@ export class SplitterFunction extends pulumi.ComponentResource {
 
     constructor(name: string, args: SplitterFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kinesis-fanout:compute:SplitterFunction", name, {}, opts);
-        const { inputPrefix, inputSuffix } = args;
-
-        this.handler = new LeastPrivilegeFunction<SplitterEvent, SplitterResult>(
-            name,
-            {
-                callbackFactory: createSplitterHandler,
-                runtime: args.runtime,
-                memorySizeMb: args.memorySizeMb,
-                timeoutSeconds: args.timeoutSeconds,
-                logRetentionDays: args.logRetentionDays,
-                environment: splitterEnvironment<pulumi.Input<string>>({
-                    streamName: args.streamName,
-                    deadLetterQueueUrl: args.deadLetterQueueUrl,
-                    partitionKey: args.partitionKey,
-                }),
-                policy: (logGroupArn, functionArn) =>
-                    pulumi
-                        .all([args.inputBucketArn, args.streamArn, args.deadLetterQueueArn, logGroupArn, functionArn])
-                        .apply(([inputBucketArn, streamArn, deadLetterQueueArn, logGroup, ownArn]) =>
-                            splitterPolicy({ inputBucketArn, inputPrefix, streamArn, deadLetterQueueArn, logGroupArn: logGroup, functionArn: ownArn }),
-                        ),
-            },
-            { parent: this },
-        );
+        const parent = { parent: this };
+        this.handler = createHandler(name, args, parent);
         const fn = this.handler.function;
-
-        new aws.lambda.FunctionEventInvokeConfig(
-            `${name}-async-failures`,
-            {
-                functionName: fn.name,
-                maximumRetryAttempts: SPLITTER_ASYNC_RETRY_ATTEMPTS,
-                destinationConfig: { onFailure: { destination: args.deadLetterQueueArn } },
-            },
-            // Lambda checks that the role may send to the destination.
-            { parent: this, dependsOn: [this.handler.rolePolicy] },
-        );
-
-        const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
-        const permission = new aws.lambda.Permission(
-            `${name}-s3-invoke`,
-            {
-                action: "lambda:InvokeFunction",
-                function: fn.name,
-                principal: "s3.amazonaws.com",
-                sourceArn: args.inputBucketArn,
-                sourceAccount: accountId,
-            },
-            { parent: this },
-        );
-        new aws.s3.BucketNotification(
-            `${name}-trigger`,
-            {
-                bucket: args.inputBucketName,
-                lambdaFunctions: [
-                    {
-                        lambdaFunctionArn: fn.arn,
-                        events: ["s3:ObjectCreated:*"],
-                        filterPrefix: inputPrefix === "" ? undefined : inputPrefix,
-                        filterSuffix: inputSuffix === "" ? undefined : inputSuffix,
-                    },
-                ],
-            },
-            // S3 checks its invoke permission when the notification is saved, and no upload may fire before the role works.
-            { parent: this, dependsOn: [permission, this.handler.rolePolicy] },
-        );
+        allowRecursion(name, fn, parent);
+        const invokeConfig = createAsyncFailureConfig(name, fn, args, { parent: this, dependsOn: [this.handler.rolePolicy] });
+        expireHandOffClaims(name, args, parent);
+        createTrigger(name, fn, args, this.handler.rolePolicy, invokeConfig, parent);
 
         this.functionName = this.handler.functionName;
         this.arn = this.handler.arn;
         this.registerOutputs({ functionName: this.functionName, arn: this.arn });
     }
+}
+
+function createHandler(name: string, args: SplitterFunctionArgs, opts: pulumi.ComponentResourceOptions): LeastPrivilegeFunction<SplitterEvent, SplitterResult> {
+    const { inputPrefix } = args;
+    return new LeastPrivilegeFunction<SplitterEvent, SplitterResult>(
+        name,
+        {
+            callbackFactory: createSplitterHandler,
+            runtime: args.runtime,
+            memorySizeMb: args.memorySizeMb,
+            timeoutSeconds: args.timeoutSeconds,
+            logRetentionDays: args.logRetentionDays,
+            environment: splitterEnvironment<pulumi.Input<string>>({
+                streamName: args.streamName,
+                deadLetterQueueUrl: args.deadLetterQueueUrl,
+                partitionKey: args.partitionKey,
+                maxChainInvocations: args.maxChainInvocations,
+                handOffClaimBucket: args.handOffClaimBucketName,
+            }),
+            policy: (logGroupArn, functionArn) =>
+                pulumi
+                    .all([args.inputBucketArn, args.streamArn, args.deadLetterQueueArn, logGroupArn, functionArn, args.handOffClaimBucketArn])
+                    .apply(([inputBucketArn, streamArn, deadLetterQueueArn, logGroup, ownArn, claimBucketArn]) =>
+                        splitterPolicy({ inputBucketArn, inputPrefix, streamArn, deadLetterQueueArn, logGroupArn: logGroup, functionArn: ownArn, handOffClaimBucketArn: claimBucketArn }),
+                    ),
+        },
+        opts,
+    );
+}
+
+/**
+ * Each continuation is a self-invoke in one request chain; under Lambda's default (Terminate)
+ * the 17th or so would be stopped and its checkpoint dead-lettered. The chain is capped by
+ * maxChainInvocations instead (handlers/splitter/chain-cap.ts).
+ */
+function allowRecursion(name: string, fn: aws.lambda.Function, opts: pulumi.ComponentResourceOptions): aws.lambda.FunctionRecursionConfig {
+    return new aws.lambda.FunctionRecursionConfig(`${name}-recursion`, { functionName: fn.name, recursiveLoop: SPLITTER_RECURSIVE_LOOP }, opts);
+}
+
+/** Two retries, then the dead-letter queue; Lambda checks that the role may send there, so it depends on the role's policy. */
+function createAsyncFailureConfig(name: string, fn: aws.lambda.Function, args: SplitterFunctionArgs, opts: pulumi.CustomResourceOptions): aws.lambda.FunctionEventInvokeConfig {
+    return new aws.lambda.FunctionEventInvokeConfig(
+        `${name}-async-failures`,
+        {
+            functionName: fn.name,
+            maximumRetryAttempts: SPLITTER_ASYNC_RETRY_ATTEMPTS,
+            destinationConfig: { onFailure: { destination: args.deadLetterQueueArn } },
+        },
+        opts,
+    );
+}
+
+/** The claim markers (about 100 bytes each, one per invocation) expire on their own. */
+function expireHandOffClaims(name: string, args: SplitterFunctionArgs, opts: pulumi.ComponentResourceOptions): aws.s3.BucketLifecycleConfiguration {
+    return new aws.s3.BucketLifecycleConfiguration(
+        `${name}-expire-hand-off-claims`,
+        {
+            bucket: args.handOffClaimBucketName,
+            rules: [
+                {
+                    id: "expire-hand-off-claims",
+                    status: "Enabled",
+                    filter: { prefix: HAND_OFF_CLAIM_PREFIX },
+                    expiration: { days: HAND_OFF_CLAIM_RETENTION_DAYS },
+                },
+            ],
+        },
+        opts,
+    );
+}
+
+/** The input bucket's notification, and the permission S3 needs to invoke the function. */
+function createTrigger(
+    name: string,
+    fn: aws.lambda.Function,
+    args: SplitterFunctionArgs,
+    rolePolicy: pulumi.Resource,
+    invokeConfig: aws.lambda.FunctionEventInvokeConfig,
+    opts: { parent: pulumi.Resource },
+): aws.s3.BucketNotification {
+    const accountId = aws.getCallerIdentityOutput({}, opts).accountId;
+    const permission = new aws.lambda.Permission(
+        `${name}-s3-invoke`,
+        {
+            action: "lambda:InvokeFunction",
+            function: fn.name,
+            principal: "s3.amazonaws.com",
+            sourceArn: args.inputBucketArn,
+            sourceAccount: accountId,
+        },
+        opts,
+    );
+    return new aws.s3.BucketNotification(
+        `${name}-trigger`,
+        {
+            bucket: args.inputBucketName,
+            lambdaFunctions: [
+                {
+                    lambdaFunctionArn: fn.arn,
+                    events: ["s3:ObjectCreated:*"],
+                    // URL-encoded, `+` for a space: S3 matches the filter against the encoded key.
+                    filterPrefix: notificationFilterValue(args.inputPrefix),
+                    filterSuffix: notificationFilterValue(args.inputSuffix),
+                },
+            ],
+        },
+        // S3 checks its invoke permission when the notification is saved, no upload may fire
+        // before the role works, and an upload during the deploy already has its failure destination.
+        { ...opts, dependsOn: [permission, rolePolicy, invokeConfig] },
+    );
 }

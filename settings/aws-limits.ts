@@ -45,14 +45,13 @@ export const AWS_LIMITS = Object.freeze({
         /** Default concurrent executions per account and region. */
         concurrency: 1000,
         /**
-         * One invocation's payload, which caps an event source mapping batch: "6 MB", counted here
-         * as 6,000,000 bytes (the settings' warnings, the planner and the mapping's batch cut).
+         * One invocation's payload, which caps an event source mapping batch (the settings'
+         * warnings, the planner and the mapping's batch cut). The quotas page says "6 MB"; what
+         * Lambda enforces is 6 MiB: its own error reads "Request must be smaller than 6291456 bytes
+         * for the InvokeFunction operation".
          */
-        eventPayloadMaxBytes: 6 * 1000 * 1000,
-        /**
-         * The Invoke API's request body limit for RequestResponse, counted as 6 MiB (the local
-         * Invoke API). Issue 11 asks which of the two counts AWS uses; both live here until then.
-         */
+        eventPayloadMaxBytes: 6 * MiB,
+        /** The Invoke API's request body limit for RequestResponse: the same 6 MiB (the local Invoke API). */
         syncInvokeRequestMaxBytes: 6 * MiB,
         /** The Invoke API's request body limit for an asynchronous (Event) invocation: 1 MiB. */
         asyncInvokeRequestMaxBytes: 1 * MiB,

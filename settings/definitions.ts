@@ -172,6 +172,14 @@ export const SETTING_DEFINITIONS = {
         ...lambda.timeoutSeconds,
         description: "Splitter timeout in seconds; the default is Lambda's 15-minute maximum.",
     },
+    splitterMaxChainInvocations: {
+        type: "integer",
+        default: 1000,
+        min: 1,
+        max: 100000,
+        description:
+            "Hard cap on the invocations of one file's splitter chain: past it the checkpoint is dead-lettered (reason chain-too-long) instead of invoking again, so a bug can never loop forever. At the 900 s timeout, 1,000 invocations are 250 hours of splitting.",
+    },
     writerTimeoutSeconds: {
         type: "integer",
         default: 60,

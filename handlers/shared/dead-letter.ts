@@ -17,6 +17,8 @@ export const DeadLetterReason = {
     unsafeId: "unsafe-id",
     invalidEnvelope: "invalid-envelope",
     invalidEncoding: "invalid-encoding",
+    /** A splitter chain reached MAX_CHAIN_INVOCATIONS; the message carries the checkpoint it did not invoke. */
+    chainTooLong: "chain-too-long",
 } as const;
 export type DeadLetterReason = (typeof DeadLetterReason)[keyof typeof DeadLetterReason];
 
@@ -33,6 +35,8 @@ export interface DeadLetterMessage {
     data?: string;
     sequenceNumber?: string;
     partitionKey?: string;
+    /** For chain-too-long: the checkpoint of the rest of the object, to re-invoke by hand. */
+    checkpoint?: Record<string, unknown>;
 }
 
 export function deadLetterMessage(fields: Omit<DeadLetterMessage, "type" | "version" | "bytes" | "data">, line?: Buffer): DeadLetterMessage {

@@ -12,18 +12,26 @@ export const ENV = {
     outputKeyTemplate: "OUTPUT_KEY_TEMPLATE",
     writerConcurrency: "WRITER_CONCURRENCY",
     serviceName: "POWERTOOLS_SERVICE_NAME",
+    maxChainInvocations: "MAX_CHAIN_INVOCATIONS",
+    handOffClaimBucket: "HAND_OFF_CLAIM_BUCKET",
 } as const;
 
 export function splitterEnvironment<T>(values: {
     streamName: T;
     deadLetterQueueUrl: T;
     partitionKey: string;
+    /** Hard cap on one chain's invocations (setting splitterMaxChainInvocations). */
+    maxChainInvocations: number;
+    /** Bucket that holds the hand-off claim markers (the output bucket); absent: no claims are made. */
+    handOffClaimBucket?: T;
 }): Record<string, T | string> {
     return {
         [ENV.streamName]: values.streamName,
         [ENV.deadLetterQueueUrl]: values.deadLetterQueueUrl,
         [ENV.partitionKey]: values.partitionKey,
         [ENV.serviceName]: "kinesis-fanout-splitter",
+        [ENV.maxChainInvocations]: String(values.maxChainInvocations),
+        ...(values.handOffClaimBucket === undefined ? {} : { [ENV.handOffClaimBucket]: values.handOffClaimBucket }),
     };
 }
 

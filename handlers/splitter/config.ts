@@ -6,6 +6,10 @@ export interface SplitterConfig {
     streamName: string;
     deadLetterQueueUrl: string;
     partitionKey: PartitionKeyStrategy;
+    /** Hard cap on one chain's invocations; the checkpoint past it is dead-lettered. */
+    maxChainInvocations: number;
+    /** Where hand-off claims are made (handlers/splitter/hand-off-claim.ts); undefined: no claims. */
+    handOffClaimBucket?: string;
 }
 
 /** Reads the splitter's variables; throws an Error that names the variable and what is allowed. */
@@ -17,9 +21,19 @@ export function readSplitterConfig(env: NodeJS.ProcessEnv): SplitterConfig {
     } catch (error) {
         throw new Error(`environment variable ${ENV.partitionKey} ${(error as Error).message}`);
     }
+    const streamName = requireEnv(env, ENV.streamName);
+    const deadLetterQueueUrl = requireEnv(env, ENV.deadLetterQueueUrl);
+    const capText = requireEnv(env, ENV.maxChainInvocations);
+    const maxChainInvocations = Number(capText);
+    if (!/^\d+$/.test(capText) || !Number.isSafeInteger(maxChainInvocations) || maxChainInvocations < 1) {
+        throw new Error(`environment variable ${ENV.maxChainInvocations} must be a whole number of invocations ≥ 1 (got "${capText}")`);
+    }
+    const claimBucket = env[ENV.handOffClaimBucket];
     return {
-        streamName: requireEnv(env, ENV.streamName),
-        deadLetterQueueUrl: requireEnv(env, ENV.deadLetterQueueUrl),
+        streamName,
+        deadLetterQueueUrl,
         partitionKey,
+        maxChainInvocations,
+        ...(claimBucket ? { handOffClaimBucket: claimBucket } : {}),
     };
 }

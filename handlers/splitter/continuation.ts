@@ -21,6 +21,15 @@ import type { Context } from "aws-lambda";
 
 export const CONTINUATION_TYPE = "kinesis-fanout.split-continuation";
 
+/**
+ * The splitter's recursive loop detection setting (PutFunctionRecursionConfig). A file longer than
+ * about 16 invocations is a chain of more than 16 self-invokes, and Lambda "stops the next function
+ * invocation in that request chain" under the default `Terminate` (invocation-recursion: "Lambda
+ * also detects loops comprised only of Lambda functions"). The chain is bounded instead by the
+ * `splitterMaxChainInvocations` setting. The component deploys this, the runtime models it.
+ */
+export const SPLITTER_RECURSIVE_LOOP = "Allow" as const;
+
 /** Where a continuation picks an object up. */
 export interface SplitCheckpoint {
     type: typeof CONTINUATION_TYPE;
@@ -36,8 +45,13 @@ export interface SplitCheckpoint {
     line: number;
     /** The object is gzip: a continuation re-reads it from the start and skips to `line`. */
     gzip: boolean;
-    /** 1 for the invocation S3 triggered, then 2, 3, ... along the chain (for logs). */
+    /** 1 for the invocation S3 triggered, then 2, 3, ... along the chain (capped by MAX_CHAIN_INVOCATIONS). */
     invocation: number;
+    /**
+     * What tells this upload's chain from another upload of the same bytes: the S3 event's
+     * `sequencer` (the same in a duplicated S3 event). Part of each hand-off's claim key.
+     */
+    chain?: string;
 }
 
 export function isContinuationEvent(event: unknown): boolean {
@@ -59,6 +73,7 @@ export function parseCheckpoint(event: unknown): SplitCheckpoint {
     if (value.line === 1 && value.offset !== 0) fail("offset", "0 when line is 1");
     if (typeof value.gzip !== "boolean") fail("gzip", "true or false");
     if (!Number.isSafeInteger(value.invocation) || (value.invocation as number) < 2) fail("invocation", "a whole number ≥ 2");
+    if (value.chain !== undefined && (typeof value.chain !== "string" || value.chain === "")) fail("chain", "a non-empty string or absent");
     return value as unknown as SplitCheckpoint;
 }
 

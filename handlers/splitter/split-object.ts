@@ -4,6 +4,7 @@ import type { LambdaClient } from "@aws-sdk/client-lambda";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { DeadLetterReason, deadLetterBody, deadLetterMessage } from "../shared/dead-letter";
+import { parseJsonKeepingLargeIntegers } from "../shared/exact-id";
 import { partitionKeyFor } from "../shared/partition-key";
 import { encodeRecord, envelopeOverhead, KINESIS_RECORD_MAX_BYTES, type LineSource } from "../shared/record-envelope";
 import type { SplitterConfig } from "./config";
@@ -46,6 +47,8 @@ export interface ObjectRef {
     key: string;
     /** ETag from the event or the checkpoint, without quotes. */
     eTag?: string;
+    /** The upload's chain id (the S3 event's sequencer), carried along the checkpoints. */
+    chain?: string;
 }
 
 /** Where a continuation starts: the next line's byte offset and number (line > 1). */
@@ -61,6 +64,8 @@ export interface SplitControl {
     /** Which invocation of the chain this is (1 for the S3 event's). */
     invocation: number;
     handOff(checkpoint: SplitCheckpoint): Promise<void>;
+    /** An earlier attempt of this same request handed off here: hand off at this line again, whatever the clock says. */
+    handOffAt?: { line: number };
 }
 
 /**
@@ -105,6 +110,7 @@ export function emptySummary(ref: ObjectRef, firstLine: number): ObjectSummary {
 export function checkpointFor(ref: ObjectRef, next: { offset: number; line: number; gzip: boolean }, invocation: number): SplitCheckpoint {
     const checkpoint: SplitCheckpoint = { type: CONTINUATION_TYPE, version: 1, bucket: ref.bucket, key: ref.key, offset: next.offset, line: next.line, gzip: next.gzip, invocation };
     if (ref.eTag) checkpoint.eTag = ref.eTag;
+    if (ref.chain) checkpoint.chain = ref.chain;
     return checkpoint;
 }
 
@@ -122,7 +128,7 @@ export async function splitObject(ref: ObjectRef, deps: SplitterDeps, control: S
     const base: Omit<LineSource, "line"> = pinned.eTag ? { bucket: ref.bucket, key: ref.key, etag: pinned.eTag } : { bucket: ref.bucket, key: ref.key };
     let stoppedAt: LinePosition | undefined;
     for await (const { line, offset } of linesFrom(opened, ref, firstLine, resume, base)) {
-        if (control.clock.shouldHandOff()) {
+        if (control.clock.shouldHandOff() || (control.handOffAt && line.number >= control.handOffAt.line)) {
             stoppedAt = { line: line.number, offset };
             break;
         }
@@ -239,7 +245,7 @@ async function deadLetterTooLarge(deps: SplitterDeps, source: LineSource, line: 
 
 function parseJsonOrUndefined(bytes: Buffer): unknown {
     try {
-        return JSON.parse(bytes.toString("utf8"));
+        return parseJsonKeepingLargeIntegers(bytes.toString("utf8"));
     } catch {
         return undefined;
     }

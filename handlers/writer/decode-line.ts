@@ -1,5 +1,6 @@
 import type { KinesisStreamRecord } from "aws-lambda";
 import { DeadLetterReason } from "../shared/dead-letter";
+import { parseJsonKeepingLargeIntegers } from "../shared/exact-id";
 import { renderOutputKey, type OutputKeyTemplate } from "../shared/output-key";
 import { decodeRecord, type LineSource } from "../shared/record-envelope";
 
@@ -61,7 +62,7 @@ export function decodeLine(record: KinesisStreamRecord, template: OutputKeyTempl
 
     let parsed: unknown;
     try {
-        parsed = JSON.parse(text);
+        parsed = parseJsonKeepingLargeIntegers(text);
     } catch (error) {
         // The parser's message can quote the line; keep only where it failed.
         const position = /at position (\d+)/.exec((error as Error).message)?.[1];

@@ -98,7 +98,7 @@ async function main(): Promise<number> {
             functionName: resources.splitterFunction,
             handler: await serializeHandler(createSplitterHandler),
             environment: {
-                ...splitterEnvironment({ streamName: resources.streamName, deadLetterQueueUrl: resources.deadLetterQueueUrl, partitionKey: settings.partitionKey }),
+                ...splitterEnvironment({ streamName: resources.streamName, deadLetterQueueUrl: resources.deadLetterQueueUrl, partitionKey: settings.partitionKey, maxChainInvocations: settings.splitterMaxChainInvocations, handOffClaimBucket: resources.outputBucket }),
                 ...endpointEnvironment(standIns.endpoints),
                 AWS_ENDPOINT_URL_LAMBDA: invokeApi.endpoint,
             },

@@ -11,7 +11,8 @@ export interface AsyncOnFailureRecord {
     requestContext: { requestId: string; functionArn: string; condition: "RetriesExhausted"; approximateInvokeCount: number };
     requestPayload: unknown;
     responseContext: { statusCode: number; executedVersion: string; functionError: string };
-    responsePayload: { errorMessage?: string; errorType?: string; stackTrace?: string[] };
+    /** As Node.js's runtime reports an error: `trace`, not `stackTrace` (the Invoke API's error body uses `trace` too). */
+    responsePayload: { errorMessage?: string; errorType?: string; trace?: string[] };
 }
 
 export function asyncOnFailureRecord(options: {
@@ -34,6 +35,6 @@ export function asyncOnFailureRecord(options: {
         },
         requestPayload: options.event,
         responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: "Unhandled" },
-        responsePayload: { errorMessage: lastResult.errorMessage, errorType: lastResult.errorType, stackTrace: lastResult.stackTrace ?? [] },
+        responsePayload: { errorMessage: lastResult.errorMessage, errorType: lastResult.errorType, trace: lastResult.stackTrace ?? [] },
     };
 }

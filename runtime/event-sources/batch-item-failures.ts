@@ -4,7 +4,10 @@
  * - a null or empty response, or a null or empty `batchItemFailures` list: the whole batch succeeded;
  * - identifiers that are sequence numbers of the batch: processing resumes from the lowest one;
  * - an empty or null `itemIdentifier`, a bad key name, or anything else it can't read: the whole
- *   batch failed. An identifier that is not in the batch is treated the same way.
+ *   batch failed. An identifier that is not in the batch is treated the same way, and so is a
+ *   response that is not an object at all (a string, a number, a bare array): it is none of the
+ *   four answers the page lists as success, and reading it as success would move the checkpoint
+ *   past records that failed.
  */
 import { lowestSequenceNumber } from "./sequence-numbers";
 
@@ -14,7 +17,12 @@ export type BatchResponseOutcome =
     | { kind: "failure"; reason: string };
 
 export function readBatchItemFailures(payload: unknown, batchSequenceNumbers: readonly string[]): BatchResponseOutcome {
-    if (payload === null || payload === undefined || typeof payload !== "object" || Array.isArray(payload)) return { kind: "success" };
+    if (payload === null || payload === undefined) return { kind: "success" };
+    // A string, a number or a bare array (`[{ itemIdentifier }]`, a common mistake) is no
+    // EventResponse; counting it as success would move the checkpoint past real failures.
+    if (typeof payload !== "object" || Array.isArray(payload)) {
+        return { kind: "failure", reason: `the response is ${Array.isArray(payload) ? "an array" : `a ${typeof payload}`}, not an object with batchItemFailures` };
+    }
     const failures = (payload as { batchItemFailures?: unknown }).batchItemFailures;
     if (failures === null || failures === undefined) return { kind: "success" };
     if (!Array.isArray(failures)) return { kind: "failure", reason: "batchItemFailures is not a list" };

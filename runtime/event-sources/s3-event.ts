@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { S3Event } from "aws-lambda";
+import { encodeS3KeyText } from "../../handlers/shared/s3-key-encoding";
 
 /**
  * The event S3 sends for a new object (notification-content-structure, version 2.1): the key is
@@ -17,7 +18,16 @@ export interface CreatedObject {
 
 /** `red flower.jpg` becomes `red+flower.jpg`; slashes stay, other reserved characters are %-encoded. */
 export function encodeS3EventKey(key: string): string {
-    return encodeURIComponent(key).replace(/%20/g, "+").replace(/%2F/g, "/");
+    return encodeS3KeyText(key);
+}
+
+/**
+ * The event's name, as far as a listing tells the operation: a multipart upload's ETag ends in
+ * `-<parts>`, so it is `ObjectCreated:CompleteMultipartUpload`; anything else is taken for a
+ * `ObjectCreated:Put` (a CopyObject or a POST can't be told from a listing; not modelled).
+ */
+export function objectCreatedEventName(etag: string): string {
+    return /-\d+"?$/.test(etag) ? "ObjectCreated:CompleteMultipartUpload" : "ObjectCreated:Put";
 }
 
 let sequence = 0;
@@ -36,7 +46,7 @@ export function objectCreatedEvent(object: CreatedObject, region: string, config
                 eventSource: "aws:s3",
                 awsRegion: region,
                 eventTime: object.lastModified.toISOString(),
-                eventName: "ObjectCreated:Put",
+                eventName: objectCreatedEventName(object.etag),
                 userIdentity: { principalId: "AWS:LOCAL" },
                 requestParameters: { sourceIPAddress: "127.0.0.1" },
                 responseElements: {

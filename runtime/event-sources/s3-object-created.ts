@@ -3,13 +3,15 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { S3Event } from "aws-lambda";
 import { realClock, wakeableSleep, type Clock } from "../clock";
 import { AsyncInvocationQueue } from "../lambda/async-invocation-queue";
-import type { InvocationResult } from "../lambda/function-pool";
+import type { InvocationMeta, InvocationResult } from "../lambda/function-pool";
+import { matchesNotificationFilter } from "../../handlers/shared/s3-key-encoding";
 import { objectCreatedEvent } from "./s3-event";
 
 /**
  * A bucket notification for s3:ObjectCreated:* with a prefix and suffix filter, delivered the way
- * Lambda invokes asynchronously: S3 is polled (ListObjectsV2, every page) for new keys or new
- * ETags; each becomes an event on an internal queue; a failed invocation is retried after
+ * Lambda invokes asynchronously: S3 is polled (ListObjectsV2, every page) for writes (a key with a
+ * new ETag or a new LastModified, so re-uploading identical bytes is an event too); each becomes an
+ * event on an internal queue; a failed invocation is retried after
  * `retryDelaysMs` (AWS: two retries, one minute then two minutes later), then its invocation
  * record goes to the on-failure destination. Objects already there at start() are not events,
  * as S3 only notifies about new objects, unless `includeExistingObjects` says otherwise.
@@ -17,10 +19,18 @@ import { objectCreatedEvent } from "./s3-event";
 export interface S3ObjectCreatedSourceOptions {
     s3: S3Client;
     bucket: string;
+    /**
+     * The notification's filter values, written as S3 wants them (handlers/shared/s3-key-encoding.ts):
+     * URL-encoded, `+` for a space. S3 matches them against the encoded key, so a raw `raw data/`
+     * matches nothing, as on AWS.
+     */
     prefix: string;
     suffix: string;
     region: string;
-    invoke: (event: S3Event) => Promise<InvocationResult>;
+    /** Runs one attempt; `meta` carries the event's request id, the same for each of its retries. */
+    invoke: (event: S3Event, meta: InvocationMeta) => Promise<InvocationResult>;
+    /** Fault injection: true delivers an event a second time (runtime/faults/async-duplicate-plan.ts). */
+    duplicates?: () => boolean;
     onFailureQueueUrl?: string;
     sqs?: SQSClient;
     functionArn: string;
@@ -67,8 +77,8 @@ export class S3ObjectCreatedSource {
         if (options.onFailureQueueUrl && !options.sqs) {
             throw new Error("S3ObjectCreatedSource: onFailureQueueUrl needs an sqs client to send invocation records with");
         }
-        const { functionArn, invoke, retryDelaysMs, onFailureQueueUrl, sqs, clock } = options;
-        this.queue = new AsyncInvocationQueue<S3Event>({ functionArn, invoke, retryDelaysMs, onFailureQueueUrl, sqs, clock });
+        const { functionArn, invoke, retryDelaysMs, onFailureQueueUrl, sqs, clock, duplicates } = options;
+        this.queue = new AsyncInvocationQueue<S3Event>({ functionArn, invoke, retryDelaysMs, onFailureQueueUrl, sqs, clock, duplicates });
     }
 
     /** The last error of a bucket listing or of sending to the on-failure destination. */
@@ -124,13 +134,16 @@ export class S3ObjectCreatedSource {
         const existingBefore = Math.floor(this.startedAt / 1000) * 1000;
         let token: string | undefined;
         do {
-            const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix || undefined, ContinuationToken: token }));
+            const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
             for (const object of page.Contents ?? []) {
                 const key = object.Key ?? "";
                 const etag = object.ETag ?? "";
-                if (!key.endsWith(suffix) || this.etags.get(key) === etag) continue;
-                this.etags.set(key, etag);
                 const lastModified = object.LastModified ?? new Date();
+                // Each write is an event, identical bytes too (re-uploading is how a file is
+                // reprocessed): a write is a new (ETag, LastModified), not a new ETag.
+                const write = `${etag}@${lastModified.getTime()}`;
+                if (!matchesNotificationFilter(key, { prefix, suffix }) || this.etags.get(key) === write) continue;
+                this.etags.set(key, write);
                 const existing = !this.scanned && lastModified.getTime() < existingBefore;
                 if (existing && !this.options.includeExistingObjects && !this.options.redeliverKeys?.includes(key)) continue;
                 this.objectsSeen++;

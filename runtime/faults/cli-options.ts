@@ -29,6 +29,7 @@ export function addFaultOptions(command: Command): Command {
         .option("--fail-write-rate <p>", "fail this fraction of the writer's S3 PutObject calls (500 InternalError or 503 SlowDown)", probability("--fail-write-rate"))
         .option("--crash-rate <p>", "kill the writer's sandbox partway through this fraction of its invocations", probability("--crash-rate"))
         .option("--duplicate-rate <p>", "deliver this fraction of successful batches a second time", probability("--duplicate-rate"))
+        .option("--duplicate-async-rate <p>", "deliver this fraction of asynchronous invocations (S3 events, splitter continuations) a second time, as Lambda may", probability("--duplicate-async-rate"))
         .option("--poison <n>", "mix this many invalid lines into the generated input", count("--poison"))
         .option("--fault-seed <n>", "seed of the fault decisions (default 1)", count("--fault-seed"));
 }
@@ -39,6 +40,7 @@ export function faultOptionsFrom(options: Record<string, unknown>): FaultOptions
         failWriteRate: options.failWriteRate as number | undefined,
         crashRate: options.crashRate as number | undefined,
         duplicateRate: options.duplicateRate as number | undefined,
+        duplicateAsyncRate: options.duplicateAsyncRate as number | undefined,
         poison: options.poison as number | undefined,
         seed: options.faultSeed as number | undefined,
     });

@@ -11,6 +11,8 @@ export interface FaultOptions {
     crashRate: number;
     /** Fraction of successful batches the event source mapping delivers a second time. */
     duplicateRate: number;
+    /** Fraction of asynchronous invocations (S3 events, splitter continuations) Lambda delivers a second time. */
+    duplicateAsyncRate: number;
     /** Invalid lines mixed into the generated input. */
     poison: number;
     /** Seed of every fault decision. */
@@ -22,11 +24,12 @@ export const NO_FAULTS: FaultOptions = Object.freeze({
     failWriteRate: 0,
     crashRate: 0,
     duplicateRate: 0,
+    duplicateAsyncRate: 0,
     poison: 0,
     seed: 1,
 });
 
-const RATES = ["failPutRate", "failWriteRate", "crashRate", "duplicateRate"] as const;
+const RATES = ["failPutRate", "failWriteRate", "crashRate", "duplicateRate", "duplicateAsyncRate"] as const;
 
 /** Fills in NO_FAULTS for every option left out; throws an Error naming each value out of range. */
 export function resolveFaultOptions(options: Partial<FaultOptions> = {}): FaultOptions {
@@ -59,6 +62,7 @@ export function describeFaults(options: FaultOptions): string {
     if (options.failWriteRate) parts.push(`fail-write ${options.failWriteRate}`);
     if (options.crashRate) parts.push(`crash ${options.crashRate}`);
     if (options.duplicateRate) parts.push(`duplicate ${options.duplicateRate}`);
+    if (options.duplicateAsyncRate) parts.push(`duplicate-async ${options.duplicateAsyncRate}`);
     if (options.poison) parts.push(`poison ${options.poison}`);
     return parts.length ? `${parts.join(", ")} (seed ${options.seed})` : "none";
 }

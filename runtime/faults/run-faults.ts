@@ -4,6 +4,7 @@ import type { KinesisMappingStats } from "../event-sources/kinesis-event-source-
 import { CrashPlan } from "./crash-plan";
 import { SandboxCrashes } from "./sandbox-crashes";
 import { DuplicatePlan } from "./duplicate-plan";
+import { AsyncDuplicatePlan } from "./async-duplicate-plan";
 import { describeFaults, needsFaultProxy, type FaultOptions } from "./fault-options";
 import { startFaultProxy, type FaultProxy } from "./fault-proxy";
 
@@ -23,6 +24,8 @@ export interface FaultReport {
     /** Writer invocations whose sandbox died (the planned crashes that came before the batch ended). */
     writerCrashes: number;
     redeliveries: number;
+    /** Asynchronous events (S3 events, continuations) delivered twice. */
+    asyncDuplicates: number;
 }
 
 export interface RunFaults {
@@ -32,6 +35,8 @@ export interface RunFaults {
     /** The writer pool's crash plug-in, with --crash-rate. */
     crashes?: SandboxCrashes;
     redeliver?: () => boolean;
+    /** For the splitter's asynchronous queues (S3 events and continuations): deliver this event twice? */
+    duplicateAsync?: () => boolean;
     report(writer: FunctionPoolStats, mapping: KinesisMappingStats): FaultReport;
     close(): Promise<void>;
 }
@@ -46,11 +51,13 @@ export async function startRunFaults(options: FaultOptions, upstream: { s3?: str
     }
     const crashes = options.crashRate > 0 ? new SandboxCrashes(new CrashPlan(options.crashRate, options.seed), clock) : undefined;
     const duplicates = options.duplicateRate > 0 ? new DuplicatePlan(options.duplicateRate, options.seed) : undefined;
+    const asyncDuplicates = options.duplicateAsyncRate > 0 ? new AsyncDuplicatePlan(options.duplicateAsyncRate, options.seed) : undefined;
     return {
         options,
         functionEndpoints: (endpoints) => (proxy ? { ...endpoints, s3: proxy.s3Endpoint, kinesis: proxy.kinesisEndpoint } : endpoints),
         crashes,
         redeliver: duplicates?.redeliver,
+        duplicateAsync: asyncDuplicates?.duplicate,
         report: (writer, mapping) => {
             const stats = proxy?.stats();
             return {
@@ -63,6 +70,7 @@ export async function startRunFaults(options: FaultOptions, upstream: { s3?: str
                 crashesPlanned: crashes?.planned ?? 0,
                 writerCrashes: writer.crashes,
                 redeliveries: mapping.redeliveries,
+                asyncDuplicates: asyncDuplicates?.duplicated ?? 0,
             };
         },
         close: async () => {
@@ -79,6 +87,7 @@ export function formatFaultLine(report: FaultReport): string {
     return (
         `  faults       ${report.summary}: ${n(sum(report.failedPutEntries))} of ${n(report.putEntries)} put entries failed, ` +
         `${n(sum(report.failedPutObjects))} of ${n(report.putObjects)} PutObject failed, ${n(report.writerCrashes)} writer crashes ` +
-        `(${n(report.crashesPlanned)} planned), ${n(report.redeliveries)} batches delivered twice`
+        `(${n(report.crashesPlanned)} planned), ${n(report.redeliveries)} batches delivered twice` +
+        (report.options.duplicateAsyncRate > 0 ? `, ${n(report.asyncDuplicates)} async events delivered twice` : "")
     );
 }

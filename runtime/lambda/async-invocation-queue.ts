@@ -1,8 +1,10 @@
+import { randomUUID } from "node:crypto";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { backOff } from "exponential-backoff";
 import { asyncOnFailureRecord } from "../event-sources/async-on-failure-record";
 import { realClock, type Clock, type Timer } from "../clock";
-import type { InvocationResult } from "./function-pool";
+import type { InvocationMeta, InvocationResult } from "./function-pool";
+import { RECURSION_DEPTH_LIMIT, stopsRecursion, type RecursiveLoop } from "./recursion-detection";
 
 /**
  * One function's asynchronous invocation path, as Lambda runs it: an accepted event is invoked;
@@ -10,10 +12,22 @@ import type { InvocationResult } from "./function-pool";
  * minutes later); when the retries are spent, the invocation record goes to the on-failure
  * destination (an SQS queue). Both the S3 trigger and the Invoke API's `Event` invocation type
  * feed events through one of these.
+ *
+ * - An accepted event gets its request id once: every retry runs under it (the Knowledge Center's
+ *   "How do I prevent duplicate Lambda function invocations?" tells retries from duplicates by it).
+ * - Recursive loop detection (recursion-detection.ts): an event whose chain already invoked the
+ *   function 16 times is not invoked under `Terminate` (Lambda's default); it goes straight to the
+ *   on-failure destination.
+ * - `duplicates`: fault injection of at-least-once delivery: the event is delivered a second time,
+ *   as a separate event with its own request id.
  */
 export interface AsyncInvocationQueueOptions<E> {
     functionArn: string;
-    invoke: (event: E) => Promise<InvocationResult>;
+    invoke: (event: E, meta: InvocationMeta) => Promise<InvocationResult>;
+    /** The function's recursion config; default Terminate, as on AWS. */
+    recursiveLoop?: RecursiveLoop;
+    /** Fault injection: true delivers the event a second time (runtime/faults/async-duplicate-plan.ts). */
+    duplicates?: () => boolean;
     /** Delays before each retry; default [60_000, 120_000] (AWS's two retries). */
     retryDelaysMs?: number[];
     onFailureQueueUrl?: string;
@@ -30,6 +44,10 @@ export interface AsyncInvocationStats {
     sentToOnFailure: number;
     /** Failed events that could not be delivered anywhere (no destination, or it kept failing). */
     dropped: number;
+    /** Events not invoked because their chain had invoked the function RECURSION_DEPTH_LIMIT times. */
+    recursionStopped: number;
+    /** Events delivered a second time by the `duplicates` fault. */
+    duplicated: number;
 }
 
 export const AWS_ASYNC_RETRY_DELAYS_MS = [60_000, 120_000];
@@ -37,7 +55,7 @@ export const AWS_ASYNC_RETRY_DELAYS_MS = [60_000, 120_000];
 export class AsyncInvocationQueue<E = unknown> {
     private readonly retryTimers = new Set<Timer>();
     private readonly running = new Set<Promise<void>>();
-    private readonly counters: AsyncInvocationStats = { accepted: 0, invocations: 0, failures: 0, retries: 0, sentToOnFailure: 0, dropped: 0 };
+    private readonly counters: AsyncInvocationStats = { accepted: 0, invocations: 0, failures: 0, retries: 0, sentToOnFailure: 0, dropped: 0, recursionStopped: 0, duplicated: 0 };
     private readonly delays: number[];
     private readonly clock: Clock;
     private stopped = false;
@@ -56,12 +74,25 @@ export class AsyncInvocationQueue<E = unknown> {
         }
     }
 
-    /** Accepts an event (Lambda's 202); it is counted as unfinished from this moment. */
-    enqueue(event: E): void {
+    /**
+     * Accepts an event (Lambda's 202); it is counted as unfinished from this moment. Returns its
+     * request id (`meta.requestId`, or a new one), which every retry keeps.
+     */
+    enqueue(event: E, meta: InvocationMeta = {}): string {
         if (this.stopped) throw new Error(`the asynchronous invocation queue of ${this.options.functionArn} is stopped`);
+        const accepted: InvocationMeta = { ...meta, requestId: meta.requestId ?? randomUUID() };
+        this.accept(event, accepted);
+        if (this.options.duplicates?.()) {
+            this.counters.duplicated++;
+            this.accept(event, { ...meta, requestId: randomUUID() });
+        }
+        return accepted.requestId!;
+    }
+
+    private accept(event: E, meta: InvocationMeta): void {
         this.counters.accepted++;
         this.unfinished++;
-        this.track(this.attempt(event, 1));
+        this.track(this.attempt(event, 1, meta));
     }
 
     /** Nothing in flight and no retry pending. */
@@ -87,10 +118,29 @@ export class AsyncInvocationQueue<E = unknown> {
         void work.finally(() => this.running.delete(work));
     }
 
-    private async attempt(event: E, invokeCount: number): Promise<void> {
-        const result = await this.options.invoke(event).catch(
+    private async attempt(event: E, invokeCount: number, meta: InvocationMeta): Promise<void> {
+        if (stopsRecursion(meta.traceHeader, this.options.functionArn, this.options.recursiveLoop ?? "Terminate")) {
+            // "Lambda automatically stops the next function invocation in that request chain" and
+            // "sends the event from the stopped invocation to your destination": no retries.
+            this.counters.recursionStopped++;
+            const stopped: InvocationResult = {
+                requestId: meta.requestId!,
+                ok: false,
+                errorType: "RecursiveInvocationException",
+                errorMessage: `Lambda stopped this invocation: its request chain had already invoked ${this.options.functionArn} ${RECURSION_DEPTH_LIMIT} times (recursive loop detection; the function's recursion config is Terminate)`,
+                durationMs: 0,
+                coldStart: false,
+            };
+            try {
+                await this.sendToOnFailure(event, stopped, 0);
+            } finally {
+                this.unfinished--;
+            }
+            return;
+        }
+        const result = await this.options.invoke(event, meta).catch(
             (error: Error): InvocationResult => ({
-                requestId: "none",
+                requestId: meta.requestId!,
                 ok: false,
                 errorType: error.name,
                 errorMessage: error.message,
@@ -112,7 +162,7 @@ export class AsyncInvocationQueue<E = unknown> {
             this.counters.retries++;
             const timer = this.clock.setTimeout(() => {
                 this.retryTimers.delete(timer);
-                this.track(this.attempt(event, invokeCount + 1));
+                this.track(this.attempt(event, invokeCount + 1, meta));
             }, this.delays[invokeCount - 1]);
             this.retryTimers.add(timer);
             return;

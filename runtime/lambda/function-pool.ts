@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { realClock, type Clock } from "../clock";
 import { createLogSink, type LogDestination, type LogSink } from "./log-sink";
+import { invocationTraceHeader } from "./recursion-detection";
 import { Sandbox, SandboxInitError, type SandboxOutcome } from "./sandbox";
 import { SandboxSlots, type SandboxSlot } from "./sandbox-slots";
 import { checkFunctionEnvironment, sandboxEnvironment } from "./sandbox-environment";
@@ -48,6 +49,14 @@ export interface InvocationResult {
     coldStart: boolean;
     /** Peak resident set size of the sandbox that ran it, as of its end (Lambda's "Max Memory Used"). */
     maxRssBytes?: number;
+}
+
+/** What an invocation carries besides its event (both optional). */
+export interface InvocationMeta {
+    /** Lambda's request id; an asynchronous event keeps one across its retries. Default: a new one. */
+    requestId?: string;
+    /** The X-Amzn-Trace-Id the event arrived with; the invocation continues its chain. */
+    traceHeader?: string;
 }
 
 export interface FunctionPoolOptions {
@@ -114,9 +123,10 @@ export class FunctionPool {
     private readonly removeWorkDir = () => fs.rmSync(this.workDir, { recursive: true, force: true });
 
     /** RequestResponse invocation: resolves with the outcome; never rejects for function errors. */
-    async invoke(event: unknown): Promise<InvocationResult> {
+    async invoke(event: unknown, meta: InvocationMeta = {}): Promise<InvocationResult> {
         if (this.closed) throw new Error(`function ${this.definition.functionName} is closed; create a new FunctionPool to invoke it`);
-        const requestId = randomUUID();
+        const requestId = meta.requestId ?? randomUUID();
+        const traceId = invocationTraceHeader(meta.traceHeader, this.functionArn);
         const slot = await this.slots.claim(() => this.checkOpenWhileWaiting());
         const started = this.clock.now();
         const coldStart = slot.state === "starting";
@@ -125,7 +135,7 @@ export class FunctionPool {
         this.counters.maxConcurrency = Math.max(this.counters.maxConcurrency, this.counters.inFlight);
         let outcome: SandboxOutcome;
         try {
-            outcome = await this.runIn(slot, requestId, event);
+            outcome = await this.runIn(slot, requestId, event, traceId);
         } finally {
             this.counters.inFlight--;
         }
@@ -155,7 +165,7 @@ export class FunctionPool {
     }
 
     /** Runs the invocation in its slot, starting the slot's sandbox first on a cold start. */
-    private async runIn(slot: SandboxSlot, requestId: string, event: unknown): Promise<SandboxOutcome> {
+    private async runIn(slot: SandboxSlot, requestId: string, event: unknown, traceId?: string): Promise<SandboxOutcome> {
         try {
             if (slot.state === "starting") {
                 this.counters.coldStarts++;
@@ -165,7 +175,7 @@ export class FunctionPool {
             const end = this.faults?.begin(() => void sandbox.kill());
             let outcome: SandboxOutcome | undefined;
             try {
-                outcome = await sandbox.invoke(requestId, event, this.definition.timeoutSeconds * 1000, this.functionArn);
+                outcome = await sandbox.invoke(requestId, event, this.definition.timeoutSeconds * 1000, this.functionArn, traceId);
                 return outcome;
             } finally {
                 end?.({ ok: outcome?.ok === true });

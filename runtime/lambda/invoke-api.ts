@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import * as http from "node:http";
 import type { AsyncInvocationQueue } from "./async-invocation-queue";
-import type { InvocationResult } from "./function-pool";
+import type { InvocationMeta, InvocationResult } from "./function-pool";
+import { stopsRecursion, type RecursiveLoop } from "./recursion-detection";
 import { closeServer, endpointOf, listenOnLoopback } from "../support/loopback-server";
 import { AWS_LIMITS } from "../../settings/aws-limits";
 
@@ -18,6 +19,11 @@ import { AWS_LIMITS } from "../../settings/aws-limits";
  * - `Event`: the event is put on the function's asynchronous path (its AsyncInvocationQueue,
  *   with Lambda's retries and on-failure destination) and the call answers 202 at once.
  * - `DryRun`: 204.
+ * - X-Amzn-Trace-Id: the chain an invocation belongs to (the SDK forwards it from inside a function);
+ *   recursive loop detection stops a chain that already invoked the function 16 times
+ *   (recursion-detection.ts): RequestResponse answers 400 RecursiveInvocationException, an
+ *   Event is accepted and then sent to the on-failure destination.
+ * - An Event's 202 carries the request id its invocations (and their retries) run under.
  * - Limits: 6 MB of payload for RequestResponse, 1 MB for Event (docs: API_Invoke; the
  *   asynchronous limit was 256 KB before 2025). Errors carry AWS's code in x-amzn-ErrorType.
  * Not modelled: authentication, X-Amz-Log-Type: Tail, client context, versions and aliases.
@@ -27,9 +33,11 @@ export interface InvokeApiFunction {
     /** The unqualified ARN. */
     functionArn: string;
     /** A synchronous invocation (FunctionPool.invoke). */
-    invoke(event: unknown): Promise<InvocationResult>;
-    /** The function's asynchronous path. */
+    invoke(event: unknown, meta: InvocationMeta): Promise<InvocationResult>;
+    /** The function's asynchronous path (it applies the recursion config to Event invocations itself). */
     asyncQueue: AsyncInvocationQueue;
+    /** The function's recursion config (PutFunctionRecursionConfig); default Terminate, as on AWS. */
+    recursiveLoop?: RecursiveLoop;
 }
 
 export interface InvokeApiStats {
@@ -91,17 +99,21 @@ export class LambdaInvokeApi {
                 throw new ApiError(413, "RequestEntityTooLargeException", `Request must be smaller than ${ASYNC_PAYLOAD_MAX_BYTES} bytes for the InvokeFunction operation with InvocationType Event (got ${body.length})`);
             }
             const event = parsePayload(body);
+            const traceHeader = request.headers["x-amzn-trace-id"] === undefined ? undefined : String(request.headers["x-amzn-trace-id"]);
             if (type === "DryRun") {
                 this.counters.dryRun++;
                 return send(response, 204, requestId, {});
             }
             if (type === "Event") {
-                fn.asyncQueue.enqueue(event);
+                fn.asyncQueue.enqueue(event, { requestId, traceHeader });
                 this.counters.event++;
                 return send(response, 202, requestId, {});
             }
+            if (stopsRecursion(traceHeader, fn.functionArn, fn.recursiveLoop ?? "Terminate")) {
+                throw new ApiError(400, "RecursiveInvocationException", `Lambda detected that ${fn.functionArn} was invoked in a recursive loop and stopped the invocation`);
+            }
             this.counters.requestResponse++;
-            const result = await fn.invoke(event);
+            const result = await fn.invoke(event, { requestId, traceHeader });
             const headers: Record<string, string> = { "X-Amz-Executed-Version": "$LATEST" };
             if (result.ok) return send(response, 200, requestId, headers, JSON.stringify(result.payload ?? null));
             headers["X-Amz-Function-Error"] = "Unhandled";

@@ -6,8 +6,9 @@
  *
  * - Init: loads `$LAMBDA_TASK_ROOT/index.js` and reads the export named by `_HANDLER`
  *   (`index.<export>`), then reports `{ type: "ready" }` or `{ type: "init-error", ... }`.
- * - Invoke: `{ type: "invoke", requestId, event, deadlineMs, invokedFunctionArn }` runs the
- *   handler with a Lambda-shaped context and answers `{ type: "result", requestId, ok, ... }`.
+ * - Invoke: `{ type: "invoke", requestId, event, deadlineMs, invokedFunctionArn, traceId }` runs the
+ *   handler with a Lambda-shaped context (and `_X_AMZN_TRACE_ID` set to traceId) and answers
+ *   `{ type: "result", requestId, ok, ... }`.
  *   The payload travels as JSON text, as Lambda's runtime API does, so `undefined` becomes null.
  *   Each result also carries `maxRssKb`, the process's peak RSS (process.resourceUsage().maxRSS).
  * - console.* is written to stdout as `<time>\t<requestId>\t<LEVEL>\t<message>`, Lambda's format.
@@ -104,6 +105,10 @@ function finish(requestId, outcome) {
 function invoke(handler, message) {
     const { requestId } = message;
     current = { requestId };
+    // As Lambda's Node.js runtime does for each invocation: the AWS SDK's recursion detection
+    // middleware forwards it as X-Amzn-Trace-Id on every call the function makes.
+    if (message.traceId) process.env._X_AMZN_TRACE_ID = message.traceId;
+    else delete process.env._X_AMZN_TRACE_ID;
     const callback = (error, payload) =>
         finish(requestId, error === undefined || error === null ? { ok: true, payload } : { ok: false, error });
     let returned;

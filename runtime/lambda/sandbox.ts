@@ -137,7 +137,7 @@ export class Sandbox {
     }
 
     /** Runs one invocation; never rejects. A timeout kills the process. */
-    invoke(requestId: string, event: unknown, timeoutMs: number, invokedFunctionArn: string): Promise<SandboxOutcome> {
+    invoke(requestId: string, event: unknown, timeoutMs: number, invokedFunctionArn: string, traceId?: string): Promise<SandboxOutcome> {
         if (this.pending) throw new Error(`sandbox ${this.logStreamName} is busy with ${this.pending.requestId}`);
         if (this.exited) return Promise.resolve(this.exitOutcome(requestId, null, null));
         return new Promise((resolve) => {
@@ -152,7 +152,7 @@ export class Sandbox {
                 });
             }, timeoutMs);
             this.pending = { requestId, resolve, timer };
-            this.child.send({ type: "invoke", requestId, event, deadlineMs: this.clock.now() + timeoutMs, invokedFunctionArn });
+            this.child.send({ type: "invoke", requestId, event, deadlineMs: this.clock.now() + timeoutMs, invokedFunctionArn, traceId });
         });
     }
 

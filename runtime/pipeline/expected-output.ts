@@ -5,6 +5,8 @@ import { Readable } from "node:stream";
 import { encodeRecord, KINESIS_RECORD_MAX_BYTES } from "../../handlers/shared/record-envelope";
 import { parsePartitionKey, partitionKeyFor } from "../../handlers/shared/partition-key";
 import { parseOutputKeyTemplate, renderOutputKey } from "../../handlers/shared/output-key";
+// The documented contract: an integer id is rendered from its exact digits (Node 22, as Lambda's nodejs22.x).
+import { parseJsonKeepingLargeIntegers } from "../../handlers/shared/exact-id";
 
 /**
  * What the pipeline must produce for one input file, worked out from the file itself and the
@@ -54,7 +56,7 @@ function classify(line: Buffer, lineNumber: number, options: ExpectationOptions,
     let text: string | undefined;
     try {
         text = UTF8.decode(line);
-        parsed = JSON.parse(text);
+        parsed = parseJsonKeepingLargeIntegers(text);
     } catch {
         parsed = undefined;
     }

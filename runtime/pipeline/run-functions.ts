@@ -6,6 +6,7 @@ import { writerLanes } from "../../settings/parse";
 import { FunctionPool, type InvocationFaults } from "../lambda/function-pool";
 import { LambdaInvokeApi } from "../lambda/invoke-api";
 import { serializeHandler, type SerializedHandler } from "../lambda/serialize-handler";
+import { S3ConditionalWrites } from "../standins/s3-conditional-writes";
 import { CleanupStack } from "../support/cleanup-stack";
 import { endpointEnvironment, executionRoleCredentials } from "./aws-clients";
 import type { RunEnvironment } from "./run-environment";
@@ -21,25 +22,43 @@ export interface RunFunctions extends AsyncDisposable {
     splitter: FunctionPool;
     writer: FunctionPool;
     invokeApi: LambdaInvokeApi;
-    /** Seconds it took to serialize the handlers. */
+    /** Seconds from the start of packaging (the run's start, when it overlaps the stand-ins' start) until the handlers were serialized. */
     packageSeconds: number;
 }
 
-export async function startFunctions(env: RunEnvironment, stack: RunStack, options: RunOptions, clock: Clock): Promise<RunFunctions> {
+/** The two functions' deploy artifacts, and the seconds the run had been going when they were ready. */
+export interface PackagedHandlers {
+    splitterCode: SerializedHandler;
+    writerCode: SerializedHandler;
+    packageSeconds: number;
+}
+
+/**
+ * Serializes both handlers, as `pulumi up` would. It is this process's CPU, so a run starts it
+ * right after forking the stand-ins (child processes) and awaits it in `startFunctions`.
+ */
+export function packageHandlers(options: RunOptions, clock: Clock, started = clock.now()): Promise<PackagedHandlers> {
+    const packaged = new Promise((resolve) => setImmediate(resolve))
+        .then(() => Promise.all([
+            serializeHandler(options.bench?.functions?.splitter ?? createSplitterHandler),
+            serializeHandler(options.bench?.functions?.writer ?? createWriterHandler),
+        ]))
+        .then(([splitterCode, writerCode]) => ({ splitterCode, writerCode, packageSeconds: (clock.now() - started) / 1000 }));
+    packaged.catch(() => undefined);
+    return packaged;
+}
+
+export async function startFunctions(env: RunEnvironment, stack: RunStack, options: RunOptions, clock: Clock, packaging?: Promise<PackagedHandlers>): Promise<RunFunctions> {
     await using cleanup = new CleanupStack();
-    const begin = clock.now();
-    const [splitterCode, writerCode] = await Promise.all([
-        serializeHandler(options.bench?.functions?.splitter ?? createSplitterHandler),
-        serializeHandler(options.bench?.functions?.writer ?? createWriterHandler),
-    ]);
-    const packageSeconds = (clock.now() - begin) / 1000;
+    const { splitterCode, writerCode, packageSeconds } = await (packaging ?? packageHandlers(options, clock));
+    const functionEndpoints = env.faults ? env.faults.functionEndpoints(env.endpoints) : env.endpoints;
     const lambdaEndpoints = {
-        ...endpointEnvironment(env.faults ? env.faults.functionEndpoints(env.endpoints) : env.endpoints),
+        ...endpointEnvironment(functionEndpoints),
         ...(await executionRoleCredentials(env.clients, env.endpoints)),
     };
     const invokeApi = cleanup.adopt(await LambdaInvokeApi.start({ region: options.region }), (api) => api.close());
     const base = { stack, region: options.region, clock };
-    const splitterEnv = { ...lambdaEndpoints, AWS_ENDPOINT_URL_LAMBDA: invokeApi.endpoint };
+    const splitterEnv = { ...lambdaEndpoints, AWS_ENDPOINT_URL_LAMBDA: invokeApi.endpoint, ...(await conditionalWritesFront(functionEndpoints.s3, cleanup)) };
     const splitter = cleanup.adopt(splitterPool({ ...base, code: splitterCode, environment: splitterEnv }), (pool) => pool.close());
     const writer = cleanup.adopt(writerPool({ ...base, code: writerCode, environment: lambdaEndpoints }, env.faults?.crashes), (pool) => pool.close());
     stopSplitterOnAbort(splitter, options.signal, cleanup);
@@ -62,7 +81,13 @@ function splitterPool({ stack, region, clock, code, environment }: PoolParts): F
         functionName: resources.splitterFunction,
         handler: code,
         environment: {
-            ...splitterEnvironment({ streamName: resources.streamName, deadLetterQueueUrl: resources.deadLetterQueueUrl, partitionKey: settings.partitionKey }),
+            ...splitterEnvironment({
+                streamName: resources.streamName,
+                deadLetterQueueUrl: resources.deadLetterQueueUrl,
+                partitionKey: settings.partitionKey,
+                maxChainInvocations: settings.splitterMaxChainInvocations,
+                handOffClaimBucket: resources.outputBucket,
+            }),
             ...environment,
         },
         memoryMb: settings.splitterMemoryMb,
@@ -87,6 +112,16 @@ function writerPool({ stack, region, clock, code, environment }: PoolParts, cras
         region,
         reservedConcurrency: writerLanes(settings, resources.shardCount),
     }, { faults: crashes, clock });
+}
+
+/**
+ * fauxqs ignores If-None-Match on PutObject: the splitter (the only conditional writer, for its
+ * hand-off claims) reaches S3 through a front that honours it; the writers go straight on.
+ */
+async function conditionalWritesFront(s3Endpoint: string | undefined, cleanup: CleanupStack): Promise<Record<string, string>> {
+    if (!s3Endpoint) return {};
+    const front = cleanup.adopt(await S3ConditionalWrites.start(s3Endpoint), (started) => started.close());
+    return { AWS_ENDPOINT_URL_S3: front.endpoint };
 }
 
 /** Ctrl-C: stop the splitter at once rather than wait for it to finish the file (the next run redelivers its event). */

@@ -1,17 +1,16 @@
 import { writerLanes } from "../../settings/parse";
 import { realClock } from "../clock";
-import { createAwsClients } from "./aws-clients";
 import { buildReport, type RunMeasurements } from "./build-report";
 import { checkAborted, driveInput } from "./drive-input";
 import type { ExpectedOutput } from "./expected-output";
 import { ProgressSampler } from "./progress-sampler";
 import { startEnvironment, type RunEnvironment } from "./run-environment";
-import { startFunctions } from "./run-functions";
+import { packageHandlers, startFunctions } from "./run-functions";
 import type { RunOptions } from "./run-options";
 import type { RunReport } from "./run-report";
 import { provisionStack, type RunStack } from "./run-stack";
 import { startTriggers } from "./run-triggers";
-import { measureS3PutRate, type S3PutRate } from "./s3-put-rate";
+import { ceilingClient, measureS3PutRate, type S3PutRate } from "./s3-put-rate";
 import { classifyDeadLetters, verifyOutput } from "./verify-output";
 import { readFailedBatches } from "../dead-letters/failure-bucket";
 import { readDeadLetters } from "../dead-letters/dead-letter-store";
@@ -27,10 +26,12 @@ export type { BenchHooks, RestartOptions, RunOptions, RunSpec } from "./run-opti
 export async function runPipeline(options: RunOptions): Promise<RunReport> {
     const clock = options.clock ?? realClock;
     const started = clock.now();
-    await using env = await startEnvironment(options, clock);
+    const environment = startEnvironment(options, clock);
+    const packaging = packageHandlers(options, clock, started);
+    await using env = await environment;
     checkAborted(options.signal);
     const stack = await provisionStack(env, options);
-    await using functions = await startFunctions(env, stack, options, clock);
+    await using functions = await startFunctions(env, stack, options, clock, packaging);
     await using triggers = await startTriggers(env, stack, functions, options, clock);
     using sampler = new ProgressSampler(clock, { env, stack, triggers, onProgress: options.onProgress });
 
@@ -54,11 +55,17 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
 async function verifyRun(env: RunEnvironment, stack: RunStack, expected: ExpectedOutput) {
     const { resources } = stack;
     // With an S3 on-failure destination, the failed batches (with their records) are in the failure bucket.
-    const failedBatches = resources.failureBucketInUse ? await readFailedBatches(env.clients.s3, resources.failureBucketInUse) : [];
-    // Read without hiding them afterwards: `npm run dead-letters` may look at the queue right after the run.
-    const queued = await readDeadLetters({ sqs: env.clients.sqs, s3: env.clients.s3, queueUrl: resources.deadLetterQueueUrl });
-    const bodies = queued.map((letter) => (letter.body === undefined ? "" : JSON.stringify(letter.body)));
-    const deadLetters = classifyDeadLetters([...bodies, ...failedBatches.map((batch) => JSON.stringify(batch.document))]);
+    // The reads overlap the bucket's listing; the queue is read without hiding it afterwards, so
+    // `npm run dead-letters` may look at it right after the run.
+    const deadLettersRead = Promise.all([
+        readDeadLetters({ sqs: env.clients.sqs, s3: env.clients.s3, queueUrl: resources.deadLetterQueueUrl }),
+        resources.failureBucketInUse ? readFailedBatches(env.clients.s3, resources.failureBucketInUse) : [],
+    ]).then(([queued, failedBatches]) =>
+        classifyDeadLetters([
+            ...queued.map((letter) => (letter.body === undefined ? "" : JSON.stringify(letter.body))),
+            ...failedBatches.map((batch) => JSON.stringify(batch.document)),
+        ]),
+    );
     const verification = await verifyOutput({
         s3: env.clients.s3,
         kinesis: env.clients.kinesis,
@@ -66,18 +73,19 @@ async function verifyRun(env: RunEnvironment, stack: RunStack, expected: Expecte
         streamName: resources.streamName,
         sourceKey: stack.inputKey,
         expected,
-        deadLetters,
+        deadLetters: deadLettersRead,
     });
-    return { deadLetters, verification };
+    return { deadLetters: await deadLettersRead, verification };
 }
 
 /** The S3 endpoint's own PutObject rate, without the AWS profile's added latency or the fault proxy. */
 async function measureCeiling(env: RunEnvironment, stack: RunStack, expected: ExpectedOutput, region: string): Promise<S3PutRate> {
     const { resources, settings } = stack;
-    const rawS3 = createAwsClients(region, { s3: env.rawS3Endpoint }).s3;
+    const rawS3 = ceilingClient(region, env.rawS3Endpoint);
     try {
         return await measureS3PutRate(rawS3, `${resources.outputBucket}-ceiling`, {
-            objects: Math.min(expected.records, 5000),
+            objects: Math.min(expected.records, 2500),
+            warmUpObjects: Math.min(expected.records, 1000),
             bytes: Math.max(1, Math.round(expected.inputBytes / Math.max(1, expected.records))),
             concurrency: settings.writerConcurrency * writerLanes(settings, resources.shardCount),
         });

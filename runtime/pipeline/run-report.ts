@@ -99,7 +99,7 @@ export function formatSummary(report: RunReport): string {
     }
     if (report.s3Ceiling) {
         lines.push(
-            `  S3 ceiling   ${n(Math.round(report.s3Ceiling.putsPerSecond))} PutObject/s raw (${n(report.s3Ceiling.objects)} × ${n(report.s3Ceiling.bytes)} B at ${report.s3Ceiling.concurrency} in flight); pipeline efficiency ${((report.efficiency ?? 0) * 100).toFixed(0)}%`,
+            `  S3 ceiling   ${n(Math.round(report.s3Ceiling.putsPerSecond))} PutObject/s raw (${n(report.s3Ceiling.objects)} × ${n(report.s3Ceiling.bytes)} B at ${report.s3Ceiling.concurrency} in flight, after ${n(report.s3Ceiling.warmUpObjects ?? 0)} untimed); pipeline efficiency ${((report.efficiency ?? 0) * 100).toFixed(0)}%`,
         );
     }
     lines.push(report.output.verified ? "  verified     yes: every valid line has exactly one object with its exact bytes" : `  verified     NO: ${report.output.problems.join("; ")}`);

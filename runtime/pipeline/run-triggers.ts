@@ -1,10 +1,12 @@
+import { SPLITTER_RECURSIVE_LOOP } from "../../handlers/splitter/continuation";
+import { notificationFilterValue } from "../../handlers/shared/s3-key-encoding";
 import type { Clock } from "../clock";
 import { JsonFileCheckpointStore } from "../event-sources/checkpoint-store";
 import { KinesisEventSourceMapping } from "../event-sources/kinesis-event-source-mapping";
 import { localMappingUuid, s3OnFailureDestination } from "../event-sources/on-failure-destination";
 import { S3ObjectCreatedSource } from "../event-sources/s3-object-created";
 import { AsyncInvocationQueue } from "../lambda/async-invocation-queue";
-import type { FunctionPool, InvocationResult } from "../lambda/function-pool";
+import type { FunctionPool, InvocationMeta, InvocationResult } from "../lambda/function-pool";
 import { checkpointPath } from "../restart/run-manifest";
 import { CleanupStack } from "../support/cleanup-stack";
 import type { RunEnvironment } from "./run-environment";
@@ -33,20 +35,29 @@ export async function startTriggers(env: RunEnvironment, stack: RunStack, functi
     const splitterArn = stack.functionArn(resources.splitterFunction);
     const splitterResults: InvocationResult[] = [];
     const invokeSplitter = recordingInvoke(functions.splitter, splitterResults);
-    const asyncPath = { functionArn: splitterArn, retryDelaysMs: options.asyncRetryDelaysMs, onFailureQueueUrl: resources.deadLetterQueueUrl, sqs: env.clients.sqs, clock };
-    const continuations = cleanup.adopt(new AsyncInvocationQueue({ ...asyncPath, invoke: invokeSplitter }), (queue) => queue.stop());
+    const asyncPath = {
+        functionArn: splitterArn,
+        retryDelaysMs: options.asyncRetryDelaysMs,
+        onFailureQueueUrl: resources.deadLetterQueueUrl,
+        sqs: env.clients.sqs,
+        clock,
+        duplicates: env.faults?.duplicateAsync,
+    };
+    const continuations = cleanup.adopt(new AsyncInvocationQueue({ ...asyncPath, invoke: invokeSplitter, recursiveLoop: SPLITTER_RECURSIVE_LOOP }), (queue) => queue.stop());
     functions.invokeApi.register({
         functionName: resources.splitterFunction,
         functionArn: splitterArn,
-        invoke: (event) => functions.splitter.invoke(event),
+        invoke: (event, meta) => functions.splitter.invoke(event, meta),
         asyncQueue: continuations,
+        recursiveLoop: SPLITTER_RECURSIVE_LOOP,
     });
     const s3Source = new S3ObjectCreatedSource({
         ...asyncPath,
         s3: env.clients.s3,
         bucket: resources.inputBucket,
-        prefix: stack.settings.inputPrefix,
-        suffix: stack.settings.inputSuffix,
+        // S3 matches the notification's filter, URL-encoded as the component writes it, against the encoded key.
+        prefix: notificationFilterValue(stack.settings.inputPrefix) ?? "",
+        suffix: notificationFilterValue(stack.settings.inputSuffix) ?? "",
         region: options.region,
         redeliverKeys: stack.inputPlan.redeliverSplit ? [stack.inputKey] : undefined,
         invoke: invokeSplitter,
@@ -66,9 +77,9 @@ export async function startTriggers(env: RunEnvironment, stack: RunStack, functi
 }
 
 /** Invokes the function and keeps its result. */
-function recordingInvoke(fn: FunctionPool, results: InvocationResult[]): (event: unknown) => Promise<InvocationResult> {
-    return async (event) => {
-        const result = await fn.invoke(event);
+function recordingInvoke(fn: FunctionPool, results: InvocationResult[]): (event: unknown, meta?: InvocationMeta) => Promise<InvocationResult> {
+    return async (event, meta) => {
+        const result = await fn.invoke(event, meta);
         results.push(result);
         return result;
     };

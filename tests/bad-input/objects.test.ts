@@ -28,7 +28,7 @@ describe("bad input objects, given to the splitter as deployed", function () {
     after(async () => stopHarness(harness));
 
     async function split(key: string, eTag: string, size: number): Promise<SplitterResult> {
-        const env = sandboxEnvironment(harness.standIns.endpoints, splitterEnvironment({ streamName: stream, deadLetterQueueUrl: queueUrl, partitionKey: "field:original_id" }));
+        const env = sandboxEnvironment(harness.standIns.endpoints, splitterEnvironment({ streamName: stream, deadLetterQueueUrl: queueUrl, partitionKey: "field:original_id", maxChainInvocations: 1000 }));
         const { result } = await runSerializedHandler<SplitterResult>(createSplitterHandler, s3ObjectCreatedEvent({ bucket, key, eTag, size }), env, "bad-input-splitter");
         return result;
     }

@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { HAND_OFF_CLAIM_PREFIX } from "../../handlers/splitter/hand-off-claim";
 import { runPipeline } from "../../runtime/pipeline/run-pipeline";
 import type { RunReport } from "../../runtime/pipeline/run-report";
 import { startStandIns, type RunningStandIns } from "../../runtime/standins/stand-ins";
@@ -100,6 +101,8 @@ async function readBucket(s3: S3Client, bucket: string): Promise<Map<string, Buf
     do {
         const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
         for (const { Key } of page.Contents ?? []) {
+            // The splitter's hand-off claim markers share the output bucket; they are not output.
+            if (Key!.startsWith(HAND_OFF_CLAIM_PREFIX)) continue;
             const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key }));
             objects.set(Key!, Buffer.from(await response.Body!.transformToByteArray()));
         }

@@ -74,7 +74,7 @@ describe("serialized handlers run in a fresh node process against the real stand
             { bucket: INPUT, key: SOURCE_KEY, eTag: "00000000000000000000000000000000", size: sourceFile.length },
             { bucket: INPUT, key: SOURCE_KEY, eTag: sourceETag, size: sourceFile.length },
         );
-        const env = sandboxEnvironment(standIns.endpoints, splitterEnvironment({ streamName: STREAM, deadLetterQueueUrl: queueUrl, partitionKey: "field:original_id" }));
+        const env = sandboxEnvironment(standIns.endpoints, splitterEnvironment({ streamName: STREAM, deadLetterQueueUrl: queueUrl, partitionKey: "field:original_id", maxChainInvocations: 1000 }));
 
         // Act
         const { result } = await runSerializedHandler<SplitterResult>(createSplitterHandler, event, env, "fanout-splitter");

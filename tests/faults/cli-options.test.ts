@@ -13,10 +13,10 @@ describe("the fault flags", () => {
 
     it("reads every flag into FaultOptions", () => {
         const options = faultOptionsFrom(
-            parse(["--fail-put-rate", "0.1", "--fail-write-rate", "0.05", "--crash-rate", "0.02", "--duplicate-rate", "0.2", "--poison", "8", "--fault-seed", "4"]),
+            parse(["--fail-put-rate", "0.1", "--fail-write-rate", "0.05", "--crash-rate", "0.02", "--duplicate-rate", "0.2", "--duplicate-async-rate", "0.3", "--poison", "8", "--fault-seed", "4"]),
         );
 
-        assert.deepEqual(options, { failPutRate: 0.1, failWriteRate: 0.05, crashRate: 0.02, duplicateRate: 0.2, poison: 8, seed: 4 });
+        assert.deepEqual(options, { failPutRate: 0.1, failWriteRate: 0.05, crashRate: 0.02, duplicateRate: 0.2, duplicateAsyncRate: 0.3, poison: 8, seed: 4 });
     });
 
     it("gives no fault options when no fault is asked for", () => {

@@ -30,11 +30,20 @@ describe("decodeLine", () => {
         assert.deepEqual([outcome.kind, outcome.kind === "poison" && outcome.reason], ["poison", "invalid-json"]);
     });
 
-    it("rejects integers that are not safe and accepts zero", () => {
+    it("renders an integer id beyond 2^53 from its exact digits, as the seed's Python does, and accepts zero", () => {
         const big = decode('{"original_id":12345678901234567890}');
-        assert.equal(big.kind === "poison" && big.reason, "unsafe-id");
+        assert.equal(big.kind === "write" && big.key, "product_12345678901234567890.json");
+        const negative = decode('{"original_id":-98765432109876543210}');
+        assert.equal(negative.kind === "write" && negative.key, "product_-98765432109876543210.json");
         const zero = decode('{"original_id":0}');
         assert.equal(zero.kind === "write" && zero.key, "product_0.json");
+    });
+
+    it("still rejects a number id that is not an integer literal", () => {
+        for (const text of ['{"original_id":1.5}', '{"original_id":1e21}', '{"original_id":12345678901234567890.0}']) {
+            const outcome = decode(text);
+            assert.equal(outcome.kind === "poison" && outcome.reason, "unsafe-id", text);
+        }
     });
 });
 

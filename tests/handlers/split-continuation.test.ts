@@ -83,7 +83,7 @@ describe("splitter continuations (carrying on past the timeout, against mocked A
             kinesis: new KinesisClient({ region: "us-east-1" }),
             sqs: new SQSClient({ region: "us-east-1" }),
             lambda: new LambdaClient({ region: "us-east-1" }),
-            config: { streamName: "fanout-stream", deadLetterQueueUrl: DLQ_URL, partitionKey: parsePartitionKey("field:original_id") },
+            config: { streamName: "fanout-stream", deadLetterQueueUrl: DLQ_URL, partitionKey: parsePartitionKey("field:original_id"), maxChainInvocations: 1000 },
             logger: silentLogger(),
             retryPolicy: { attempts: 3, firstDelayMs: 1, maxDelayMs: 2 },
         };
@@ -161,7 +161,7 @@ describe("splitter continuations (carrying on past the timeout, against mocked A
         await splitEvent(s3ObjectCreatedEvent({ bucket: BUCKET, key: KEY, eTag: ETAG }), deps(), contextRunningOutAfter(3));
         assert.deepEqual(calls, ["get all", "put 1,2,3", `invoke ${FUNCTION} Event`]);
         assert.deepEqual(checkpointsInvoked(), [
-            { type: "kinesis-fanout.split-continuation", version: 1, bucket: BUCKET, key: KEY, eTag: ETAG, offset: checkpointsInvoked()[0].offset, line: 4, gzip: false, invocation: 2 },
+            { type: "kinesis-fanout.split-continuation", version: 1, bucket: BUCKET, key: KEY, eTag: ETAG, offset: checkpointsInvoked()[0].offset, line: 4, gzip: false, invocation: 2, chain: "0055AED6DCD90281E5" },
         ]);
     });
 
@@ -200,7 +200,7 @@ describe("splitter continuations (carrying on past the timeout, against mocked A
         const result = await splitEvent(event, deps(), contextRunningOutAfter(2));
         assert.deepEqual([result.objects, result.handedOff], [1, 1]);
         assert.deepEqual(checkpointsInvoked(), [
-            { type: "kinesis-fanout.split-continuation", version: 1, bucket: BUCKET, key: "in/b c.jsonl", eTag: ETAG, offset: 0, line: 1, gzip: false, invocation: 2 },
+            { type: "kinesis-fanout.split-continuation", version: 1, bucket: BUCKET, key: "in/b c.jsonl", eTag: ETAG, offset: 0, line: 1, gzip: false, invocation: 2, chain: "0055AED6DCD90281E5" },
         ]);
     });
 

@@ -41,7 +41,7 @@ describe("splitEvent (the splitter's logic, against mocked AWS clients)", () => 
             s3: new S3Client({ region: "us-east-1" }),
             kinesis: new KinesisClient({ region: "us-east-1" }),
             sqs: new SQSClient({ region: "us-east-1" }),
-            config: { streamName: "fanout-stream", deadLetterQueueUrl: DLQ_URL, partitionKey: parsePartitionKey(partitionKey) },
+            config: { streamName: "fanout-stream", deadLetterQueueUrl: DLQ_URL, partitionKey: parsePartitionKey(partitionKey), maxChainInvocations: 1000 },
             logger: silentLogger(),
             retryPolicy: { attempts: 3, firstDelayMs: 1, maxDelayMs: 2 },
         };

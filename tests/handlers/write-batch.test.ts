@@ -111,7 +111,18 @@ describe("writeBatch (the writer's logic, against mocked AWS clients)", () => {
 
     it("never quotes the line in a dead-letter detail", async () => {
         await writeBatch(kinesisEvent([lineRecord(1, '{"secret":"hunter2"'), lineRecord(2, "hunter2")]), deps(), lambdaContext());
-        for (const message of deadLetters()) assert.doesNotMatch(message.detail, /hunter2/);
+        const messages = deadLetters();
+        assert.deepEqual(
+            messages.map((message) => [message.source?.line, message.reason]),
+            [
+                [1, "invalid-json"],
+                [2, "invalid-json"],
+            ],
+        );
+        for (const message of messages) {
+            assert.ok(message.detail.length > 0, "a dead letter says why");
+            assert.doesNotMatch(message.detail, /hunter2/);
+        }
     });
 
     it("rejects unsafe ids that could leave the key template's key space", async () => {

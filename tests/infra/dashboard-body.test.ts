@@ -34,8 +34,15 @@ describe("the dashboard", () => {
 
     it("places every widget in the stack's region on a two-column grid without overlaps", () => {
         const widgets = dashboardBody(NAMES).widgets;
-        const cells = new Set(widgets.map((widget) => `${widget.x},${widget.y}`));
-        assert.equal(cells.size, widgets.length);
+        // Two rectangles overlap when they overlap on both axes, not only when their top-left corners meet.
+        const overlaps = (a: (typeof widgets)[number], b: (typeof widgets)[number]) =>
+            a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+        for (const [i, a] of widgets.entries()) {
+            for (const b of widgets.slice(i + 1)) {
+                assert.ok(!overlaps(a, b), `widgets at ${a.x},${a.y} (${a.width}×${a.height}) and ${b.x},${b.y} (${b.width}×${b.height}) overlap`);
+            }
+        }
+        assert.ok(new Set(widgets.map((widget) => widget.x)).size === 2, "two columns");
         for (const widget of widgets) {
             assert.equal(widget.properties.region, "ap-northeast-1");
             assert.ok(widget.x + widget.width <= 24, "CloudWatch dashboards are 24 units wide");

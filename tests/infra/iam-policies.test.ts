@@ -38,10 +38,12 @@ describe("IAM policy documents", () => {
             deadLetterQueueArn: QUEUE,
             logGroupArn: LOGS,
             functionArn: SPLITTER,
+            handOffClaimBucketArn: "arn:aws:s3:::output",
         });
         assert.equal(policy.Version, "2012-10-17");
         assert.deepEqual(grants(policy), {
-            "s3:GetObject": ["arn:aws:s3:::input/uploads/*"],
+            "s3:GetObject": ["arn:aws:s3:::input/uploads/*", "arn:aws:s3:::output/_kinesis-fanout/hand-off-claims/*"],
+            "s3:PutObject": ["arn:aws:s3:::output/_kinesis-fanout/hand-off-claims/*"],
             "s3:ListBucket": ["arn:aws:s3:::input"],
             "kinesis:DescribeStreamSummary": [STREAM],
             "kinesis:PutRecords": [STREAM],
@@ -52,15 +54,15 @@ describe("IAM policy documents", () => {
         });
     });
 
-    it("lets the splitter list only the input prefix, so a deleted object reads as NoSuchKey instead of AccessDenied", () => {
-        const policy = splitterPolicy({ inputBucketArn: "arn:aws:s3:::input", inputPrefix: "uploads/", streamArn: STREAM, deadLetterQueueArn: QUEUE, logGroupArn: LOGS, functionArn: SPLITTER });
+    it("lets the splitter list the input bucket without an s3:prefix condition, so a deleted object reads as NoSuchKey whether or not S3's implied check carries a prefix", () => {
+        const policy = splitterPolicy({ inputBucketArn: "arn:aws:s3:::input", inputPrefix: "uploads/", streamArn: STREAM, deadLetterQueueArn: QUEUE, logGroupArn: LOGS, functionArn: SPLITTER, handOffClaimBucketArn: "arn:aws:s3:::output" });
         const list = policy.Statement.find((statement) => statement.Action.includes("s3:ListBucket"))!;
-        assert.deepEqual(list.Condition, { StringLike: { "s3:prefix": "uploads/*" } });
+        assert.deepEqual([list.Resource, list.Condition], [["arn:aws:s3:::input"], undefined]);
     });
 
     it("lets the splitter read the whole input bucket's objects when the prefix is empty", () => {
-        const policy = splitterPolicy({ inputBucketArn: "arn:aws:s3:::input", inputPrefix: "", streamArn: STREAM, deadLetterQueueArn: QUEUE, logGroupArn: LOGS, functionArn: SPLITTER });
-        assert.deepEqual(grants(policy)["s3:GetObject"], ["arn:aws:s3:::input/*"]);
+        const policy = splitterPolicy({ inputBucketArn: "arn:aws:s3:::input", inputPrefix: "", streamArn: STREAM, deadLetterQueueArn: QUEUE, logGroupArn: LOGS, functionArn: SPLITTER, handOffClaimBucketArn: "arn:aws:s3:::output" });
+        assert.deepEqual(grants(policy)["s3:GetObject"], ["arn:aws:s3:::input/*", "arn:aws:s3:::output/_kinesis-fanout/hand-off-claims/*"]);
     });
 
     it("grants the writer the stream's read actions, consumer subscription, writes to the output bucket, dead-lettering and its own logs", () => {
@@ -88,8 +90,8 @@ describe("IAM policy documents", () => {
 
     it("escapes IAM wildcards and policy variables in a prefix so it matches literally", () => {
         assert.equal(escapeIamResourceText("a*b?c$d/"), "a${*}b${?}c${$}d/");
-        const policy = splitterPolicy({ inputBucketArn: "arn:aws:s3:::input", inputPrefix: "in*/", streamArn: STREAM, deadLetterQueueArn: QUEUE, logGroupArn: LOGS, functionArn: SPLITTER });
-        assert.deepEqual(grants(policy)["s3:GetObject"], ["arn:aws:s3:::input/in${*}/*"]);
+        const policy = splitterPolicy({ inputBucketArn: "arn:aws:s3:::input", inputPrefix: "in*/", streamArn: STREAM, deadLetterQueueArn: QUEUE, logGroupArn: LOGS, functionArn: SPLITTER, handOffClaimBucketArn: "arn:aws:s3:::output" });
+        assert.deepEqual(grants(policy)["s3:GetObject"][0], "arn:aws:s3:::input/in${*}/*");
     });
 
     it("denies every non-TLS request to a bucket and its objects", () => {

@@ -54,7 +54,13 @@ describe("the pipeline's wiring under Pulumi mocks", () => {
             assert.equal(splitter.inputs.handler, "__index.handler");
             assert.deepEqual(
                 splitter.inputs.environment.variables,
-                splitterEnvironment({ streamName: built.outputs.streamName, deadLetterQueueUrl: built.outputs.deadLetterQueueUrl, partitionKey: settings.partitionKey }),
+                splitterEnvironment({
+                    streamName: built.outputs.streamName,
+                    deadLetterQueueUrl: built.outputs.deadLetterQueueUrl,
+                    partitionKey: settings.partitionKey,
+                    maxChainInvocations: settings.splitterMaxChainInvocations,
+                    handOffClaimBucket: built.outputs.outputBucketName,
+                }),
             );
         });
 
@@ -110,9 +116,10 @@ describe("the pipeline's wiring under Pulumi mocks", () => {
             ]);
         });
 
-        it("saves the notification only after the permission and the splitter's policy exist", () => {
+        it("saves the notification only after the permission, the splitter's policy and its failure destination exist", () => {
             assert.deepEqual(dependsOnOf(built, "aws:s3/bucketNotification:BucketNotification", "kinesis-fanout-splitter-trigger").sort(), [
                 "aws:iam/rolePolicy:RolePolicy kinesis-fanout-splitter-policy",
+                "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig kinesis-fanout-splitter-async-failures",
                 "aws:lambda/permission:Permission kinesis-fanout-splitter-s3-invoke",
             ]);
         });

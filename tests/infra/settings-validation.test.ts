@@ -23,8 +23,9 @@ function outOfRange(key: SettingKey, definition: SettingDefinition): unknown[] {
             const formats: Partial<Record<SettingKey, string[]>> = {
                 partitionKey: ["random", "field:", "field:a-b", "constant:"],
                 outputKeyTemplate: ["no-placeholder.json", "../{original_id}.json", "out/{original_id}?.json"],
-                inputPrefix: ["x".repeat(1025)],
-                inputSuffix: ["x".repeat(1025)],
+                // S3 limits a key to 1,024 bytes of UTF-8: 513 "é" are 1,026 bytes but only 513 characters.
+                inputPrefix: ["x".repeat(1025), "é".repeat(513)],
+                inputSuffix: ["x".repeat(1025), "é".repeat(513)],
             };
             const values = formats[key];
             assert.ok(values, `add invalid values for the free-form string ${key}`);

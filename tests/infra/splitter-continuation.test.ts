@@ -62,7 +62,13 @@ describe("the splitter's self-invoke continuation under Pulumi mocks", () => {
         const splitter = resourceOf(built, "aws:lambda/function:Function", "kinesis-fanout-splitter");
         assert.deepEqual(
             splitter.inputs.environment.variables,
-            splitterEnvironment({ streamName: built.outputs.streamName, deadLetterQueueUrl: built.outputs.deadLetterQueueUrl, partitionKey: settings.partitionKey }),
+            splitterEnvironment({
+                    streamName: built.outputs.streamName,
+                    deadLetterQueueUrl: built.outputs.deadLetterQueueUrl,
+                    partitionKey: settings.partitionKey,
+                    maxChainInvocations: settings.splitterMaxChainInvocations,
+                    handOffClaimBucket: built.outputs.outputBucketName,
+                }),
         );
     });
 });

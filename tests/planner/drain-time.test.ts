@@ -103,10 +103,10 @@ describe("planner: predictDrainTime", () => {
 
     it("cuts batches where Lambda's 6 MB payload is full", () => {
         // a 2 KiB line is a 2,128-byte record: ceil(2,128 × 4 / 3) = 2,838 base64 bytes + 450 = 3,288 bytes
-        // in the event, and floor(6,000,000 / 3,288) = 1,824 of them fit.
-        assert.equal(recordsPerPayload(2048), 1824);
+        // in the event, and floor(6,291,456 / 3,288) = 1,913 of them fit (6 MiB, what Lambda enforces).
+        assert.equal(recordsPerPayload(2048), 1913);
         const prediction = predictDrainTime(settings({ batchSize: 10000 }), { records: 100000, recordBytes: 2048 });
-        assert.equal(prediction.fullBatchRecords, 1824);
+        assert.equal(prediction.fullBatchRecords, 1913);
         assert.ok(prediction.notes.some((note) => note.includes("6 MB")));
     });
 

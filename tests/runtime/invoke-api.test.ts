@@ -49,9 +49,9 @@ describe("LambdaInvokeApi", function () {
         const events: unknown[] = [];
         const asyncQueue = new AsyncInvocationQueue({
             functionArn: fn.functionArn,
-            invoke: (event) => {
+            invoke: (event, meta) => {
                 events.push(event);
-                return fn.invoke(event);
+                return fn.invoke(event, meta);
             },
             retryDelaysMs: [20, 40],
             sqs: harness.sqs,
@@ -59,7 +59,7 @@ describe("LambdaInvokeApi", function () {
         });
         queues.push(asyncQueue);
         const name = fn.functionArn.split(":").pop()!;
-        api.register({ functionName: name, functionArn: fn.functionArn, invoke: (event) => fn.invoke(event), asyncQueue });
+        api.register({ functionName: name, functionArn: fn.functionArn, invoke: (event, meta) => fn.invoke(event, meta), asyncQueue });
         return { name, events, asyncQueue };
     }
 
@@ -94,7 +94,7 @@ describe("LambdaInvokeApi", function () {
         assert.equal(asyncQueue.idle(), false, "the event is accepted and not finished yet");
         await waitUntil(() => asyncQueue.idle(), "the queued event has run");
         assert.deepEqual(events, [{ step: 2 }]);
-        assert.deepEqual(asyncQueue.stats(), { accepted: 1, invocations: 1, failures: 0, retries: 0, sentToOnFailure: 0, dropped: 0 });
+        assert.deepEqual(asyncQueue.stats(), { accepted: 1, invocations: 1, failures: 0, retries: 0, sentToOnFailure: 0, dropped: 0, recursionStopped: 0, duplicated: 0 });
     });
 
     it("retries a failing Event invocation twice, then sends AWS's invocation record to the on-failure destination", async () => {

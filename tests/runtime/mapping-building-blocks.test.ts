@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { readBatchItemFailures } from "../../runtime/event-sources/batch-item-failures";
 import { JsonFileCheckpointStore } from "../../runtime/event-sources/checkpoint-store";
-import { compareSequenceNumbers } from "../../runtime/event-sources/sequence-numbers";
+import { compareSequenceNumbers, lowestSequenceNumber } from "../../runtime/event-sources/sequence-numbers";
 import { ShardCheckpointTracker } from "../../runtime/event-sources/shard-checkpoint-tracker";
 import { tempDir } from "../support/temp-dir";
 
@@ -14,6 +14,13 @@ describe("event source mapping building blocks", () => {
             assert.equal(compareSequenceNumbers("9", "10"), -1);
             assert.equal(compareSequenceNumbers("49590338271490256608559692540925702759324208523137515618", "49590338271490256608559692538361571095921575989136588898"), 1);
             assert.equal(compareSequenceNumbers("42", "42"), 0);
+        });
+
+        it("finds the lowest of sequence numbers listed out of order, and nothing in an empty list", () => {
+            assert.equal(lowestSequenceNumber(["300", "1000", "200", "250"]), "200");
+            assert.equal(lowestSequenceNumber(["300", "20", "1000"]), "20");
+            assert.equal(lowestSequenceNumber(["9", "10"]), "9");
+            assert.equal(lowestSequenceNumber([]), undefined);
         });
     });
 
@@ -29,9 +36,33 @@ describe("event source mapping building blocks", () => {
             }
         });
 
+        it("fails the whole batch for a response that is not an object: a string, a number or a bare array of failures", () => {
+            // Success is only "An empty batchItemFailure list / A null batchItemFailure list / An empty
+            // EventResponse / A null EventResponse"; anything else must not move the checkpoint.
+            for (const payload of ["ok", "", 0, [{ itemIdentifier: "300" }], []]) {
+                assert.equal(readBatchItemFailures(payload, batch).kind, "failure", JSON.stringify(payload));
+            }
+        });
+
         it("resumes at the lowest failed sequence number, compared as a number", () => {
             const outcome = readBatchItemFailures({ batchItemFailures: [{ itemIdentifier: "1000" }, { itemIdentifier: "300" }] }, batch);
             assert.deepEqual(outcome, { kind: "partial", resumeIndex: 2 });
+        });
+
+        it("resumes at the lowest failed sequence number whatever order the failures are listed in (not the first, not the last)", () => {
+            // Every order of the three: the lowest is first, in the middle and last, and "1000" sorts first as a string.
+            const orders = [
+                ["200", "300", "1000"],
+                ["200", "1000", "300"],
+                ["300", "200", "1000"],
+                ["1000", "200", "300"],
+                ["300", "1000", "200"],
+                ["1000", "300", "200"],
+            ];
+            for (const order of orders) {
+                const outcome = readBatchItemFailures({ batchItemFailures: order.map((itemIdentifier) => ({ itemIdentifier })) }, batch);
+                assert.deepEqual(outcome, { kind: "partial", resumeIndex: 1 }, JSON.stringify(order));
+            }
         });
 
         it("fails the whole batch for an empty, null, misnamed or unknown identifier", () => {

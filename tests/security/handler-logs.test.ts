@@ -60,7 +60,7 @@ describe("handler logs never contain a record's content", function () {
     it("the splitter logs no line of the file it splits", async () => {
         const file = Buffer.concat(lines.map((text) => Buffer.from(text + "\n", "latin1")));
         const { ETag } = await harness.s3.send(new PutObjectCommand({ Bucket: bucket, Key: SOURCE_KEY, Body: file }));
-        const env = withDebug(sandboxEnvironment(harness.standIns.endpoints, splitterEnvironment({ streamName: stream, deadLetterQueueUrl: queueUrl, partitionKey: "field:original_id" })));
+        const env = withDebug(sandboxEnvironment(harness.standIns.endpoints, splitterEnvironment({ streamName: stream, deadLetterQueueUrl: queueUrl, partitionKey: "field:original_id", maxChainInvocations: 1000 })));
         const run = await runSerializedHandler<SplitterResult>(createSplitterHandler, s3ObjectCreatedEvent({ bucket, key: SOURCE_KEY, eTag: ETag!.replace(/"/g, ""), size: file.length }), env, "logs-splitter");
         logs.push(run.logs);
         assert.deepEqual([run.result.recordsPut, run.result.deadLettered], [7, 1]);

@@ -38,8 +38,8 @@ export interface BuiltProgram {
  * Runs `createFanoutProgram(settings)` under fresh mocks and waits until every resource is
  * registered and every stack output resolved.
  */
-export async function buildProgram(settings: FanoutSettings, config: Record<string, string> = {}): Promise<BuiltProgram> {
-    await installMocks(config);
+export async function buildProgram(settings: FanoutSettings, config: Record<string, string> = {}, stack?: string): Promise<BuiltProgram> {
+    await installMocks(config, stack);
     const created: CreatedResource[] = [];
     const outputs = createFanoutProgram(settings, {
         transformations: [
