@@ -156,6 +156,7 @@ function createMonitoring(
             splitterFunctionName: parts.splitter.functionName,
             writerFunctionName: parts.writer.functionName,
             deadLetterQueueName: parts.deadLetters.queueName,
+            eventSourceMappingUuid: parts.writer.eventSourceMapping.uuid,
             iteratorAgeAlarmSeconds: settings.iteratorAgeAlarmSeconds,
             dashboardName: dashboardNameFor(name, pulumi.getStack()),
             alarmActions: parts.alarmActions,

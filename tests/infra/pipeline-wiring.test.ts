@@ -185,6 +185,14 @@ describe("the pipeline's wiring under Pulumi mocks", () => {
             );
         });
 
+        it("alarms as soon as the writer's mapping sends records to its on-failure destination", () => {
+            const inputs = alarm("failed-batches");
+            assert.deepEqual(
+                [inputs.namespace, inputs.metricName, inputs.dimensions, inputs.statistic, inputs.comparisonOperator, inputs.threshold],
+                ["AWS/Lambda", "OnFailureDestinationDeliveredEventCount", { EventSourceMappingUUID: "kinesis-fanout-writer-stream-mapping-uuid" }, "Sum", "GreaterThanThreshold", 0],
+            );
+        });
+
         it("draws the dashboard for this stack's stream, functions and queue in its region", () => {
             const dashboard = resourceOf(built, "aws:cloudwatch/dashboard:Dashboard");
             assert.equal(dashboard.inputs.dashboardName, "kinesis-fanout-test");
