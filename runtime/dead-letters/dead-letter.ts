@@ -1,4 +1,4 @@
-import { isDeadLetterMessage } from "../../handlers/shared/dead-letter";
+import { DeadLetterReason, isDeadLetterMessage } from "../../handlers/shared/dead-letter";
 import { isContinuationEvent } from "../../handlers/splitter/continuation";
 
 /**
@@ -40,7 +40,11 @@ export interface DeadLetter {
 
 /** Kind, stage and reason of a dead letter's body. */
 export function describeBody(body: unknown): Pick<DeadLetter, "kind" | "stage" | "reason"> {
-    if (isDeadLetterMessage(body)) return { kind: DeadLetterKind.poisonLine, stage: body.stage, reason: body.reason };
+    if (isDeadLetterMessage(body)) {
+        // A chain that reached its cap is not a bad line: the rest of the object waits in the checkpoint.
+        if (body.reason === DeadLetterReason.chainTooLong && body.checkpoint) return { kind: DeadLetterKind.continuation, stage: "splitter", reason: body.reason };
+        return { kind: DeadLetterKind.poisonLine, stage: body.stage, reason: body.reason };
+    }
     const message = body as any;
     if (message?.KinesisBatchInfo) return { kind: DeadLetterKind.failedBatch, stage: "mapping", reason: String(message.requestContext?.condition ?? "unknown") };
     if (message?.requestPayload !== undefined) {

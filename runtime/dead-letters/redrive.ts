@@ -8,7 +8,8 @@ import type { RedriveTarget } from "./redrive-target";
 /**
  * Redrives dead letters, each by its kind's remedy (dead-letter.ts), and deletes a letter only
  * once its remedy succeeded:
- * - `s3-event`, `continuation`: the splitter is invoked again with the event it failed on;
+ * - `s3-event`, `continuation`: the splitter is invoked again with the event it failed on (a chain
+ *   stopped at `splitterMaxChainInvocations` goes on from its checkpoint, counted from 2 again);
  * - `failed-batch`: the writer is invoked with the batch's records: the batch the failure bucket
  *   kept (exactly the records given up on), or else the range read back from the stream while it
  *   still keeps it. A record the stream no longer has and no bucket kept can't be redriven: the
@@ -113,7 +114,8 @@ function log(options: RedriveOptions, letter: DeadLetter, action: string): void 
 
 async function redriveOne(letter: DeadLetter, target: RedriveTarget, options: RedriveOptions): Promise<"ok" | "failed"> {
     if (letter.kind === DeadLetterKind.failedBatch) return redriveBatch(letter, target, options);
-    const event = letter.body.requestPayload;
+    // A chain stopped at its cap goes on from its checkpoint, its invocation count set back to 2 (as its detail says).
+    const event = letter.body.requestPayload ?? { ...letter.body.checkpoint, invocation: 2 };
     if (options.dryRun) {
         log(options, letter, "dry run: would invoke the splitter with its event");
         return "ok";

@@ -70,6 +70,8 @@ describe("redriving dead letters", () => {
         assert.deepEqual(describeBody(s3Event("e").body), { kind: "s3-event", stage: "splitter", reason: "CorruptGzipError" });
         const continuation = { requestPayload: { type: "kinesis-fanout.split-continuation" }, responsePayload: { errorType: "Sandbox.Timedout" } };
         assert.deepEqual(describeBody(continuation), { kind: "continuation", stage: "splitter", reason: "Sandbox.Timedout" });
+        const capped = { type: "kinesis-fanout.dead-letter", version: 1, stage: "splitter", reason: "chain-too-long", detail: "", bytes: 0, checkpoint: { type: "kinesis-fanout.split-continuation", invocation: 1001 } };
+        assert.deepEqual(describeBody(capped), { kind: "continuation", stage: "splitter", reason: "chain-too-long" });
         assert.deepEqual(describeBody("not json"), { kind: "unknown", stage: "unknown", reason: "unrecognised" });
     });
 
