@@ -124,20 +124,13 @@ function createWriter(
             outputBucketArn: outputBucket.arn,
             deadLetterQueueUrl: deadLetters.url,
             deadLetterQueueArn: deadLetters.arn,
+            // The args named as their setting (the mapping's, outputKeyTemplate, writerConcurrency, logRetentionDays) take it as
+            // it is, so a new mapping setting needs only the table and WriterFunction.
+            ...settings,
             failureBucketArn: failureBucket?.arn,
-            outputKeyTemplate: settings.outputKeyTemplate,
-            writerConcurrency: settings.writerConcurrency,
             runtime: settings.lambdaRuntime,
             memorySizeMb: settings.writerMemoryMb,
             timeoutSeconds: settings.writerTimeoutSeconds,
-            logRetentionDays: settings.logRetentionDays,
-            batchSize: settings.batchSize,
-            maximumBatchingWindowInSeconds: settings.maximumBatchingWindowInSeconds,
-            parallelizationFactor: settings.parallelizationFactor,
-            startingPosition: settings.startingPosition,
-            bisectBatchOnFunctionError: settings.bisectBatchOnFunctionError,
-            maximumRetryAttempts: settings.maximumRetryAttempts,
-            maximumRecordAgeInSeconds: settings.maximumRecordAgeInSeconds,
         },
         opts,
     );

@@ -74,6 +74,37 @@ export function writeBuffered(res: http.ServerResponse, response: BufferedRespon
     res.end(response.body);
 }
 
+/** What a streaming forward may add: a wait before the response is written, and byte counts each way. */
+export interface StreamingHooks {
+    beforeResponse?: () => Promise<void>;
+    onRequestBytes?: (bytes: number) => void;
+    onResponseBytes?: (bytes: number) => void;
+}
+
+/**
+ * Streams a request through to the upstream and its response back, headers as they came but for
+ * the hop-by-hop ones. A caller that goes away mid-call takes the upstream call with it.
+ */
+export function forwardStreaming(upstream: URL, agent: http.Agent, req: http.IncomingMessage, res: http.ServerResponse, hooks: StreamingHooks = {}): void {
+    const respond = (incoming: http.IncomingMessage) => {
+        if (res.destroyed) return void incoming.destroy();
+        res.writeHead(incoming.statusCode ?? 502, incoming.statusMessage, endToEndHeaders(incoming.rawHeaders));
+        if (hooks.onResponseBytes) incoming.on("data", (chunk: Buffer) => hooks.onResponseBytes!(chunk.length));
+        incoming.on("error", (error) => res.destroy(error));
+        incoming.pipe(res);
+    };
+    const outgoing = http.request(
+        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: endToEndHeaders(req.rawHeaders), agent },
+        (incoming) => (hooks.beforeResponse ? void hooks.beforeResponse().then(() => respond(incoming)) : respond(incoming)),
+    );
+    outgoing.on("error", (error) => failGateway(res, error));
+    if (hooks.onRequestBytes) req.on("data", (chunk: Buffer) => hooks.onRequestBytes!(chunk.length));
+    req.pipe(outgoing);
+    res.on("close", () => {
+        if (!res.writableFinished) outgoing.destroy();
+    });
+}
+
 /** A gateway error for a failed upstream, unless the response has already started (then the connection is cut). */
 export function failGateway(res: http.ServerResponse, error: unknown): void {
     if (res.headersSent) {

@@ -1,6 +1,6 @@
 import * as http from "node:http";
 import type { Clock } from "../clock";
-import { endToEndHeaders, failGateway } from "./http-forward";
+import { forwardStreaming } from "./http-forward";
 import { padTo, type LatencyClass, type LatencySampler } from "./latency";
 import { countCall, type AwsProfileStats } from "./stats";
 
@@ -32,32 +32,10 @@ export class S3Profile {
         countCall(this.stats.s3.calls, operation);
         const latencyMs = this.latency.sampleMs(latencyClassOf(operation));
 
-        const outgoing = http.request(
-            {
-                host: this.upstream.hostname,
-                port: this.upstream.port,
-                method: req.method,
-                path: req.url,
-                headers: endToEndHeaders(req.rawHeaders),
-                agent: this.agent,
-            },
-            (incoming) => {
-                padTo(this.clock, startedAt, latencyMs).then((addedMs) => {
-                    this.stats.addedDelayMs += addedMs;
-                    if (res.destroyed) return void incoming.destroy();
-                    res.writeHead(incoming.statusCode ?? 502, incoming.statusMessage, endToEndHeaders(incoming.rawHeaders));
-                    incoming.on("data", (chunk: Buffer) => (this.stats.s3.responseBytes += chunk.length));
-                    incoming.on("error", (error) => res.destroy(error));
-                    incoming.pipe(res);
-                });
-            },
-        );
-        outgoing.on("error", (error) => failGateway(res, error));
-        req.on("data", (chunk: Buffer) => (this.stats.s3.requestBytes += chunk.length));
-        req.pipe(outgoing);
-        // A caller that goes away mid-call takes the upstream call with it.
-        res.on("close", () => {
-            if (!res.writableFinished) outgoing.destroy();
+        forwardStreaming(this.upstream, this.agent, req, res, {
+            beforeResponse: () => padTo(this.clock, startedAt, latencyMs).then((addedMs) => void (this.stats.addedDelayMs += addedMs)),
+            onRequestBytes: (bytes) => (this.stats.s3.requestBytes += bytes),
+            onResponseBytes: (bytes) => (this.stats.s3.responseBytes += bytes),
         });
     };
 

@@ -1,5 +1,5 @@
 import * as http from "node:http";
-import { endToEndHeaders, failGateway, forwardBuffered, readBody, writeBuffered, type BufferedResponse } from "../aws-profile/http-forward";
+import { failGateway, forwardBuffered, forwardStreaming, readBody, writeBuffered, type BufferedResponse } from "../aws-profile/http-forward";
 import { kinesisJsonResponse, withJsonBody } from "../aws-profile/kinesis-responses";
 import { isWireEntry, mergePutRecordsResults, type WireEntry, type WirePutRecordsOutput, type WireResultEntry } from "../aws-profile/put-records";
 import { s3OperationOf } from "../aws-profile/s3-proxy";
@@ -158,19 +158,7 @@ class S3Faults {
                 return;
             }
         }
-        const outgoing = http.request(
-            { host: this.upstream.hostname, port: this.upstream.port, method: req.method, path: req.url, headers: endToEndHeaders(req.rawHeaders), agent: this.agent },
-            (incoming) => {
-                res.writeHead(incoming.statusCode ?? 502, incoming.statusMessage, endToEndHeaders(incoming.rawHeaders));
-                incoming.on("error", (error) => res.destroy(error));
-                incoming.pipe(res);
-            },
-        );
-        outgoing.on("error", (error) => failGateway(res, error));
-        req.pipe(outgoing);
-        res.on("close", () => {
-            if (!res.writableFinished) outgoing.destroy();
-        });
+        forwardStreaming(this.upstream, this.agent, req, res);
     };
 
     close(): void {

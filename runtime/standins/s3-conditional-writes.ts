@@ -1,6 +1,6 @@
 import * as http from "node:http";
 import { randomBytes } from "node:crypto";
-import { endToEndHeaders, failGateway, forwardBuffered, readBody, writeBuffered } from "../aws-profile/http-forward";
+import { failGateway, forwardBuffered, forwardStreaming, readBody, writeBuffered } from "../aws-profile/http-forward";
 import { closeServer, endpointOf, listenOnLoopback } from "../support/loopback-server";
 
 /**
@@ -79,19 +79,7 @@ export class S3ConditionalWrites {
     }
 
     private pipeThrough(req: http.IncomingMessage, res: http.ServerResponse): void {
-        const outgoing = http.request(
-            { host: this.upstream.hostname, port: this.upstream.port, method: req.method, path: req.url, headers: endToEndHeaders(req.rawHeaders), agent: this.agent },
-            (incoming) => {
-                res.writeHead(incoming.statusCode ?? 502, incoming.statusMessage, endToEndHeaders(incoming.rawHeaders));
-                incoming.on("error", (error) => res.destroy(error));
-                incoming.pipe(res);
-            },
-        );
-        outgoing.on("error", (error) => failGateway(res, error));
-        req.pipe(outgoing);
-        res.on("close", () => {
-            if (!res.writableFinished) outgoing.destroy();
-        });
+        forwardStreaming(this.upstream, this.agent, req, res);
     }
 }
 
