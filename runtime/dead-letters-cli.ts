@@ -51,7 +51,7 @@ function withWhere(command: Command): Command {
         .option("--region <region>", "AWS region (default: the stack's, or the SDK's default chain for a deployed stack)")
         .option("--queue-url <url>", "a deployed stack's dead-letter queue (stack output deadLetterQueueUrl)")
         .option("--failure-bucket <name>", "a deployed stack's failure bucket (stack output failureBucketName)")
-        .option("--stream-name <name>", "a deployed stack's stream (stack output streamName); on-failure records carry its ARN, so this only checks them")
+        .option("--stream-name <name>", "a deployed stack's stream (stack output streamName) to read failed ranges from; default: the stream ARN each on-failure record names")
         .option("--splitter-function <name>", "a deployed stack's splitter (stack output splitterFunctionName)")
         .option("--writer-function <name>", "a deployed stack's writer (stack output writerFunctionName)")
         .option("--export <file>", "where poison lines are exported (JSON lines; default <state>/poison-lines.jsonl, or ./poison-lines.jsonl)");
@@ -77,6 +77,7 @@ async function open(where: Where): Promise<Opened> {
         region: where.region,
         queueUrl: where.queueUrl,
         failureBucket: where.failureBucket,
+        streamName: where.streamName,
         splitterFunction: where.splitterFunction,
         writerFunction: where.writerFunction,
     });

@@ -18,6 +18,8 @@ export interface DeployedStackNames {
     region?: string;
     queueUrl: string;
     failureBucket?: string;
+    /** Read failed ranges from this stream; default the stream ARN in each on-failure record. */
+    streamName?: string;
     splitterFunction?: string;
     writerFunction?: string;
 }
@@ -54,7 +56,8 @@ export function openDeployedStack(names: DeployedStackNames): DeployedStack {
             },
             readStreamRange: async (range) => {
                 const resolvedRegion = await kinesis.config.region();
-                return readStreamRange(kinesis, range, { region: resolvedRegion, invokeIdentityArn: "" });
+                const streamArn = names.streamName ? range.streamArn.replace(/[^/]+$/, names.streamName) : range.streamArn;
+                return readStreamRange(kinesis, { ...range, streamArn }, { region: resolvedRegion, invokeIdentityArn: "" });
             },
             readSourceLine: (bucket, key, line) => readObjectLine(s3, bucket, key, line),
             // The deployed event source mapping takes what the splitter puts on the stream.
