@@ -46,6 +46,23 @@ export function addAwsProfileOptions(command: Command, enabledByDefault: boolean
         .option("--get-records-latency-ms <ms>", "most latency of a GetRecords call under the AWS profile (seed: 18)", milliseconds("--get-records-latency-ms"));
 }
 
+/** --time-scale K: time dilation (a number of at least 1); left out, the command picks it. */
+export function addTimeScaleOption(command: Command, defaultText: string): Command {
+    return command.option(
+        "--time-scale <K>",
+        `time dilation: every modelled (AWS) duration takes K times as long and every modelled rate is K times lower, so this machine looks K times faster to the emulated system; reports stay in AWS time (default: ${defaultText})`,
+        timeScaleArgument,
+    );
+}
+
+function timeScaleArgument(value: string): number {
+    const scale = Number(value);
+    if (!/^\d+(\.\d+)?$/.test(value) || !(scale >= 1) || !Number.isFinite(scale)) {
+        throw new InvalidArgumentError(`--time-scale must be a number of at least 1 (got "${value}")`);
+    }
+    return scale;
+}
+
 /** The profile options from parsed flags, or undefined when the profile is off. */
 export function awsProfileFrom(options: Record<string, unknown>): AwsProfileOptions | undefined {
     if (!options.awsProfile) return undefined;

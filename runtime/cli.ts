@@ -2,7 +2,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { addAwsProfileOptions, awsProfileFrom, httpUrl, interruptSignal, runCommand, wholeNumber } from "./cli-options";
+import { addAwsProfileOptions, addTimeScaleOption, awsProfileFrom, httpUrl, interruptSignal, runCommand, wholeNumber } from "./cli-options";
+import { autoTimeScale } from "./time-scale/auto-time-scale";
 import { readStackFile } from "./stack/read-stack-file";
 import { collectConfigOverride, withConfigOverrides } from "./stack/config-overrides";
 import { SEED_WORKLOAD, writeWorkloadFile } from "./workload/seed-workload";
@@ -39,6 +40,7 @@ const program = new Command()
     .option("--splitter-timeout <seconds>", `override the stack's splitterTimeoutSeconds (more than 0, at most ${AWS_LIMITS.lambda.timeoutSeconds.max}; fractions allowed locally), to watch the splitter continue past its timeout`, splitterTimeout)
     .showHelpAfterError();
 addAwsProfileOptions(program, false);
+addTimeScaleOption(program, "1 at local speed; with --aws-profile, the smallest K that keeps the run under about 60% of this machine's cores");
 addFaultOptions(program);
 
 async function main(): Promise<number> {
@@ -63,9 +65,15 @@ async function main(): Promise<number> {
             else await writeWorkloadFile(inputFile, workload);
             inputName = `products-${options.records}x${options.recordBytes}${options.poison ? `-poison${options.poison}` : ""}.jsonl`;
         }
+        const awsProfile = awsProfileFrom(options);
+        const settings = options.splitterTimeout === undefined ? configured.settings : { ...configured.settings, splitterTimeoutSeconds: options.splitterTimeout };
+        // At local speed no AWS time is modelled, so nothing is dilated unless asked for.
+        const timeScale: number = options.timeScale ?? (awsProfile ? autoTimeScale([settings], { records: options.records, recordBytes: options.recordBytes }) : 1);
+        if (timeScale !== 1) process.stderr.write(`time scale K = ${timeScale}${options.timeScale === undefined ? " (automatic)" : ""}: the run takes about ${timeScale}× its AWS time\n`);
         const report = await runPipeline({
             stack: stack.stack,
-            settings: options.splitterTimeout === undefined ? configured.settings : { ...configured.settings, splitterTimeoutSeconds: options.splitterTimeout },
+            settings,
+            timeScale,
             region: options.region ?? stack.region,
             inputFile,
             inputName,
@@ -73,7 +81,7 @@ async function main(): Promise<number> {
             restart: options.state ? { stateDir: path.resolve(options.state) } : undefined,
             resourcePrefix: options.resourcePrefix,
             measureS3Ceiling: options.s3Ceiling,
-            awsProfile: awsProfileFrom(options),
+            awsProfile,
             faults: faultOptionsFrom(options),
             onProgress: (snapshot) => progress.update(snapshot),
             signal,

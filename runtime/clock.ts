@@ -3,9 +3,19 @@
  * on AWS (the mapping's GetRecords interval and batching window, function timeouts, retry
  * delays, S3 polling, the AWS profile's latencies and token buckets, record and iterator ages,
  * the run's timeline) asks a Clock instead of `Date.now` or `setTimeout`. The runtime uses
- * `realClock`; a test can pass a `ManualClock` and move time by hand.
+ * `realClock`, or a `ScaledClock` when it models AWS's speed (time dilation); a test can pass a
+ * `ManualClock` and move time by hand.
  */
 export interface Clock {
+    /**
+     * Wall-clock milliseconds per modelled millisecond (K of time dilation): 1 for real time. A
+     * modelled sleep of `ms` takes `ms × scale` of wall time.
+     */
+    readonly scale: number;
+    /** The wall-clock moment (epoch ms, as `Date.now` tells it) of a modelled moment. */
+    toWall(modelledMs: number): number;
+    /** The modelled moment of a wall-clock one, such as a timestamp a stand-in wrote. */
+    fromWall(wallMs: number): number;
     /** Milliseconds since the epoch, as the modelled world sees them. */
     now(): number;
     /** Resolves after `ms` milliseconds of modelled time. */
@@ -22,6 +32,9 @@ export interface Timer {
 
 /** Wall-clock time: `Date.now`, Node's timers. */
 export const realClock: Clock = Object.freeze({
+    scale: 1,
+    toWall: (modelledMs: number) => modelledMs,
+    fromWall: (wallMs: number) => wallMs,
     now: () => Date.now(),
     sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms))),
     setTimeout: (callback: () => void, ms: number): Timer => {
@@ -33,6 +46,51 @@ export const realClock: Clock = Object.freeze({
         return { cancel: () => clearInterval(handle) };
     },
 });
+
+/**
+ * Time dilation (Gupta et al., "To Infinity and Beyond: Time-Warped Network Emulation", NSDI
+ * 2006): a clock on which every modelled duration takes `scale` (K) times as long in wall time,
+ * so that the machine looks K times faster to the system it emulates. Sleeps and timers wait
+ * `ms × K` of the base clock; `now()` runs K times slower than the base clock from the moment
+ * the ScaledClock was made, so an elapsed modelled time is the elapsed wall time ÷ K. Rates
+ * measured on it (token buckets, records/s) are per modelled second, so each is K times lower
+ * in wall time.
+ */
+export class ScaledClock implements Clock {
+    private readonly origin: number;
+
+    constructor(
+        readonly scale: number,
+        private readonly base: Clock = realClock,
+    ) {
+        if (!(Number.isFinite(scale) && scale > 0)) throw new Error(`a time scale must be a finite number more than 0 (got ${scale})`);
+        this.origin = base.now();
+    }
+
+    now(): number {
+        return this.fromWall(this.base.now());
+    }
+
+    toWall(modelledMs: number): number {
+        return this.origin + (modelledMs - this.origin) * this.scale;
+    }
+
+    fromWall(wallMs: number): number {
+        return this.origin + (wallMs - this.origin) / this.scale;
+    }
+
+    sleep(ms: number): Promise<void> {
+        return this.base.sleep(ms * this.scale);
+    }
+
+    setTimeout(callback: () => void, ms: number): Timer {
+        return this.base.setTimeout(callback, ms * this.scale);
+    }
+
+    setInterval(callback: () => void, ms: number): Timer {
+        return this.base.setInterval(callback, ms * this.scale);
+    }
+}
 
 /** A sleep that `wake()` ends early: a poll loop's wait, cut short when the loop is stopped. */
 export interface WakeableSleep {
@@ -63,6 +121,7 @@ interface ManualTimer {
  * their due time, each at its own moment.
  */
 export class ManualClock implements Clock {
+    readonly scale = 1;
     private time: number;
     private readonly timers = new Set<ManualTimer>();
 
@@ -72,6 +131,14 @@ export class ManualClock implements Clock {
 
     now(): number {
         return this.time;
+    }
+
+    toWall(modelledMs: number): number {
+        return modelledMs;
+    }
+
+    fromWall(wallMs: number): number {
+        return wallMs;
     }
 
     sleep(ms: number): Promise<void> {

@@ -2,9 +2,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
 import { SEED_WORKLOAD } from "./workload/seed-workload";
-import { addAwsProfileOptions, awsProfileFrom, wholeNumber, interruptSignal, runCommand } from "./cli-options";
+import { addAwsProfileOptions, addTimeScaleOption, awsProfileFrom, wholeNumber, interruptSignal, runCommand } from "./cli-options";
 import { compareStacks } from "./compare/compare-stacks";
-import { comparisonRows, formatComparisonTable } from "./compare/compare-table";
+import { comparisonNotes, comparisonPreamble, comparisonRows, formatComparisonTable } from "./compare/compare-table";
 import { renderComparePage } from "./compare/compare-page";
 import { createProgressDisplay } from "./progress-display";
 import { addFaultOptions, faultOptionsFrom } from "./faults/cli-options";
@@ -12,6 +12,11 @@ import { addFaultOptions, faultOptionsFrom } from "./faults/cli-options";
 /** `npm run compare -- dev prod [more stacks]`: stacks side by side, measured and planned. */
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
+/**
+ * Default lines per stack. At the automatic K (3.5 to 4 for prod on 2 cores) dev's 4,000 records
+ * take about 15 s of AWS time, so about a minute of wall time, and prod well under that.
+ */
+const COMPARE_RECORDS = 4000;
 
 const program = new Command()
     .name("npm run compare --")
@@ -19,7 +24,8 @@ const program = new Command()
         "Run the same generated input through each stack's settings, one after another, under AWS's per-shard limits and the seed's latencies; print a side-by-side table with the planner's time and cost for AWS, and write an offline HTML page with charts.",
     )
     .argument("<stacks...>", "stacks to compare (their Pulumi.<stack>.yaml files)")
-    .option("--records <n>", "lines to generate", wholeNumber("--records"), SEED_WORKLOAD.records)
+    .option("--records <n>", `lines to generate (default ${COMPARE_RECORDS}: under time dilation a run takes K times its AWS time, so \`compare -- dev prod\` stays under about 3 minutes on 2 cores)`, wholeNumber("--records"), COMPARE_RECORDS)
+    .option("--stack-dir <dir>", "folder of the Pulumi.<stack>.yaml files (default: the project), e.g. tests/fixtures/stacks")
     .option("--record-bytes <n>", "bytes per generated line", wholeNumber("--record-bytes", 128), SEED_WORKLOAD.recordBytes)
     .option("--seed <n>", "seed of the generated workload", wholeNumber("--seed", 0), SEED_WORKLOAD.seed)
     .option("--records-per-day <n>", "daily volume the monthly cost is planned for", wholeNumber("--records-per-day"), 1_000_000)
@@ -27,6 +33,7 @@ const program = new Command()
     .option("--report <file>", "also write the comparison as JSON, one entry per stack")
     .showHelpAfterError();
 addAwsProfileOptions(program, true);
+addTimeScaleOption(program, "the smallest K that keeps every stack's run under about 60% of this machine's cores; 1 with --no-aws-profile");
 addFaultOptions(program);
 
 async function main(): Promise<number> {
@@ -36,7 +43,9 @@ async function main(): Promise<number> {
     const progress = createProgressDisplay();
     const comparison = await compareStacks({
         projectDir: PROJECT_DIR,
+        stackDir: options.stackDir && path.resolve(options.stackDir),
         stacks: program.args,
+        timeScale: options.timeScale,
         workload: { records: options.records, recordBytes: options.recordBytes, seed: options.seed },
         awsProfile: awsProfileFrom(options),
         faults: faultOptionsFrom(options),
@@ -56,19 +65,14 @@ async function main(): Promise<number> {
     const html = renderComparePage({
         title,
         subtitle: `${comparison.workload.records.toLocaleString("en-US")} lines of ${comparison.workload.recordBytes} B, ${comparison.awsProfile ? "under the AWS profile (per-shard limits, seed latencies)" : "at local speed"}; generated ${comparison.generatedAt}`,
+        facts: comparisonPreamble(comparison),
         table: comparisonRows(comparison),
         series: comparison.stacks.map((stack) => ({
             stack: stack.stack,
             written: stack.run.timeline.map((point) => [point.seconds, point.recordsProcessed] as [number, number]),
             iteratorAgeMs: stack.run.timeline.map((point) => [point.seconds, point.iteratorAgeMs] as [number, number]),
         })),
-        notes: [
-            "Measured rows come from runs on local stand-ins; planned rows are the planner's arithmetic for AWS (planner/).",
-            ...comparison.stacks.flatMap((stack) => [
-                `${stack.stack}: prices for ${stack.cost.region}, retrieved ${stack.cost.pricesRetrieved} (planner/prices/${stack.cost.region}.json says where each came from).`,
-                ...stack.cost.assumptions.map((assumption) => `${stack.stack}: ${assumption}`),
-            ]),
-        ],
+        notes: comparisonNotes(comparison),
     });
     fs.mkdirSync(path.dirname(path.resolve(options.html)), { recursive: true });
     fs.writeFileSync(options.html, html);

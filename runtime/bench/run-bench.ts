@@ -9,6 +9,8 @@ import { parseSettings, type FanoutSettings } from "../../settings/parse";
 import type { AwsProfileOptions } from "../aws-profile";
 import { predictDrainTime, SEED_LATENCIES } from "../../planner";
 import { createSeedSplitter, createSeedWriter } from "./seed-baseline-functions";
+import { autoTimeScale } from "../time-scale/auto-time-scale";
+import type { Headroom } from "../time-scale/headroom";
 import { peaksByRole, sampleProcessMemory, type RoleUsage } from "../soak/process-memory";
 
 /**
@@ -22,6 +24,8 @@ export interface BenchOptions {
     recordBytes: number;
     seed: number;
     awsProfile: AwsProfileOptions;
+    /** Time dilation K of the two runs under the AWS profile; default each run's automatic K (autoTimeScale). */
+    timeScale?: number;
     onPhase?: (phase: string) => void;
     onProgress?: RunOptions["onProgress"];
     signal?: AbortSignal;
@@ -38,6 +42,11 @@ export interface BenchRun {
     plannedRecordsPerSecond: number;
     verified: boolean;
     throttledPutEntries: number;
+    /** The run's time dilation K; its seconds and rates are in AWS time. */
+    timeScale: number;
+    /** How busy the machine was from upload to drained. */
+    headroom: Headroom;
+    cpuShareMode?: string;
 }
 
 export interface BenchReport {
@@ -55,6 +64,8 @@ export interface BenchReport {
      */
     embeddedCpu: { seconds: number; capacityCoreSeconds: number; busyCoreSeconds: number; roles: Array<Pick<RoleUsage, "role" | "processes" | "cpuSeconds">> };
     goals: { speedupAtLeast50: boolean; efficiencyAtLeast08: boolean };
+    /** False when either dilated run was CPU-bound: the speedup is then this machine's, not the stacks'. */
+    speedupRepresentative: boolean;
 }
 
 /** The seed's setup: 1 shard, batch 1000, parallelization 1, one constant key, one PutObject at a time. */
@@ -74,6 +85,9 @@ function summarize(report: RunReport, planned: number): BenchRun {
         plannedRecordsPerSecond: planned,
         verified: report.output.verified,
         throttledPutEntries: report.awsProfile?.stats.kinesis.throttledPutEntries ?? 0,
+        timeScale: report.timeScale,
+        headroom: report.headroom,
+        cpuShareMode: report.cpuShare?.mode,
     };
 }
 
@@ -89,14 +103,17 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         const common = { region: prodStack.region, inputName: "products.jsonl", onProgress: options.onProgress, signal: options.signal };
         const workload = (records: number) => ({ records, recordBytes: options.recordBytes });
 
-        options.onPhase?.(`seedBaseline: the seed's own code and setup, ${options.seedRecords} lines, AWS profile`);
         const seedSettings = seedBaselineSettings(devStack.settings);
-        const seedRun = await runPipeline({ ...common, stack: "seed-baseline", settings: seedSettings, inputFile: seedFile, awsProfile: options.awsProfile,
+        // Each dilated run gets the smallest K it needs: the seed's one writer needs almost no CPU, so it runs at about K = 1.
+        const seedScale = options.timeScale ?? autoTimeScale([seedSettings], workload(options.seedRecords));
+        options.onPhase?.(`seedBaseline: the seed's own code and setup, ${options.seedRecords} lines, AWS profile, time scale K = ${seedScale}`);
+        const seedRun = await runPipeline({ ...common, stack: "seed-baseline", settings: seedSettings, inputFile: seedFile, awsProfile: options.awsProfile, timeScale: seedScale,
             measureS3Ceiling: false, bench: { functions: { splitter: createSeedSplitter, writer: createSeedWriter } } });
         const seedPlanned = predictDrainTime(seedSettings, workload(options.seedRecords), SEED_LATENCIES, { recordsPerPutCall: 1 }).recordsPerSecond;
 
-        options.onPhase?.(`prod: ${options.records} lines, AWS profile`);
-        const prodRun = await runPipeline({ ...common, stack: "prod", settings: prodStack.settings, inputFile: mainFile, awsProfile: options.awsProfile, measureS3Ceiling: false });
+        const prodScale = options.timeScale ?? autoTimeScale([prodStack.settings], workload(options.records));
+        options.onPhase?.(`prod: ${options.records} lines, AWS profile, time scale K = ${prodScale}`);
+        const prodRun = await runPipeline({ ...common, stack: "prod", settings: prodStack.settings, inputFile: mainFile, awsProfile: options.awsProfile, measureS3Ceiling: false, timeScale: prodScale });
         const prodPlanned = predictDrainTime(prodStack.settings, workload(options.records)).recordsPerSecond;
 
         options.onPhase?.(`embedded: prod, ${options.records} lines, local speed, then the raw S3 PutObject rate`);
@@ -132,6 +149,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
                 roles: roles.map(({ role, processes, cpuSeconds }) => ({ role, processes, cpuSeconds })),
             },
             goals: { speedupAtLeast50: speedup >= 50, efficiencyAtLeast08: efficiency >= 0.8 },
+            speedupRepresentative: !seedBaseline.headroom.cpuBound && !prod.headroom.cpuBound,
         };
     } finally {
         fs.rmSync(scratch, { recursive: true, force: true });

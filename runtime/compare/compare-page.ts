@@ -15,6 +15,8 @@ export interface PageSeries {
 export interface ComparePage {
     title: string;
     subtitle: string;
+    /** Said once for the whole page, under the subtitle: the time scale, the headroom, a CPU-bound warning. */
+    facts: string[];
     /** The header row, then one row per line of the table. */
     table: string[][];
     series: PageSeries[];
@@ -42,8 +44,10 @@ h1{font-size:22px;margin:0 0 4px}p.sub{color:#555;margin:0 0 16px}
 .chart{border:1px solid #ddd;border-radius:6px;padding:8px;height:300px}
 table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ddd;padding:4px 8px;text-align:right}
 tr th:first-child{text-align:left;background:#f6f6f6}ul{color:#555;font-size:13px}
+p.fact{margin:0 0 6px;font-size:14px}p.warn{margin:0 0 6px;font-size:14px;color:#a40000;font-weight:600}
 </style></head><body>
 <h1>${escapeHtml(page.title)}</h1><p class="sub">${escapeHtml(page.subtitle)}</p>
+${page.facts.map((fact) => `<p class="${fact.startsWith("⚠") ? "warn" : "fact"}">${escapeHtml(fact)}</p>`).join("\n")}
 <div class="charts"><div class="chart"><canvas id="written"></canvas></div><div class="chart"><canvas id="age"></canvas></div></div>
 <table>${table}</table>
 <ul>${page.notes.map((note) => `<li>${escapeHtml(note)}</li>`).join("")}</ul>
@@ -57,7 +61,7 @@ function chart(id, key, title, yTitle) {
     data: { datasets: series.map((s, i) => ({ label: s.stack, data: s[key].map(([x, y]) => ({ x, y })), borderColor: colors[i % colors.length], pointRadius: 0, borderWidth: 2 })) },
     options: { animation: false, maintainAspectRatio: false, parsing: false,
       plugins: { title: { display: true, text: title } },
-      scales: { x: { type: "linear", title: { display: true, text: "seconds since upload" } }, y: { beginAtZero: true, title: { display: true, text: yTitle } } } }
+      scales: { x: { type: "linear", title: { display: true, text: "seconds since upload (AWS time)" } }, y: { beginAtZero: true, title: { display: true, text: yTitle } } } }
   });
 }
 chart("written", "written", "Records written over time", "records");

@@ -8,6 +8,7 @@ import type { RunReport } from "../pipeline/run-report";
 import { SEED_CALIBRATION, type AwsProfileOptions } from "../aws-profile";
 import type { FaultOptions } from "../faults/fault-options";
 import { writePoisonedWorkloadFile } from "../faults/poison-lines";
+import { autoTimeScale } from "../time-scale/auto-time-scale";
 import { estimateMonthlyCost, loadPrices, predictDrainTime, SEED_LATENCIES, type CostEstimate, type DrainPrediction, type Latencies } from "../../planner";
 
 /**
@@ -17,7 +18,11 @@ import { estimateMonthlyCost, loadPrices, predictDrainTime, SEED_LATENCIES, type
  */
 export interface CompareOptions {
     projectDir: string;
+    /** Folder of the `Pulumi.<stack>.yaml` files; default projectDir. */
+    stackDir?: string;
     stacks: string[];
+    /** Time dilation K for every stack's run; default the automatic one (autoTimeScale) under the AWS profile, 1 at local speed. */
+    timeScale?: number;
     workload: WorkloadOptions;
     /** AWS's limits and latencies in front of the stand-ins; undefined runs at local speed. */
     awsProfile?: AwsProfileOptions;
@@ -36,6 +41,8 @@ export interface StackComparison {
     settings: StackFile["settings"];
     warnings: string[];
     run: RunReport;
+    /** False when the machine was CPU-bound during the run (run.headroom): its measured figures are the machine's, not the stack's. */
+    representative: boolean;
     prediction: DrainPrediction;
     cost: CostEstimate & { region: string; pricesRetrieved: string };
 }
@@ -44,6 +51,10 @@ export interface Comparison {
     generatedAt: string;
     workload: WorkloadOptions;
     awsProfile: boolean;
+    /** The one time scale K every stack ran at; the runs' figures are in AWS time. */
+    timeScale: number;
+    /** Whether K was chosen automatically. */
+    timeScaleAutomatic: boolean;
     faults?: FaultOptions;
     recordsPerDay: number;
     stacks: StackComparison[];
@@ -68,13 +79,15 @@ export function plannerLatencies(profile: AwsProfileOptions | undefined): Latenc
 export async function compareStacks(options: CompareOptions): Promise<Comparison> {
     if (options.stacks.length === 0) throw new Error("name at least one stack to compare, e.g. npm run compare -- dev prod");
     // Read (and validate) every stack before running any, so a typo fails at once.
-    const stacks = options.stacks.map((stack) => readStackFile(options.projectDir, stack));
+    const stacks = options.stacks.map((stack) => readStackFile(options.stackDir ?? options.projectDir, stack));
+    const latencies = plannerLatencies(options.awsProfile);
+    // One K for every stack, the largest any of them needs, so the runs are alike but for their settings.
+    const timeScale = options.timeScale ?? (options.awsProfile ? autoTimeScale(stacks.map((stack) => stack.settings), options.workload, latencies) : 1);
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "kinesis-fanout-compare-"));
     try {
         const inputFile = path.join(scratch, "products.jsonl");
         if (options.faults?.poison) await writePoisonedWorkloadFile(inputFile, { ...options.workload, poison: options.faults.poison });
         else await writeWorkloadFile(inputFile, options.workload);
-        const latencies = plannerLatencies(options.awsProfile);
         const results: StackComparison[] = [];
         for (const [index, stack] of stacks.entries()) {
             options.onStackStart?.(stack.stack, index);
@@ -87,6 +100,7 @@ export async function compareStacks(options: CompareOptions): Promise<Comparison
                 awsProfile: options.awsProfile,
                 faults: options.faults,
                 measureS3Ceiling: false,
+                timeScale,
                 onProgress: options.onProgress,
                 signal: options.signal,
             });
@@ -97,6 +111,7 @@ export async function compareStacks(options: CompareOptions): Promise<Comparison
                 settings: stack.settings,
                 warnings: stack.warnings,
                 run,
+                representative: !run.headroom.cpuBound,
                 prediction: predictDrainTime(stack.settings, { records: options.workload.records, recordBytes: options.workload.recordBytes }, latencies),
                 cost: {
                     ...estimateMonthlyCost(stack.settings, { recordsPerDay: options.recordsPerDay, recordBytes: options.workload.recordBytes }, prices, latencies, {
@@ -111,6 +126,8 @@ export async function compareStacks(options: CompareOptions): Promise<Comparison
             generatedAt: new Date().toISOString(),
             workload: options.workload,
             awsProfile: options.awsProfile !== undefined,
+            timeScale,
+            timeScaleAutomatic: options.timeScale === undefined,
             faults: options.faults,
             recordsPerDay: options.recordsPerDay,
             stacks: results,

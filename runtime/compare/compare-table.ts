@@ -1,6 +1,7 @@
 import Table from "cli-table3";
 import { SETTING_KEYS, type SettingKey } from "../../settings/definitions";
-import { retriedEntries } from "../pipeline/run-report";
+import { flaggedSeconds, retriedEntries } from "../pipeline/run-report";
+import { CPU_BOUND_FRACTION } from "../time-scale/headroom";
 import type { Comparison, StackComparison } from "./compare-stacks";
 
 /**
@@ -21,8 +22,9 @@ export function comparisonRows(comparison: Comparison): string[][] {
     return [
         ["", ...stacks.map((stack) => stack.stack)],
         ...differing.map((key) => row(key, (stack) => String(stack.settings[key]))),
-        row(`seconds (${measured})`, (stack) => n(stack.run.seconds.pipeline, 1)),
-        row("records/s", (stack) => n(stack.run.recordsPerSecond)),
+        row(`seconds (${measured})`, (stack) => flaggedSeconds(stack.run.seconds.pipeline, stack.run.headroom)),
+        row("records/s", (stack) => `${n(stack.run.recordsPerSecond)}${stack.run.headroom.cpuBound ? " ⚠" : ""}`),
+        row("machine cores busy", (stack) => `${Math.round(stack.run.headroom.busyFraction * 100)}%`),
         row("writer invocations", (stack) => n(stack.run.invocations.writer)),
         row("mean batch size", (stack) => n(stack.run.mapping.meanBatchSize)),
         row("throttled put entries", (stack) => n(stack.run.awsProfile?.stats.kinesis.throttledPutEntries ?? 0)),
@@ -38,9 +40,49 @@ export function comparisonRows(comparison: Comparison): string[][] {
     ];
 }
 
+/**
+ * The lines said once for the whole comparison: the time scale, the machine's headroom, the CPU
+ * share's mode, and what a ⚠ means when a run was CPU-bound.
+ */
+export function comparisonPreamble(comparison: Comparison): string[] {
+    const { stacks, timeScale } = comparison;
+    const cores = stacks[0]?.run.headroom.availableCores;
+    const busiest = stacks.reduce((most, stack) => Math.max(most, stack.run.headroom.busyFraction), 0);
+    const modes = [...new Set(stacks.map((stack) => stack.run.cpuShare?.mode).filter((mode) => mode !== undefined))];
+    const lines = [
+        `time scale K = ${timeScale}${comparison.timeScaleAutomatic && timeScale > 1 ? " (automatic)" : ""}: ${timeScale === 1 ? "no dilation" : `every modelled second took ${timeScale} s of wall time`}; all figures are in AWS time`,
+        `headroom: at most ${Math.round(busiest * 100)}% of ${cores} cores busy during a run (whole machine, other load included)${modes.length ? `; CPU share: ${modes.join(", ")}` : ""}`,
+    ];
+    const bound = stacks.filter((stack) => stack.run.headroom.cpuBound);
+    if (bound.length) {
+        lines.push(
+            `⚠ CPU-bound: ${bound.map((stack) => `${stack.stack} ${Math.round(stack.run.headroom.busyFraction * 100)}%`).join(", ")} of the cores busy. Above ${CPU_BOUND_FRACTION * 100}%, a run's measured figures are this machine's, not the stack's: not representative. Run again on a quieter machine or with a larger --time-scale.`,
+        );
+    }
+    return lines;
+}
+
 export function formatComparisonTable(comparison: Comparison): string {
     const [header, ...rows] = comparisonRows(comparison);
     const table = new Table({ head: header, style: { head: [], border: [] }, colAligns: ["left", ...header.slice(1).map(() => "right" as const)] });
     for (const row of rows) table.push(row);
-    return table.toString();
+    return [table.toString(), ...comparisonPreamble(comparison)].join("\n");
+}
+
+/**
+ * The page's notes, each said once: a note every stack shares is listed once, one that only some
+ * stacks have names them.
+ */
+export function comparisonNotes(comparison: Comparison): string[] {
+    const byNote = new Map<string, string[]>();
+    const add = (note: string, stack: string) => byNote.set(note, [...(byNote.get(note) ?? []), stack]);
+    for (const stack of comparison.stacks) {
+        add(`Prices for ${stack.cost.region}, retrieved ${stack.cost.pricesRetrieved} (planner/prices/${stack.cost.region}.json says where each came from).`, stack.stack);
+        for (const assumption of stack.cost.assumptions) add(assumption, stack.stack);
+    }
+    const everyone = comparison.stacks.length;
+    return [
+        "Measured rows come from runs on local stand-ins, in AWS time (time dilation); planned rows are the planner's arithmetic for AWS (planner/).",
+        ...[...byNote].map(([note, stacks]) => (stacks.length === everyone ? note : `${stacks.join(", ")}: ${note}`)),
+    ];
 }

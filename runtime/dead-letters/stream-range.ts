@@ -1,6 +1,7 @@
 import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { KinesisStreamEvent } from "aws-lambda";
+import { realClock } from "../clock";
 import { kinesisEvent, toBufferedRecord, type BufferedRecord } from "../event-sources/kinesis-event";
 import type { KinesisRange } from "./redrive-target";
 
@@ -27,7 +28,7 @@ export async function readStreamRange(kinesis: KinesisClient, range: KinesisRang
         const response = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10000 }));
         for (const record of response.Records ?? []) {
             if (BigInt(record.SequenceNumber!) > end) return finish(records, range);
-            records.push(toBufferedRecord(record, eventContext, Date.now()));
+            records.push(toBufferedRecord(record, eventContext, Date.now(), realClock));
         }
         if (!response.Records?.length && response.MillisBehindLatest === 0) break;
         iterator = response.NextShardIterator;

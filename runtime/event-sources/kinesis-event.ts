@@ -1,5 +1,6 @@
 import type { _Record as KinesisRecord } from "@aws-sdk/client-kinesis";
 import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
+import type { Clock } from "../clock";
 
 /**
  * The event a Kinesis event source mapping sends to its function, shaped like AWS's (with-kinesis:
@@ -28,18 +29,23 @@ export interface EventRecordContext {
 /** Bytes of `{"Records":[]}` around the records. */
 export const EVENT_ENVELOPE_BYTES = Buffer.byteLength(JSON.stringify({ Records: [] }));
 
-/** `readAtMs`: when the record was read, its arrival time when the stream gave none. */
-export function toBufferedRecord(record: KinesisRecord, context: EventRecordContext, readAtMs: number): BufferedRecord {
+/**
+ * `readAtMs`: when the record was read (modelled time), its arrival time when the stream gave
+ * none. `clock` turns the stream's wall-clock arrival into modelled time for ages; the event
+ * shows the handler the stream's own timestamp, on the wall clock its `Date.now` reads.
+ */
+export function toBufferedRecord(record: KinesisRecord, context: EventRecordContext, readAtMs: number, clock: Pick<Clock, "fromWall" | "toWall">): BufferedRecord {
     const sequenceNumber = record.SequenceNumber ?? "";
     const partitionKey = record.PartitionKey ?? "";
-    const arrivalMs = record.ApproximateArrivalTimestamp?.getTime() ?? readAtMs;
+    const streamArrivalMs = record.ApproximateArrivalTimestamp?.getTime();
+    const arrivalMs = streamArrivalMs === undefined ? readAtMs : clock.fromWall(streamArrivalMs);
     const eventRecord: KinesisStreamRecord = {
         kinesis: {
             kinesisSchemaVersion: "1.0",
             partitionKey,
             sequenceNumber,
             data: Buffer.from(record.Data ?? new Uint8Array()).toString("base64"),
-            approximateArrivalTimestamp: arrivalMs / 1000,
+            approximateArrivalTimestamp: (streamArrivalMs ?? clock.toWall(readAtMs)) / 1000,
         },
         eventSource: "aws:kinesis",
         eventVersion: "1.0",

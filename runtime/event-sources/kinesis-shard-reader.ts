@@ -133,7 +133,7 @@ export class KinesisShardReader {
                 return;
             }
             const now = this.options.clock.now();
-            const buffered = records.map((record) => toBufferedRecord(record, this.options.eventContext, now));
+            const buffered = records.map((record) => toBufferedRecord(record, this.options.eventContext, now, this.options.clock));
             this.lastReadSequenceNumber = buffered[buffered.length - 1].sequenceNumber;
             this.tracker.add(buffered.map((record) => record.sequenceNumber));
             this.options.onRecordsReceived(buffered.length, now - buffered[buffered.length - 1].arrivalMs);

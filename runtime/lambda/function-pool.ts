@@ -68,6 +68,8 @@ export interface FunctionPoolOptions {
     faults?: InvocationFaults;
     /** Times timeouts and durations; default real time. */
     clock?: Clock;
+    /** Time dilation K of the run (default 1): the sandboxes' CPU share is divided by it. */
+    timeScale?: number;
 }
 
 export interface FunctionPoolStats {
@@ -81,6 +83,8 @@ export interface FunctionPoolStats {
     sandboxes: number;
     /** Largest peak RSS any sandbox of this function reported, in bytes (0 before any report). */
     peakRssBytes: number;
+    /** How the sandboxes' CPU share (memoryMb ÷ 1,769 of a core, ÷ the time scale) is applied, when it is. */
+    cpuShare?: { mode: "cgroup-v1" | "cgroup-v2" | "measured" | "off" };
 }
 
 /** A fault-injection plug-in that watches each invocation as it runs on its sandbox. */

@@ -9,6 +9,9 @@
  * - Invoke: `{ type: "invoke", requestId, event, deadlineMs, invokedFunctionArn, traceId }` runs the
  *   handler with a Lambda-shaped context (and `_X_AMZN_TRACE_ID` set to traceId) and answers
  *   `{ type: "result", requestId, ok, ... }`.
+ *   `deadlineMs` is wall-clock time (this process's `Date.now`): under time dilation (a time scale K)
+ *   it is the timeout × K from the start, so `getRemainingTimeInMillis` counts down the dilated
+ *   deadline in the same wall milliseconds the handler's own calls take.
  *   The payload travels as JSON text, as Lambda's runtime API does, so `undefined` becomes null.
  *   Each result also carries `maxRssKb`, the process's peak RSS (process.resourceUsage().maxRSS).
  * - console.* is written to stdout as `<time>\t<requestId>\t<LEVEL>\t<message>`, Lambda's format.

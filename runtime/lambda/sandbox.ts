@@ -152,7 +152,7 @@ export class Sandbox {
                 });
             }, timeoutMs);
             this.pending = { requestId, resolve, timer };
-            this.child.send({ type: "invoke", requestId, event, deadlineMs: this.clock.now() + timeoutMs, invokedFunctionArn, traceId });
+            this.child.send({ type: "invoke", requestId, event, deadlineMs: this.clock.toWall(this.clock.now() + timeoutMs), invokedFunctionArn, traceId });
         });
     }
 

@@ -7,6 +7,7 @@ import type { RunReport, TimelinePoint } from "./run-report";
 import type { RunStack } from "./run-stack";
 import type { S3PutRate } from "./s3-put-rate";
 import type { DeadLetterContents, Verification } from "./verify-output";
+import type { Headroom } from "../time-scale/headroom";
 
 /** What the run measured while records flowed, read as the stream drained. */
 export interface RunMeasurements {
@@ -27,11 +28,15 @@ export interface ReportParts {
     seconds: RunReport["seconds"];
     measured: RunMeasurements;
     s3Ceiling?: S3PutRate;
+    /** The run's time dilation K (1: none). */
+    timeScale: number;
+    /** How busy the machine was from upload to drained. */
+    headroom: Headroom;
 }
 
 /** The last phase of a run: gathers what it measured and verified into the report `npm start` prints and `--report` writes. */
 export function buildReport(parts: ReportParts): RunReport {
-    const { run, env, stack, expected, seconds, measured, s3Ceiling } = parts;
+    const { run, env, stack, expected, seconds, measured, s3Ceiling, timeScale, headroom } = parts;
     const recordsPerSecond = seconds.pipeline > 0 ? expected.records / seconds.pipeline : 0;
     const report: RunReport = {
         stack: run.stack,
@@ -51,7 +56,11 @@ export function buildReport(parts: ReportParts): RunReport {
         mapping: mappingSection(measured.mapping),
         maxIteratorAgeMs: measured.mapping.maxIteratorAgeMs,
         s3Ceiling,
-        efficiency: s3Ceiling ? recordsPerSecond / s3Ceiling.putsPerSecond : undefined,
+        // The ceiling is a wall-clock rate; the pipeline's wall-clock rate is its modelled rate ÷ K.
+        efficiency: s3Ceiling ? recordsPerSecond / timeScale / s3Ceiling.putsPerSecond : undefined,
+        timeScale,
+        headroom,
+        cpuShare: measured.writer.cpuShare,
         awsProfile: env.profile && { options: env.profile.options, stats: env.profile.stats() },
         timeline: measured.timeline,
     };

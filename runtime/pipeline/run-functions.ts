@@ -93,7 +93,7 @@ function splitterPool({ stack, region, clock, code, environment }: PoolParts): F
         memoryMb: settings.splitterMemoryMb,
         timeoutSeconds: settings.splitterTimeoutSeconds,
         region,
-    }, { clock });
+    }, { clock, timeScale: clock.scale });
 }
 
 /** The writer, at the mapping's most concurrent batches (shards × parallelization), with the crash plug-in under --crash-rate. */
@@ -111,7 +111,7 @@ function writerPool({ stack, region, clock, code, environment }: PoolParts, cras
         timeoutSeconds: settings.writerTimeoutSeconds,
         region,
         reservedConcurrency: writerLanes(settings, resources.shardCount),
-    }, { faults: crashes, clock });
+    }, { faults: crashes, clock, timeScale: clock.scale });
 }
 
 /**

@@ -26,8 +26,14 @@ export interface RunSpec {
     asyncRetryDelaysMs?: number[];
     /** Put AWS's per-shard limits and calibrated latencies in front of Kinesis and S3. */
     awsProfile?: AwsProfileOptions;
-    /** The time every modelled delay and timestamp of the run is read from; default real time. */
+    /** The time every modelled delay and timestamp of the run is read from; default real time, or a ScaledClock of `timeScale`. */
     clock?: Clock;
+    /**
+     * Time dilation K (default 1): every modelled duration takes K times as long in wall time and
+     * every modelled rate is K times lower, so this machine looks K times faster to the system it
+     * emulates; the report speaks in modelled (AWS) time. Ignored when `clock` is given.
+     */
+    timeScale?: number;
 }
 
 /** Hooks for benchmarks (`npm run bench`), which measure the pipeline with other code or at its end. */

@@ -1,5 +1,6 @@
 import { writerLanes } from "../../settings/parse";
-import { realClock } from "../clock";
+import { realClock, ScaledClock, type Clock } from "../clock";
+import { startHeadroomMeter } from "../time-scale/headroom";
 import { buildReport, type RunMeasurements } from "./build-report";
 import { checkAborted, driveInput } from "./drive-input";
 import type { ExpectedOutput } from "./expected-output";
@@ -24,7 +25,7 @@ export type { BenchHooks, RestartOptions, RunOptions, RunSpec } from "./run-opti
  * what it started when the run leaves it, in reverse order, also on an error or Ctrl-C.
  */
 export async function runPipeline(options: RunOptions): Promise<RunReport> {
-    const clock = options.clock ?? realClock;
+    const clock = runClock(options);
     const started = clock.now();
     const environment = startEnvironment(options, clock);
     const packaging = packageHandlers(options, clock, started);
@@ -35,7 +36,9 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     await using triggers = await startTriggers(env, stack, functions, options, clock);
     using sampler = new ProgressSampler(clock, { env, stack, triggers, onProgress: options.onProgress });
 
+    const meter = startHeadroomMeter();
     const driven = await driveInput({ env, stack, triggers, sampler }, options, clock);
+    const headroom = meter.stop();
     options.bench?.onDrained?.();
     sampler.finish();
     const measured = { mapping: triggers.mapping.stats(), splitter: functions.splitter.stats(), writer: functions.writer.stats() };
@@ -48,7 +51,14 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     const verifySeconds = (clock.now() - begin) / 1000;
     const s3Ceiling = options.measureS3Ceiling === false ? undefined : await measureCeiling(env, stack, driven.expected, options.region);
     const seconds = { standIns: env.standInsSeconds ?? 0, package: functions.packageSeconds, ...driven.seconds, verify: verifySeconds, total: (clock.now() - started) / 1000 };
-    return buildReport({ run: options, env, stack, expected: driven.expected, ...checked, seconds, measured: flowed, s3Ceiling });
+    return buildReport({ run: options, env, stack, expected: driven.expected, ...checked, seconds, measured: flowed, s3Ceiling, timeScale: clock.scale, headroom });
+}
+
+/** The run's clock: the one given, or real time dilated by `timeScale`. */
+function runClock(options: RunOptions): Clock {
+    if (options.clock) return options.clock;
+    const scale = options.timeScale ?? 1;
+    return scale === 1 ? realClock : new ScaledClock(scale);
 }
 
 /** The fifth phase: reads the dead-letter queue and checks every expected object against the output bucket. */

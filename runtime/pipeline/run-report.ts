@@ -4,6 +4,7 @@ import { failedWorkLine } from "../dead-letters/run-summary-line";
 import type { S3PutRate } from "./s3-put-rate";
 import type { AwsProfileStats } from "../aws-profile";
 import { formatFaultLine, type FaultReport } from "../faults/run-faults";
+import { formatHeadroom, type Headroom } from "../time-scale/headroom";
 
 /** One sample of a run's progress, about once a second. */
 export interface TimelinePoint {
@@ -55,7 +56,17 @@ export interface RunReport {
     mapping: { batches: number; meanBatchSize: number; retries: number; bisections: number; recordsSentToOnFailure: number };
     maxIteratorAgeMs: number;
     s3Ceiling?: S3PutRate;
+    /** Records/s of the pipeline in wall time ÷ the S3 endpoint's raw PutObject/s. */
     efficiency?: number;
+    /**
+     * Time dilation K: modelled durations took K times as long in wall time. Every figure of the
+     * report (seconds, rates, iterator ages, the timeline) is in modelled (AWS) time.
+     */
+    timeScale: number;
+    /** How busy the machine's cores were from upload to drained; `cpuBound` runs are not representative. */
+    headroom: Headroom;
+    /** How the sandboxes' CPU share was applied, when the function pool reports it. */
+    cpuShare?: { mode: string };
     /** Present when the run had AWS's limits and latencies in front of the stand-ins. */
     awsProfile?: { options: object; stats: AwsProfileStats };
     /** Present when the run injected faults (issue 5): what was injected. */
@@ -81,7 +92,9 @@ export function formatSummary(report: RunReport): string {
         `  dead-letters ${n(report.output.deadLettered)}${reasons ? ` (${reasons})` : ""}${report.output.superseded ? `; ${n(report.output.superseded)} superseded by a later line with the same id` : ""}`,
         `  accounted    ${n(report.output.accounted)} of ${n(report.input.records)}`,
         `  seconds      upload ${s(report.seconds.upload)}, split ${s(report.seconds.split)}, split+write ${s(report.seconds.write)}, verify ${s(report.seconds.verify)}; total ${s(report.seconds.total)} (stand-ins ${s(report.seconds.standIns)}, packaging ${s(report.seconds.package)})`,
-        `  throughput   ${n(Math.round(report.recordsPerSecond))} records/s from upload to drained (${s(report.seconds.pipeline)})`,
+        `  throughput   ${n(Math.round(report.recordsPerSecond))} records/s from upload to drained (${pipelineSeconds(report)})`,
+        `  time scale   K = ${report.timeScale}${report.timeScale === 1 ? " (no dilation)" : `: each modelled second took ${report.timeScale} s of wall time; figures are in AWS time`}${report.cpuShare ? `; CPU share ${report.cpuShare.mode}` : ""}`,
+        `  headroom     ${formatHeadroom(report.headroom)}`,
         `  invocations  splitter ${n(report.invocations.splitter)} (${report.coldStarts.splitter} cold), writer ${n(report.invocations.writer)} (${report.coldStarts.writer} cold), errors ${report.functionErrors.splitter + report.functionErrors.writer}`,
         `  mapping      ${n(report.mapping.batches)} batches, mean ${report.mapping.meanBatchSize.toFixed(0)} records, ${report.mapping.retries} retries, ${report.mapping.bisections} bisections; max iterator age ${n(Math.round(report.maxIteratorAgeMs))} ms`,
     ];
@@ -104,6 +117,16 @@ export function formatSummary(report: RunReport): string {
     }
     lines.push(report.output.verified ? "  verified     yes: every valid line has exactly one object with its exact bytes" : `  verified     NO: ${report.output.problems.join("; ")}`);
     return lines.join("\n");
+}
+
+/** The pipeline's seconds, flagged when the machine was CPU-bound: never a plain figure then. */
+export function pipelineSeconds(report: Pick<RunReport, "seconds" | "headroom">): string {
+    return flaggedSeconds(report.seconds.pipeline, report.headroom);
+}
+
+/** "23.4 s", or "23.4 s ⚠ CPU-bound" when the run's machine was CPU-bound. */
+export function flaggedSeconds(seconds: number, headroom: Pick<Headroom, "cpuBound"> | undefined): string {
+    return `${seconds.toFixed(1)} s${headroom?.cpuBound ? " ⚠ CPU-bound" : ""}`;
 }
 
 /** Entries the splitter had to send again, summed over its invocations. */

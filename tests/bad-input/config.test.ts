@@ -94,7 +94,7 @@ describe("bad stack config, as npm start reads it from Pulumi.<stack>.yaml", () 
         // The CLI reads stacks next to runtime/: a folder that links to this project's code, with a bad stack file of its own.
         const project = projectWith("bad", { [`${CONFIG_NAMESPACE}:batchSize`]: 20000, [`${CONFIG_NAMESPACE}:bisectBatchOnFunctionError`]: "yes" });
         try {
-            for (const entry of ["runtime", "handlers", "settings", "node_modules", "tsconfig.json", "package.json"]) {
+            for (const entry of ["runtime", "handlers", "settings", "planner", "node_modules", "tsconfig.json", "package.json"]) {
                 fs.symlinkSync(path.join(REPO_ROOT, entry), path.join(project, entry));
             }
             const cli = spawnSync(

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { ManualClock, realClock, wakeableSleep } from "../../runtime/clock";
+import { ManualClock, realClock, ScaledClock, wakeableSleep } from "../../runtime/clock";
 
 describe("the runtime's clock", () => {
     describe("realClock", () => {
@@ -99,6 +99,74 @@ describe("the runtime's clock", () => {
             clock.advance(50);
             await sleep.done;
             assert.equal(clock.pending, 0);
+        });
+    });
+
+    describe("ScaledClock (time dilation by K)", () => {
+        it("waits K times the modelled duration on its base clock, for sleeps, timeouts and intervals", async () => {
+            const base = new ManualClock(10_000);
+            const clock = new ScaledClock(4, base);
+            const seen: string[] = [];
+            void clock.sleep(100).then(() => seen.push("sleep"));
+            clock.setTimeout(() => seen.push("timeout"), 50);
+            const interval = clock.setInterval(() => seen.push("tick"), 25);
+
+            base.advance(199);
+            await Promise.resolve();
+            assert.deepEqual(seen, ["tick"], "25 modelled ms are 100 wall ms; the timeout's 50 (200 wall) is not due at 199");
+            base.advance(201);
+            await Promise.resolve();
+            interval.cancel();
+            assert.deepEqual(seen, ["tick", "timeout", "tick", "tick", "tick", "sleep"]);
+        });
+
+        it("tells modelled time that moves K times slower than its base from the moment it was made", () => {
+            const base = new ManualClock(1_000_000);
+            const clock = new ScaledClock(5, base);
+            assert.equal(clock.now(), 1_000_000);
+            base.advance(10_000);
+            assert.equal(clock.now(), 1_002_000, "10 s of wall time are 2 s of modelled time at K = 5");
+        });
+
+        it("converts between modelled and wall moments both ways", () => {
+            const base = new ManualClock(50_000);
+            const clock = new ScaledClock(3, base);
+            base.advance(600);
+            assert.equal(clock.toWall(clock.now()), base.now());
+            assert.equal(clock.toWall(clock.now() + 1_000), base.now() + 3_000, "a deadline 1 s of modelled time away is 3 s of wall time away");
+            assert.equal(clock.fromWall(base.now() - 300), clock.now() - 100);
+        });
+
+        it("makes a token bucket's rate K times lower in wall time", () => {
+            const { TokenBucket } = require("../../runtime/aws-profile/token-bucket") as typeof import("../../runtime/aws-profile/token-bucket");
+            const base = new ManualClock(0);
+            const clock = new ScaledClock(4, base);
+            const bucket = new TokenBucket(1_000, () => clock.now());
+            bucket.take(bucket.available());
+            base.advance(1_000);
+            assert.ok(Math.abs(bucket.available() - 250) < 1e-6, `1 wall second at K = 4 refills a quarter of 1,000/s: ${bucket.available()}`);
+        });
+
+        it("sleeps K times as long on real timers", async () => {
+            const clock = new ScaledClock(3);
+            const started = performance.now();
+            const modelledStart = clock.now();
+            await clock.sleep(20);
+            const wall = performance.now() - started;
+            assert.ok(wall >= 59, `20 modelled ms at K = 3 took ${wall} wall ms`);
+            const modelled = clock.now() - modelledStart;
+            assert.ok(Math.abs(modelled - wall / 3) < 2, `modelled ${modelled} ms = wall ${wall} ms ÷ 3`);
+        });
+
+        it("refuses a scale that is not a positive number", () => {
+            assert.throws(() => new ScaledClock(0), /time scale must be a finite number more than 0 \(got 0\)/);
+            assert.throws(() => new ScaledClock(Number.NaN), /got NaN/);
+        });
+
+        it("is scale 1 and converts nothing for the real and the manual clock", () => {
+            assert.equal(realClock.scale, 1);
+            assert.equal(realClock.toWall(123), 123);
+            assert.equal(new ManualClock().fromWall(456), 456);
         });
     });
 });

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { ManualClock } from "../../runtime/clock";
+import { ManualClock, realClock } from "../../runtime/clock";
 import { runBatch, type BatchRunnerOptions } from "../../runtime/event-sources/kinesis-batch-runner";
 import { toBufferedRecord, type BufferedRecord } from "../../runtime/event-sources/kinesis-event";
 import { KinesisMappingMetrics } from "../../runtime/event-sources/kinesis-mapping-metrics";
@@ -11,7 +11,7 @@ const context = { shardId: "shardId-000000000000", streamArn: "arn:aws:kinesis:u
 
 function records(count: number, arrivalMs: number): BufferedRecord[] {
     return Array.from({ length: count }, (_, index) =>
-        toBufferedRecord({ SequenceNumber: String(100 + index), PartitionKey: "k", Data: Buffer.from(`line-${index}`) }, context, arrivalMs),
+        toBufferedRecord({ SequenceNumber: String(100 + index), PartitionKey: "k", Data: Buffer.from(`line-${index}`) }, context, arrivalMs, realClock),
     );
 }
 

@@ -1,0 +1,52 @@
+import { writerLanes, type FanoutSettings } from "../../settings/parse";
+
+/**
+ * The automatic time scale K: the smallest one that keeps the emulated system well inside this
+ * machine. At AWS speed the system wants
+ * - the sandboxes' CPU shares: every writer lane (shards × parallelization) and the splitter at
+ *   memoryMb ÷ 1,769 of a core each (Lambda: 1,769 MB is one vCPU), and
+ * - the stand-ins' and the runtime's own CPU (kinesalite, fauxqs, the AWS profile's proxies, the
+ *   event source mapping): the planned records/s × their CPU per record;
+ * and under dilation by K it gets all of it K times more slowly, so it needs the sum ÷ K cores.
+ * K is the smallest step of 0.5 (at least 1) that brings that under TARGET_BUSY_FRACTION of the
+ * cores. Pure: the caller measures the cores and plans the rate.
+ */
+export interface TimeScaleDemand {
+    /** Sandboxes' CPU shares at AWS speed, in cores. */
+    sandboxCores: number;
+    /** Stand-ins' and runtime's CPU at AWS speed, in cores. */
+    runtimeCores: number;
+}
+
+/** The share of the machine's cores the automatic K aims to use; the rest is for other load and bursts. */
+export const TARGET_BUSY_FRACTION = 0.6;
+
+/**
+ * CPU milliseconds the stand-ins and the runtime spend per record that flows through the pipeline
+ * under the AWS profile, sandboxes excluded. Measured on 2026-12-02 on a 2-core Linux machine
+ * (Node 22.23, loaded by other work) with the prod stack, 4,000 records of 2 KiB at K = 3: CPU
+ * time of each process (/proc/<pid>/stat, process.cpuUsage() for the runtime) from the first
+ * progress sample to the drain: fauxqs 0.34, kinesalite 0.31, the runtime process (mapping,
+ * AWS profile proxies, sandbox IPC) 0.77; 1.4 ms a record in all. (The sandboxes, for the
+ * record: writer 2.6 ms, cold starts included; splitter 0.2 ms.)
+ */
+export const RUNTIME_CPU_MS_PER_RECORD = 1.4;
+
+/** Lambda developer guide, "Configuring Lambda function memory": at 1,769 MB a function has the equivalent of one vCPU. */
+export const LAMBDA_MB_PER_VCPU = 1769;
+
+export function sandboxCores(settings: FanoutSettings): number {
+    return (writerLanes(settings) * settings.writerMemoryMb + settings.splitterMemoryMb) / LAMBDA_MB_PER_VCPU;
+}
+
+export function demandOf(settings: FanoutSettings, plannedRecordsPerSecond: number, cpuMsPerRecord = RUNTIME_CPU_MS_PER_RECORD): TimeScaleDemand {
+    return { sandboxCores: sandboxCores(settings), runtimeCores: (plannedRecordsPerSecond * cpuMsPerRecord) / 1000 };
+}
+
+export function chooseTimeScale(demand: TimeScaleDemand, availableCores: number, target = TARGET_BUSY_FRACTION): number {
+    if (!(availableCores > 0)) throw new Error(`available cores must be more than 0 (got ${availableCores})`);
+    if (!(target > 0 && target <= 1)) throw new Error(`the target busy fraction must be in (0, 1] (got ${target})`);
+    const cores = demand.sandboxCores + demand.runtimeCores;
+    const exact = cores / (target * availableCores);
+    return Math.max(1, Math.ceil(exact * 2) / 2);
+}

@@ -1,0 +1,52 @@
+import { availableCores, readCpuTimes, type CpuTimes } from "./machine-cpu";
+
+/**
+ * How much of the machine a run left free: the machine's busy core-seconds ÷ the core-seconds
+ * available, measured over the run (whole machine, so other load counts).
+ */
+export interface Headroom {
+    /** Wall seconds measured. */
+    wallSeconds: number;
+    /** Cores the run could use (availableCores()). */
+    availableCores: number;
+    /** Mean cores busy over the run, everything on the machine counted. */
+    busyCores: number;
+    /** busyCores ÷ availableCores, at most 1. */
+    busyFraction: number;
+    /** busyFraction above CPU_BOUND_FRACTION: the run's timings say more about this machine than about the stack. */
+    cpuBound: boolean;
+}
+
+/**
+ * Above this share of the cores busy, a run is flagged as CPU-bound. Why 85%: a runnable thread
+ * waits for a core in proportion to ρ/(1−ρ) of the work ahead of it (an M/M/1 queue's mean wait),
+ * which is 1.5 at the 60% the automatic time scale aims for and 5.7 at 85%; past that the
+ * modelled latencies (tens of ms) are stretched by scheduling delays as large as themselves.
+ * The band between 60% and 85% leaves room for other load before the figures stop meaning
+ * anything.
+ */
+export const CPU_BOUND_FRACTION = 0.85;
+
+export function headroomBetween(before: CpuTimes, after: CpuTimes, wallSeconds: number, cores: number): Headroom {
+    const total = after.totalSeconds - before.totalSeconds;
+    const busy = after.busySeconds - before.busySeconds;
+    // The counters cover the host's cores; busy ÷ total is the host's busy share, times its cores is busy cores.
+    const busyCores = total > 0 ? (busy / total) * after.cores : 0;
+    const busyFraction = Math.min(1, busyCores / cores);
+    return { wallSeconds, availableCores: cores, busyCores, busyFraction, cpuBound: busyFraction > CPU_BOUND_FRACTION };
+}
+
+/** Starts measuring; `stop()` gives the headroom since the start. */
+export function startHeadroomMeter(): { stop(): Headroom } {
+    const before = readCpuTimes();
+    const started = performance.now();
+    const cores = availableCores();
+    return { stop: () => headroomBetween(before, readCpuTimes(), (performance.now() - started) / 1000, cores) };
+}
+
+/** "63% of 2 cores busy …", with the CPU-bound warning (and, unless `brief`, why it matters) when it applies. */
+export function formatHeadroom(headroom: Headroom, brief = false): string {
+    const text = `${Math.round(headroom.busyFraction * 100)}% of ${headroom.availableCores} cores busy over ${headroom.wallSeconds.toFixed(1)} s wall${brief ? "" : " (whole machine)"}`;
+    if (!headroom.cpuBound) return text;
+    return brief ? `${text} ⚠ CPU-bound` : `${text} ⚠ CPU-bound: above ${CPU_BOUND_FRACTION * 100}%, the timings measure this machine, not the stack`;
+}

@@ -1,0 +1,65 @@
+import * as assert from "node:assert/strict";
+import * as path from "node:path";
+import { ScaledClock } from "../../runtime/clock";
+import { FunctionPool } from "../../runtime/lambda/function-pool";
+import { runPipeline } from "../../runtime/pipeline/run-pipeline";
+import type { RunReport } from "../../runtime/pipeline/run-report";
+import { readStackFile } from "../../runtime/stack/read-stack-file";
+import { writeWorkloadFile } from "../../runtime/workload/seed-workload";
+import { tempDir } from "../support/temp-dir";
+
+const PROJECT_DIR = path.resolve(__dirname, "../..");
+const percent = (report: RunReport) => `${Math.round(report.headroom.busyFraction * 100)}%`;
+
+describe("a run under time dilation", function () {
+    this.timeout(120_000);
+
+    it("gives the sandbox a deadline K times its timeout in wall time, counted down by getRemainingTimeInMillis", async () => {
+        // Prepare
+        const pool = new FunctionPool(
+            {
+                functionName: "deadline-probe",
+                handler: { text: "exports.handler = async (event, context) => context.getRemainingTimeInMillis();", exportName: "handler" },
+                environment: {},
+                memoryMb: 128,
+                timeoutSeconds: 1,
+                region: "us-east-1",
+            },
+            { clock: new ScaledClock(4), timeScale: 4 },
+        );
+        try {
+            // Act
+            const result = await pool.invoke({});
+            // Assess
+            assert.equal(result.ok, true, result.errorMessage);
+            const remaining = result.payload as number;
+            assert.ok(remaining > 3_000 && remaining <= 4_000, `a 1 s timeout at K = 4 leaves ${remaining} wall ms at the start`);
+        } finally {
+            await pool.close();
+        }
+    });
+
+    it("reports the same AWS seconds for the same stack at K = 2 and K = 4, within 15%", async () => {
+        // Prepare: the dev stack (1 shard, batches of 100, one writer at a time) under the AWS
+        // profile's latencies: 1,200 records plan to 4.7 s of AWS time, so the two runs take about
+        // 30 s of wall time, and the cold starts (real process starts, so wall time ÷ K) stay a
+        // small part of the whole.
+        const stack = readStackFile(PROJECT_DIR, "dev");
+        const inputFile = path.join(tempDir("dilation-"), "products.jsonl");
+        await writeWorkloadFile(inputFile, { records: 1200, recordBytes: 2048, seed: 7 });
+        const run = (timeScale: number): Promise<RunReport> =>
+            runPipeline({ stack: "dev", settings: stack.settings, region: stack.region, inputFile, inputName: "products.jsonl", awsProfile: {}, measureS3Ceiling: false, timeScale });
+
+        // Act
+        const atTwo = await run(2);
+        const atFour = await run(4);
+
+        // Assess
+        for (const report of [atTwo, atFour]) assert.equal(report.output.verified, true, report.output.problems.join("; "));
+        assert.equal(atTwo.timeScale, 2);
+        assert.equal(atFour.timeScale, 4);
+        const [a, b] = [atTwo.seconds.pipeline, atFour.seconds.pipeline];
+        assert.ok(Math.abs(a - b) / Math.min(a, b) <= 0.15, `K = 2: ${a.toFixed(2)} s, K = 4: ${b.toFixed(2)} s of AWS time (machine busy ${percent(atTwo)} and ${percent(atFour)})`);
+        assert.ok(atFour.headroom.wallSeconds > 1.5 * atTwo.headroom.wallSeconds, `K = 4 took ${atFour.headroom.wallSeconds.toFixed(1)} s wall, K = 2 ${atTwo.headroom.wallSeconds.toFixed(1)} s`);
+    });
+});

@@ -1,0 +1,34 @@
+import * as assert from "node:assert/strict";
+import { CPU_BOUND_FRACTION, formatHeadroom, headroomBetween } from "../../runtime/time-scale/headroom";
+import { parseCpuMax, parseProcStat } from "../../runtime/time-scale/machine-cpu";
+
+const STAT = (user: number, idle: number) =>
+    [`cpu  ${user} 0 0 ${idle} 0 0 0 0 0 0`, `cpu0 ${user / 2} 0 0 ${idle / 2} 0 0 0 0 0 0`, `cpu1 ${user / 2} 0 0 ${idle / 2} 0 0 0 0 0 0`, "intr 1 2 3"].join("\n");
+
+describe("the machine's headroom", () => {
+    it("reads busy and total core-seconds and the host's cores from /proc/stat", () => {
+        const times = parseProcStat("cpu  100 20 30 800 50 0 5 0 0 0\ncpu0 50 10 15 400 25 0 2 0 0 0\ncpu1 50 10 15 400 25 0 3 0 0 0\n");
+        assert.deepEqual(times, { busySeconds: 1.55, totalSeconds: 10.05, cores: 2 });
+    });
+
+    it("is the busy share of the cores between two readings", () => {
+        const headroom = headroomBetween(parseProcStat(STAT(0, 0)), parseProcStat(STAT(100, 300)), 2, 2);
+        assert.equal(headroom.busyCores, 0.5);
+        assert.equal(headroom.busyFraction, 0.25);
+        assert.equal(headroom.cpuBound, false);
+    });
+
+    it("flags a run above 85% busy as CPU-bound, and counts busy cores against a smaller quota", () => {
+        assert.equal(CPU_BOUND_FRACTION, 0.85);
+        const saturated = headroomBetween(parseProcStat(STAT(0, 0)), parseProcStat(STAT(190, 10)), 1, 2);
+        assert.equal(saturated.cpuBound, true);
+        assert.match(formatHeadroom(saturated), /^95% of 2 cores busy .* ⚠ CPU-bound/);
+        const quota = headroomBetween(parseProcStat(STAT(0, 0)), parseProcStat(STAT(100, 100)), 1, 1);
+        assert.equal(quota.busyFraction, 1, "one busy core of two is all of a one-core quota");
+    });
+
+    it("reads a cgroup v2 quota, and none from max", () => {
+        assert.equal(parseCpuMax("150000 100000\n"), 1.5);
+        assert.equal(parseCpuMax("max 100000\n"), undefined);
+    });
+});
