@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { FanoutSettings } from "../settings/parse";
 import { dashboardNameFor } from "./dashboard-body";
 import { DeadLetterQueue } from "./dead-letter-queue";
+import { FailureBucket } from "./failure-bucket";
 import { FanoutStream } from "./fanout-stream";
 import { PipelineMonitoring } from "./pipeline-monitoring";
 import { SecureBucket } from "./secure-bucket";
@@ -36,6 +37,8 @@ export class FanoutPipeline extends pulumi.ComponentResource {
     readonly streamName: pulumi.Output<string>;
     readonly streamArn: pulumi.Output<string>;
     readonly deadLetterQueueUrl: pulumi.Output<string>;
+    /** The failure bucket's name, or "" when the on-failure destination is the queue. */
+    readonly failureBucketName: pulumi.Output<string>;
     readonly splitterFunctionName: pulumi.Output<string>;
     readonly writerFunctionName: pulumi.Output<string>;
     readonly dashboardUrl: pulumi.Output<string>;
@@ -50,7 +53,11 @@ export class FanoutPipeline extends pulumi.ComponentResource {
         const stream = createStream(name, settings, parent);
         const deadLetters = new DeadLetterQueue(`${name}-dead-letters`, {}, parent);
         const splitter = createSplitter(name, settings, { inputBucket, outputBucket, stream, deadLetters }, parent);
-        const writer = createWriter(name, settings, { outputBucket, stream, deadLetters }, parent);
+        const failureBucket =
+            settings.onFailureDestination === "s3"
+                ? new FailureBucket(`${name}-failures`, { retentionDays: settings.failureRetentionDays, forceDestroy: args.forceDestroyBuckets }, parent)
+                : undefined;
+        const writer = createWriter(name, settings, { outputBucket, stream, deadLetters, failureBucket }, parent);
         const monitoring = createMonitoring(name, settings, { stream, splitter, writer, deadLetters, alarmActions: args.alarmActions }, parent);
 
         this.inputBucketName = inputBucket.bucketName;
@@ -58,6 +65,7 @@ export class FanoutPipeline extends pulumi.ComponentResource {
         this.streamName = stream.streamName;
         this.streamArn = stream.arn;
         this.deadLetterQueueUrl = deadLetters.url;
+        this.failureBucketName = failureBucket ? failureBucket.bucketName : pulumi.output("");
         this.splitterFunctionName = splitter.functionName;
         this.writerFunctionName = writer.functionName;
         this.dashboardUrl = monitoring.dashboardUrl;
@@ -104,10 +112,10 @@ function createSplitter(
 function createWriter(
     name: string,
     settings: FanoutSettings,
-    parts: { outputBucket: SecureBucket; stream: FanoutStream; deadLetters: DeadLetterQueue },
+    parts: { outputBucket: SecureBucket; stream: FanoutStream; deadLetters: DeadLetterQueue; failureBucket?: FailureBucket },
     opts: pulumi.ComponentResourceOptions,
 ): WriterFunction {
-    const { outputBucket, stream, deadLetters } = parts;
+    const { outputBucket, stream, deadLetters, failureBucket } = parts;
     return new WriterFunction(
         `${name}-writer`,
         {
@@ -119,6 +127,7 @@ function createWriter(
             // The args named as their setting (the mapping's, outputKeyTemplate, writerConcurrency, logRetentionDays) take it as
             // it is, so a new mapping setting needs only the table and WriterFunction.
             ...settings,
+            failureBucketArn: failureBucket?.arn,
             runtime: settings.lambdaRuntime,
             memorySizeMb: settings.writerMemoryMb,
             timeoutSeconds: settings.writerTimeoutSeconds,
@@ -141,6 +150,7 @@ function createMonitoring(
             splitterFunctionName: parts.splitter.functionName,
             writerFunctionName: parts.writer.functionName,
             deadLetterQueueName: parts.deadLetters.queueName,
+            eventSourceMappingUuid: parts.writer.eventSourceMapping.uuid,
             iteratorAgeAlarmSeconds: settings.iteratorAgeAlarmSeconds,
             dashboardName: dashboardNameFor(name, pulumi.getStack()),
             alarmActions: parts.alarmActions,
@@ -159,6 +169,7 @@ export function pipelineOutputs(pipeline: FanoutPipeline) {
         streamName: pipeline.streamName,
         streamArn: pipeline.streamArn,
         deadLetterQueueUrl: pipeline.deadLetterQueueUrl,
+        failureBucketName: pipeline.failureBucketName,
         splitterFunctionName: pipeline.splitterFunctionName,
         writerFunctionName: pipeline.writerFunctionName,
         dashboardUrl: pipeline.dashboardUrl,

@@ -127,6 +127,8 @@ export interface WriterPolicyInput {
     outputBucketArn: string;
     deadLetterQueueArn: string;
     logGroupArn: string;
+    /** The failure bucket, when the mapping's on-failure destination is S3 (`onFailureDestination: s3`). */
+    failureBucketArn?: string;
 }
 
 /**
@@ -177,9 +179,26 @@ export function writerPolicy(input: WriterPolicyInput): PolicyDocument {
                 Resource: [`${input.outputBucketArn}/*`],
             },
             deadLetterStatement(input.deadLetterQueueArn),
+            ...(input.failureBucketArn ? failureBucketStatements(input.failureBucketArn) : []),
             ownLogGroupStatement(input.logGroupArn),
         ],
     };
+}
+
+/**
+ * What an event source mapping needs to send its on-failure records to an S3 bucket: "For an S3
+ * destination: s3:PutObject and s3:ListBucket" (Lambda developer guide, "Your execution role
+ * must have permissions for the destination", kinesis-on-failure-destination / kafka-on-failure).
+ * PutObject only under `aws/lambda/`, where Lambda writes them
+ * (`aws/lambda/<ESM-UUID>/<shardID>/YYYY/MM/DD/...`). ListBucket is on the failure bucket alone,
+ * without an `s3:prefix` condition: AWS does not say which listing Lambda makes, and a HeadBucket
+ * check carries no prefix, so a condition could fail the destination check.
+ */
+export function failureBucketStatements(failureBucketArn: string): PolicyStatement[] {
+    return [
+        { Sid: "WriteFailedBatches", Effect: "Allow", Action: ["s3:PutObject"], Resource: [`${failureBucketArn}/aws/lambda/*`] },
+        { Sid: "ListFailureBucket", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [failureBucketArn] },
+    ];
 }
 
 /**

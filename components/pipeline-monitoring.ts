@@ -7,6 +7,14 @@ export interface PipelineMonitoringArgs {
     splitterFunctionName: pulumi.Input<string>;
     writerFunctionName: pulumi.Input<string>;
     deadLetterQueueName: pulumi.Input<string>;
+    /**
+     * UUID of the writer's event source mapping (its metrics config must include `EventCount`):
+     * alarms when the mapping delivers records to its on-failure destination
+     * (`OnFailureDestinationDeliveredEventCount`, Lambda's event source mapping metrics), which the
+     * queue's alarm does not see when the destination is the failure bucket.
+     * @default undefined (no such alarm)
+     */
+    eventSourceMappingUuid?: pulumi.Input<string>;
     /** Alarm when the stream's oldest unread record is older than this, in seconds. The stack's `kinesis-fanout:iteratorAgeAlarmSeconds`. */
     iteratorAgeAlarmSeconds: number;
     /**
@@ -23,7 +31,8 @@ export interface PipelineMonitoringArgs {
 }
 
 /**
- * Four alarms (writer lag, writer errors, writer throttles, anything dead-lettered) and a
+ * Five alarms (writer lag, writer errors, writer throttles, anything dead-lettered, batches sent
+ * to the mapping's on-failure destination) and a
  * dashboard. Every alarm looks at one-minute points; missing data (no traffic) is not a breach.
  */
 export class PipelineMonitoring extends pulumi.ComponentResource {
@@ -85,6 +94,20 @@ export class PipelineMonitoring extends pulumi.ComponentResource {
                 evaluationPeriods: 1,
             }),
         ];
+        if (args.eventSourceMappingUuid) {
+            this.alarms.push(
+                alarm("failed-batches", {
+                    alarmDescription: "The writer's event source mapping gave up on batches and sent them to its on-failure destination.",
+                    namespace: "AWS/Lambda",
+                    metricName: "OnFailureDestinationDeliveredEventCount",
+                    dimensions: { EventSourceMappingUUID: args.eventSourceMappingUuid },
+                    statistic: "Sum",
+                    comparisonOperator: "GreaterThanThreshold",
+                    threshold: 0,
+                    evaluationPeriods: 1,
+                }),
+            );
+        }
 
         const region = aws.getRegionOutput({}, parent).region;
         const dashboard = new aws.cloudwatch.Dashboard(

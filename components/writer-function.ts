@@ -12,6 +12,12 @@ export interface WriterFunctionArgs {
     outputBucketArn: pulumi.Input<string>;
     deadLetterQueueUrl: pulumi.Input<string>;
     deadLetterQueueArn: pulumi.Input<string>;
+    /**
+     * The failure bucket's ARN when the mapping's on-failure destination is S3 (the stack's
+     * `kinesis-fanout:onFailureDestination` `s3`); without it the destination is the dead-letter queue.
+     * @default undefined
+     */
+    failureBucketArn?: pulumi.Input<string>;
     /** Output key template such as `product_{original_id}.json`, validated by settings/parse.ts. */
     outputKeyTemplate: string;
     /** Concurrent PutObject calls inside one invocation. The stack's `kinesis-fanout:writerConcurrency`. */
@@ -58,8 +64,9 @@ export interface WriterFunctionArgs {
 
 /**
  * The writer: a CallbackFunction fed by an explicit event source mapping on the stream, with
- * partial batch responses (`ReportBatchItemFailures`) and the dead-letter queue as the mapping's
- * on-failure destination.
+ * partial batch responses (`ReportBatchItemFailures`), the failure bucket (whole batches) or the
+ * dead-letter queue (shard and sequence numbers only) as the mapping's on-failure destination, and
+ * the mapping's `EventCount` metrics turned on.
  */
 export class WriterFunction extends pulumi.ComponentResource {
     readonly handler: LeastPrivilegeFunction<KinesisStreamEvent, KinesisStreamBatchResponse>;
@@ -87,9 +94,9 @@ export class WriterFunction extends pulumi.ComponentResource {
                 }),
                 policy: (logGroupArn) =>
                     pulumi
-                        .all([args.streamArn, args.outputBucketArn, args.deadLetterQueueArn, logGroupArn])
-                        .apply(([streamArn, outputBucketArn, deadLetterQueueArn, logGroup]) =>
-                            writerPolicy({ streamArn, outputBucketArn, deadLetterQueueArn, logGroupArn: logGroup }),
+                        .all([args.streamArn, args.outputBucketArn, args.deadLetterQueueArn, logGroupArn, args.failureBucketArn])
+                        .apply(([streamArn, outputBucketArn, deadLetterQueueArn, logGroup, failureBucketArn]) =>
+                            writerPolicy({ streamArn, outputBucketArn, deadLetterQueueArn, logGroupArn: logGroup, failureBucketArn }),
                         ),
             },
             { parent: this },
@@ -108,7 +115,9 @@ export class WriterFunction extends pulumi.ComponentResource {
                 maximumRetryAttempts: args.maximumRetryAttempts,
                 maximumRecordAgeInSeconds: args.maximumRecordAgeInSeconds,
                 functionResponseTypes: ["ReportBatchItemFailures"],
-                destinationConfig: { onFailure: { destinationArn: args.deadLetterQueueArn } },
+                destinationConfig: { onFailure: { destinationArn: args.failureBucketArn ?? args.deadLetterQueueArn } },
+                // The mapping's own EventCount metrics (polled, filtered, on-failure-sent, ...) in CloudWatch.
+                metricsConfig: { metrics: ["EventCount"] },
             },
             // The first poll and the destination check use the role: its policy must exist first.
             { parent: this, dependsOn: [this.handler.rolePolicy] },

@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { addAwsProfileOptions, addStacksDirOption, addTimeScaleOption, awsProfileFrom, httpUrl, interruptSignal, runCommand, stacksDirFrom, wholeNumber } from "./cli-options";
 import { autoTimeScale } from "./time-scale/auto-time-scale";
 import { readStackFile } from "./stack/read-stack-file";
+import { collectConfigOverride, withConfigOverrides } from "./stack/config-overrides";
 import { SEED_WORKLOAD, writeWorkloadFile } from "./workload/seed-workload";
 import { runPipeline } from "./pipeline/run-pipeline";
 import { formatSummary } from "./pipeline/run-report";
@@ -23,6 +24,7 @@ const program = new Command()
         "Run a stack's configuration end to end on this machine: local S3, SQS and Kinesis stand-ins, the same Lambda code `pulumi up` uploads, AWS's event source mapping semantics, and a verification of every output object.",
     )
     .option("--stack <name>", "stack whose Pulumi.<stack>.yaml settings to run", "dev")
+    .option("--config <key=value>", "override one of the stack's kinesis-fanout settings for this run (repeatable), e.g. --config maximumRetryAttempts=0", collectConfigOverride)
     .option("--records <n>", "lines to generate", wholeNumber("--records"), SEED_WORKLOAD.records)
     .option("--record-bytes <n>", "bytes per generated line", wholeNumber("--record-bytes", 128), SEED_WORKLOAD.recordBytes)
     .option("--seed <n>", "seed of the generated workload", wholeNumber("--seed", 0), SEED_WORKLOAD.seed)
@@ -47,7 +49,8 @@ async function main(): Promise<number> {
     program.parse();
     const options = program.opts();
     const stack = readStackFile(stacksDirFrom(options, PROJECT_DIR), options.stack);
-    for (const warning of stack.warnings) process.stderr.write(`warning: ${warning}\n`);
+    const configured = withConfigOverrides(stack, options.config);
+    for (const warning of configured.warnings) process.stderr.write(`warning: ${warning}\n`);
 
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "kinesis-fanout-"));
     const signal = interruptSignal(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -65,7 +68,7 @@ async function main(): Promise<number> {
             inputName = `products-${options.records}x${options.recordBytes}${options.poison ? `-poison${options.poison}` : ""}.jsonl`;
         }
         const awsProfile = awsProfileFrom(options);
-        const settings = options.splitterTimeout === undefined ? stack.settings : { ...stack.settings, splitterTimeoutSeconds: options.splitterTimeout };
+        const settings = options.splitterTimeout === undefined ? configured.settings : { ...configured.settings, splitterTimeoutSeconds: options.splitterTimeout };
         // At local speed no AWS time is modelled, so nothing is dilated unless asked for.
         const timeScale: number = options.timeScale ?? (awsProfile ? autoTimeScale([settings], { records: options.records, recordBytes: options.recordBytes }) : 1);
         if (timeScale !== 1) process.stderr.write(`time scale K = ${timeScale}${options.timeScale === undefined ? " (automatic)" : ""}: the run takes about ${timeScale}× its AWS time\n`);

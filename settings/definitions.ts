@@ -104,6 +104,21 @@ export const SETTING_DEFINITIONS = {
         ...eventSourceMapping.maximumRecordAgeInSeconds,
         description: "Records older than this many seconds are not retried but dead-lettered (-1 for no limit).",
     },
+    onFailureDestination: {
+        type: "string",
+        default: "s3",
+        oneOf: ["s3", "sqs"],
+        description:
+            "Where the writer's event source mapping sends a batch it gives up on. `s3`: a failure bucket that keeps the whole batch (the records themselves); `sqs`: the dead-letter queue, which gets only the shard and sequence numbers, useless once the records leave the stream.",
+    },
+    failureRetentionDays: {
+        type: "integer",
+        default: 30,
+        min: 1,
+        max: 3650,
+        description:
+            "Days the failure bucket keeps a failed batch before its lifecycle rule expires it (used when onFailureDestination is `s3`). The default outlasts the stream's longest default retention and the dead-letter queue's 14 days.",
+    },
     writerConcurrency: {
         type: "integer",
         default: 16,

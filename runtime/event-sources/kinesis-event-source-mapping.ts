@@ -1,17 +1,18 @@
 import { randomUUID } from "node:crypto";
 import { ListShardsCommand, type KinesisClient, type Shard } from "@aws-sdk/client-kinesis";
-import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { KinesisStreamEvent } from "aws-lambda";
 import { backOff } from "exponential-backoff";
 import type { InvocationResult } from "../lambda/function-pool";
 import { InMemoryCheckpointStore, type CheckpointStore } from "./checkpoint-store";
 import { realClock, type Clock } from "../clock";
 import { runBatch, type BatchRunnerOptions, type RecordsFinished } from "./kinesis-batch-runner";
-import type { BufferedRecord } from "./kinesis-event";
+import { kinesisEvent, type BufferedRecord } from "./kinesis-event";
 import { kinesisOnFailureRecord, type DiscardCondition, type LastInvocation } from "./kinesis-on-failure-record";
 import { KinesisMappingMetrics, type KinesisMappingStats } from "./kinesis-mapping-metrics";
 import type { KinesisMappingSettings } from "./kinesis-mapping-settings";
 import { KinesisShardReader } from "./kinesis-shard-reader";
+import { sqsOnFailureDestination, type OnFailureDestination } from "./on-failure-destination";
 
 export type { KinesisMappingStats } from "./kinesis-mapping-metrics";
 export type { KinesisMappingSettings } from "./kinesis-mapping-settings";
@@ -33,6 +34,8 @@ export interface KinesisEventSourceMappingOptions {
     settings: KinesisMappingSettings;
     invoke: (event: KinesisStreamEvent) => Promise<InvocationResult>;
     onFailureQueueUrl?: string;
+    /** Where discarded batches go (on-failure-destination.ts); takes the place of onFailureQueueUrl. */
+    onFailure?: OnFailureDestination;
     /** Between reads while records are available; default 200 = Kinesis' 5 GetRecords calls per second per shard. */
     getRecordsIntervalMs?: number;
     /** Between reads of a caught-up shard; default 1000 = Lambda's "base rate of once per second". */
@@ -157,8 +160,9 @@ export class KinesisEventSourceMapping {
         invokeCount: number,
         last: LastInvocation | undefined,
     ): Promise<void> {
-        const queueUrl = this.options.onFailureQueueUrl;
-        if (!queueUrl) {
+        const { onFailureQueueUrl } = this.options;
+        const destination = this.options.onFailure ?? (onFailureQueueUrl ? sqsOnFailureDestination(this.options.sqs, onFailureQueueUrl) : undefined);
+        if (!destination) {
             this.metrics.dropped(records.length);
             return;
         }
@@ -174,7 +178,8 @@ export class KinesisEventSourceMapping {
             nowMs: this.clock.now(),
         });
         // The shard waits until the destination has the record, as AWS's does.
-        await backOff(() => this.options.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(document) })), {
+        const event = kinesisEvent(records);
+        await backOff(() => destination.send(document, event), {
             numOfAttempts: Number.POSITIVE_INFINITY,
             startingDelay: 100,
             maxDelay: 5000,

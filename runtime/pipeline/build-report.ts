@@ -79,7 +79,7 @@ export function buildReport(parts: ReportParts): RunReport {
     return report;
 }
 
-function outputSection({ expected, verification }: ReportParts): RunReport["output"] {
+function outputSection({ expected, verification, deadLetters }: ReportParts): RunReport["output"] {
     const reasons: Record<string, number> = {};
     for (const reason of verification.deadLettered.values()) reasons[reason] = (reasons[reason] ?? 0) + 1;
     return {
@@ -87,6 +87,7 @@ function outputSection({ expected, verification }: ReportParts): RunReport["outp
         deadLettered: verification.deadLettered.size,
         deadLetterReasons: reasons,
         superseded: expected.superseded.length,
+        failedBatches: deadLetters.batches.length,
         accounted: verification.accounted,
         verified: verification.verified,
         problems: verification.problems,

@@ -6,7 +6,8 @@ import { AWS_LIMITS } from "../../settings/aws-limits";
 import type { AwsClients } from "./aws-clients";
 
 /**
- * The resources of one stack, created the way the Pulumi program declares them: two buckets, a
+ * The resources of one stack, created the way the Pulumi program declares them: two buckets (three
+ * with the failure bucket), a
  * stream with the stack's shard count (4 for ON_DEMAND, as Kinesis starts one), and the
  * dead-letter queue with 14 days of retention. Creating is idempotent, so a run can continue on
  * the state a previous run left.
@@ -16,6 +17,8 @@ export interface ResourceNames {
     outputBucket: string;
     streamName: string;
     deadLetterQueue: string;
+    /** The writer mapping's on-failure bucket (created only when onFailureDestination is s3). */
+    failureBucket: string;
     splitterFunction: string;
     writerFunction: string;
 }
@@ -25,6 +28,8 @@ export interface ProvisionedResources extends ResourceNames {
     shardCount: number;
     deadLetterQueueUrl: string;
     deadLetterQueueArn: string;
+    /** Set when the mapping's on-failure destination is S3 (onFailureDestination `s3`). */
+    failureBucketInUse?: string;
 }
 
 /**
@@ -38,6 +43,7 @@ export function resourceNames(stack: string, prefix = "kinesis-fanout"): Resourc
         outputBucket: `${base}-output`,
         streamName: `${base}-records`,
         deadLetterQueue: `${base}-dead-letters`,
+        failureBucket: `${base}-failures`,
         splitterFunction: `${base}-splitter`,
         writerFunction: `${base}-writer`,
     };
@@ -82,9 +88,11 @@ async function ensureQueue(sqs: SQSClient, name: string): Promise<{ url: string;
 
 export async function provisionResources(clients: AwsClients, stack: string, settings: FanoutSettings, prefix?: string): Promise<ProvisionedResources> {
     const names = resourceNames(stack, prefix);
-    const [, , stream, queue] = await Promise.all([
+    const failureBucketInUse = settings.onFailureDestination === "s3" ? names.failureBucket : undefined;
+    const [, , , stream, queue] = await Promise.all([
         ensureBucket(clients.s3, names.inputBucket),
         ensureBucket(clients.s3, names.outputBucket),
+        failureBucketInUse ? ensureBucket(clients.s3, failureBucketInUse) : undefined,
         ensureStream(clients.kinesis, names.streamName, effectiveShardCount(settings)),
         ensureQueue(clients.sqs, names.deadLetterQueue),
     ]);
@@ -94,5 +102,6 @@ export async function provisionResources(clients: AwsClients, stack: string, set
         shardCount: stream.shards,
         deadLetterQueueUrl: queue.url,
         deadLetterQueueArn: queue.arn,
+        failureBucketInUse,
     };
 }

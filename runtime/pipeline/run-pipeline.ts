@@ -2,7 +2,6 @@ import { writerLanes } from "../../settings/parse";
 import { realClock, ScaledClock, type Clock } from "../clock";
 import { startHeadroomMeter } from "../time-scale/headroom";
 import { buildReport, type RunMeasurements } from "./build-report";
-import { readAllMessages } from "./dead-letter-queue";
 import { checkAborted, driveInput } from "./drive-input";
 import type { ExpectedOutput } from "./expected-output";
 import { ProgressSampler } from "./progress-sampler";
@@ -14,6 +13,8 @@ import { provisionStack, type RunStack } from "./run-stack";
 import { startTriggers } from "./run-triggers";
 import { ceilingClient, measureS3PutRate, type S3PutRate } from "./s3-put-rate";
 import { classifyDeadLetters, verifyOutput } from "./verify-output";
+import { readFailedBatches } from "../dead-letters/failure-bucket";
+import { readDeadLetters } from "../dead-letters/dead-letter-store";
 
 export type { BenchHooks, RestartOptions, RunOptions, RunSpec } from "./run-options";
 
@@ -63,8 +64,18 @@ function runClock(options: RunOptions): Clock {
 /** The fifth phase: reads the dead-letter queue and checks every expected object against the output bucket. */
 async function verifyRun(env: RunEnvironment, stack: RunStack, expected: ExpectedOutput) {
     const { resources } = stack;
-    // The dead-letter queue's read (a long poll that waits a second once it is empty) overlaps the bucket's listing.
-    const deadLettersRead = readAllMessages(env.clients.sqs, resources.deadLetterQueueUrl).then(classifyDeadLetters);
+    // With an S3 on-failure destination, the failed batches (with their records) are in the failure bucket.
+    // The reads overlap the bucket's listing; the queue is read without hiding it afterwards, so
+    // `npm run dead-letters` may look at it right after the run.
+    const deadLettersRead = Promise.all([
+        readDeadLetters({ sqs: env.clients.sqs, s3: env.clients.s3, queueUrl: resources.deadLetterQueueUrl }),
+        resources.failureBucketInUse ? readFailedBatches(env.clients.s3, resources.failureBucketInUse) : [],
+    ]).then(([queued, failedBatches]) =>
+        classifyDeadLetters([
+            ...queued.map((letter) => (letter.body === undefined ? "" : JSON.stringify(letter.body))),
+            ...failedBatches.map((batch) => JSON.stringify(batch.document)),
+        ]),
+    );
     const verification = await verifyOutput({
         s3: env.clients.s3,
         kinesis: env.clients.kinesis,

@@ -1,6 +1,7 @@
 import type { CpuShareStats } from "../lambda/cpu-share";
 import type { FanoutSettings } from "../../settings/parse";
 import type { ProvisionedResources } from "./provision";
+import { failedWorkLine } from "../dead-letters/run-summary-line";
 import type { S3PutRate } from "./s3-put-rate";
 import type { AwsProfileStats } from "../aws-profile";
 import { formatFaultLine, type FaultReport } from "../faults/run-faults";
@@ -39,6 +40,8 @@ export interface RunReport {
         deadLettered: number;
         deadLetterReasons: Record<string, number>;
         superseded: number;
+        /** Batches the event source mapping gave up on (in the failure bucket, or on the queue). */
+        failedBatches: number;
         accounted: number;
         verified: boolean;
         problems: string[];
@@ -111,6 +114,8 @@ export function formatSummary(report: RunReport): string {
         );
     }
     lines.push(formatCpuShareLine(report.cpuShare));
+    const failedWork = failedWorkLine(report);
+    if (failedWork) lines.push(failedWork);
     if (report.awsProfile) {
         const { kinesis } = report.awsProfile.stats;
         lines.push(

@@ -3,6 +3,7 @@ import { notificationFilterValue } from "../../handlers/shared/s3-key-encoding";
 import type { Clock } from "../clock";
 import { JsonFileCheckpointStore } from "../event-sources/checkpoint-store";
 import { KinesisEventSourceMapping } from "../event-sources/kinesis-event-source-mapping";
+import { localMappingUuid, s3OnFailureDestination } from "../event-sources/on-failure-destination";
 import { S3ObjectCreatedSource } from "../event-sources/s3-object-created";
 import { AsyncInvocationQueue } from "../lambda/async-invocation-queue";
 import { isThrottled } from "../lambda/concurrency-limit";
@@ -88,16 +89,19 @@ function recordingInvoke(fn: FunctionPool, results: InvocationResult[]): (event:
 function writerMapping(env: RunEnvironment, stack: RunStack, writer: FunctionPool, options: RunOptions, clock: Clock): KinesisEventSourceMapping {
     const { resources, settings } = stack;
     const stateDir = options.restart?.stateDir;
+    const functionArn = stack.functionArn(resources.writerFunction);
+    const failureBucket = resources.failureBucketInUse;
     return new KinesisEventSourceMapping({
         kinesis: env.clients.kinesis,
         sqs: env.clients.sqs,
         streamName: resources.streamName,
         streamArn: resources.streamArn,
-        functionArn: stack.functionArn(resources.writerFunction),
+        functionArn,
         region: options.region,
         settings: { ...settings, reportBatchItemFailures: true },
         invoke: (event) => writer.invoke(event),
         onFailureQueueUrl: resources.deadLetterQueueUrl,
+        onFailure: failureBucket ? s3OnFailureDestination(env.clients.s3, failureBucket, localMappingUuid(functionArn, resources.streamArn)) : undefined,
         checkpoints: stateDir ? new JsonFileCheckpointStore(checkpointPath(stateDir, resources.streamName)) : undefined,
         redeliver: env.faults?.redeliver,
         clock,

@@ -4,6 +4,7 @@ import { decodeRecord } from "../../handlers/shared/record-envelope";
 import { decodeS3EventKey } from "../../handlers/splitter/s3-event-key";
 import { isDeadLetterMessage, type DeadLetterMessage } from "../../handlers/shared/dead-letter";
 import type { ExpectedOutput } from "./expected-output";
+import { sourceLinesOfEvent } from "../dead-letters/failure-bucket";
 import { checkObjects, type ObjectCheck } from "./verify-objects";
 
 /**
@@ -39,6 +40,8 @@ export interface BatchFailure {
     startSequenceNumber: string;
     endSequenceNumber: string;
     condition: string;
+    /** The batch's own lines, when the on-failure record kept its payload (an S3 destination). */
+    sourceLines?: Array<{ key: string; line: number }>;
 }
 
 export interface DeadLetterContents {
@@ -68,6 +71,7 @@ export function classifyDeadLetters(bodies: string[]): DeadLetterContents {
                 startSequenceNumber: info.startSequenceNumber,
                 endSequenceNumber: info.endSequenceNumber,
                 condition: message.requestContext?.condition ?? "unknown",
+                ...(Array.isArray(message.payload?.Records) ? { sourceLines: sourceLinesOfEvent(message.payload) } : {}),
             });
         } else if (message?.requestPayload?.Records) {
             for (const record of message.requestPayload.Records) {
@@ -136,7 +140,11 @@ function lineDeadLetters(messages: DeadLetterMessage[], sourceKey: string, probl
 /** Adds the lines of the batches the mapping gave up on that were not written after all, as `batch-<condition>`. */
 async function addBatchDeadLetters(options: VerifyOptions, batches: BatchFailure[], deadLettered: Map<number, string>, writtenLines: Set<number>): Promise<void> {
     for (const batch of batches) {
-        for (const line of await linesOfBatch(options.kinesis, options.streamName, batch, options.sourceKey)) {
+        // With an S3 on-failure destination the batch's own records were kept; otherwise its range is read back from the stream.
+        const lines = batch.sourceLines
+            ? batch.sourceLines.filter((source) => source.key === options.sourceKey).map((source) => source.line)
+            : await linesOfBatch(options.kinesis, options.streamName, batch, options.sourceKey);
+        for (const line of lines) {
             // A line whose object is in the bucket was written, by its own lane or a later retry.
             if (!deadLettered.has(line) && !writtenLines.has(line)) deadLettered.set(line, `batch-${batch.condition}`);
         }

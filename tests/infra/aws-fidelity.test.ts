@@ -28,7 +28,7 @@ describe("the resources allow for what AWS does (issue 11)", () => {
     });
 
     it("expires the hand-off claim markers in the output bucket after two days, longer than Lambda keeps an async event", () => {
-        const lifecycle = resourceOf(built, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration");
+        const lifecycle = resourceOf(built, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "kinesis-fanout-splitter-expire-hand-off-claims");
         assert.equal(lifecycle.inputs.bucket, built.outputs.outputBucketName);
         assert.deepEqual(
             lifecycle.inputs.rules.map((rule: { status: string; filter: { prefix: string }; expiration: { days: number } }) => [rule.status, rule.filter.prefix, rule.expiration.days]),

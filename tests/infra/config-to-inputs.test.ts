@@ -31,6 +31,8 @@ const trigger = (built: BuiltProgram) => inputs(built, "aws:s3/bucketNotificatio
 const logGroups = (built: BuiltProgram) =>
     built.resources.filter((resource) => resource.type === "aws:cloudwatch/logGroup:LogGroup").map((group) => group.inputs.retentionInDays);
 const iteratorAlarm = (built: BuiltProgram) => inputs(built, "aws:cloudwatch/metricAlarm:MetricAlarm", "kinesis-fanout-monitoring-iterator-age");
+const failureLifecycle = (built: BuiltProgram) =>
+    inputs(built, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "kinesis-fanout-failures-expire-failed-batches");
 const splitterPolicyResources = (built: BuiltProgram) =>
     JSON.parse(inputs(built, "aws:iam/rolePolicy:RolePolicy", "kinesis-fanout-splitter-policy").policy).Statement[0].Resource[0];
 
@@ -45,6 +47,14 @@ const ROWS: Row[] = [
     { key: "bisectBatchOnFunctionError", changed: "false", read: (built) => mapping(built).bisectBatchOnFunctionError },
     { key: "maximumRetryAttempts", changed: "10", read: (built) => mapping(built).maximumRetryAttempts },
     { key: "maximumRecordAgeInSeconds", changed: "3600", read: (built) => mapping(built).maximumRecordAgeInSeconds },
+    {
+        key: "onFailureDestination",
+        changed: "sqs",
+        read: (built) => mapping(built).destinationConfig.onFailure.destinationArn.split(":")[2],
+        expected: (destination) => destination,
+        alone: {},
+    },
+    { key: "failureRetentionDays", changed: "90", read: (built) => failureLifecycle(built).rules[0].expiration.days },
     { key: "writerConcurrency", changed: "4", read: (built) => writer(built).environment.variables[ENV.writerConcurrency], expected: String },
     { key: "partitionKey", changed: "line-hash", read: (built) => splitter(built).environment.variables[ENV.partitionKey] },
     { key: "outputKeyTemplate", changed: "items/{id}.json", read: (built) => writer(built).environment.variables[ENV.outputKeyTemplate] },

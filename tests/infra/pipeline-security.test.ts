@@ -59,7 +59,13 @@ describe("the pipeline's security under Pulumi mocks", () => {
             assert.equal(`arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${policy.inputs.role}`, writerRoleArn);
             assert.deepEqual(
                 JSON.parse(policy.inputs.policy),
-                writerPolicy({ streamArn: arns.stream, outputBucketArn: arns.outputBucket, deadLetterQueueArn: arns.queue, logGroupArn: arns.writerLogs }),
+                writerPolicy({
+                    streamArn: arns.stream,
+                    outputBucketArn: arns.outputBucket,
+                    deadLetterQueueArn: arns.queue,
+                    logGroupArn: arns.writerLogs,
+                    failureBucketArn: "arn:aws:s3:::kinesis-fanout-failures-mock",
+                }),
             );
         });
     });
@@ -77,8 +83,8 @@ describe("the pipeline's security under Pulumi mocks", () => {
             assert.equal(stream.inputs.kmsKeyId, "alias/aws/kinesis");
         });
 
-        it("uses two separate buckets, so a write can never trigger the splitter", () => {
-            assert.equal(resourcesOf(built, "aws:s3/bucket:Bucket").length, 2);
+        it("uses separate input, output and failure buckets, so a write can never trigger the splitter", () => {
+            assert.equal(resourcesOf(built, "aws:s3/bucket:Bucket").length, 3);
             assert.notEqual(built.outputs.inputBucketName, built.outputs.outputBucketName);
         });
 

@@ -137,12 +137,12 @@ describe("the pipeline's wiring under Pulumi mocks", () => {
     });
 
     describe("the event source mapping", () => {
-        it("reads the stream into the writer with partial batch responses and the dead-letter queue on failure", () => {
+        it("reads the stream into the writer with partial batch responses and the failure bucket on failure", () => {
             const mapping = resourceOf(built, "aws:lambda/eventSourceMapping:EventSourceMapping");
             assert.equal(mapping.inputs.eventSourceArn, arns.stream);
             assert.equal(mapping.inputs.functionName, arns.writerFunction);
             assert.deepEqual(mapping.inputs.functionResponseTypes, ["ReportBatchItemFailures"]);
-            assert.deepEqual(mapping.inputs.destinationConfig, { onFailure: { destinationArn: arns.queue } });
+            assert.deepEqual(mapping.inputs.destinationConfig, { onFailure: { destinationArn: "arn:aws:s3:::kinesis-fanout-failures-mock" } });
         });
 
         it("is created only after the writer's policy, so the first poll has its permissions", () => {
@@ -182,6 +182,14 @@ describe("the pipeline's wiring under Pulumi mocks", () => {
             assert.deepEqual(
                 [inputs.namespace, inputs.metricName, inputs.dimensions, inputs.comparisonOperator, inputs.threshold],
                 ["AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: queueName }, "GreaterThanThreshold", 0],
+            );
+        });
+
+        it("alarms as soon as the writer's mapping sends records to its on-failure destination", () => {
+            const inputs = alarm("failed-batches");
+            assert.deepEqual(
+                [inputs.namespace, inputs.metricName, inputs.dimensions, inputs.statistic, inputs.comparisonOperator, inputs.threshold],
+                ["AWS/Lambda", "OnFailureDestinationDeliveredEventCount", { EventSourceMappingUUID: "kinesis-fanout-writer-stream-mapping-uuid" }, "Sum", "GreaterThanThreshold", 0],
             );
         });
 

@@ -41,6 +41,8 @@ function mockState(type: string, name: string, inputs: Record<string, any>): { i
             return { id: physical, state: { ...inputs, name: physical, arn: regional("lambda", `function:${physical}`) } };
         case "aws:cloudwatch/logGroup:LogGroup":
             return { id: physical, state: { ...inputs, arn: regional("logs", `log-group:${physical}`) } };
+        case "aws:lambda/eventSourceMapping:EventSourceMapping":
+            return { id: `${name}-uuid`, state: { ...inputs, uuid: `${name}-uuid` } };
         case "aws:iam/role:Role":
             return { id: physical, state: { ...inputs, name: physical, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${physical}` } };
         default:
