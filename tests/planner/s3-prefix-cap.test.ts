@@ -12,7 +12,8 @@ describe("the planner's cap on the writers' PutObject rate per S3 prefix", () =>
     });
 
     it("predicts a stack whose writers could go faster than S3 allows on one prefix at 3,500 records/s, with S3 as the bottleneck", () => {
-        const big = { shardCount: "40", parallelizationFactor: "10", writerConcurrency: "64", batchSize: "500", partitionKey: "field:original_id" };
+        // A splitter with Lambda's largest memory, so that its CPU (planner/measured-cpu.json) does not bound the stack first.
+        const big = { shardCount: "40", parallelizationFactor: "10", writerConcurrency: "64", batchSize: "500", partitionKey: "field:original_id", splitterMemoryMb: "10240" };
         const onePrefix = predictDrainTime(parseSettings(big).settings, { records: 1_000_000, recordBytes: 2048 });
         const spread = predictDrainTime(parseSettings({ ...big, outputKeyTemplate: "{original_id}/product.json" }).settings, { records: 1_000_000, recordBytes: 2048 });
 

@@ -48,7 +48,9 @@ describe("a run under time dilation", function () {
         const inputFile = path.join(tempDir("dilation-"), "products.jsonl");
         await writeWorkloadFile(inputFile, { records: 1200, recordBytes: 2048, seed: 7 });
         const run = (timeScale: number): Promise<RunReport> =>
-            runPipeline({ stack: "dev", settings: stack.settings, region: stack.region, inputFile, inputName: "products.jsonl", awsProfile: {}, measureS3Ceiling: false, timeScale });
+            // The modelled clock alone: the CPU share's own K-scaling is checked in tests/runtime/cpu-share.test.ts
+            // (with the share on, dev measured 13.6 s at K = 2 and 15.8 s at K = 4 once: an open question of issue 10).
+            runPipeline({ stack: "dev", settings: stack.settings, region: stack.region, inputFile, inputName: "products.jsonl", awsProfile: {}, cpuShare: "off", measureS3Ceiling: false, timeScale });
 
         // Act: a pair where either run was CPU-bound measured this machine, not the stack (the
         // product flags such rows instead of printing them), so it is run once more; a machine
