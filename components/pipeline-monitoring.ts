@@ -43,87 +43,9 @@ export class PipelineMonitoring extends pulumi.ComponentResource {
     constructor(name: string, args: PipelineMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kinesis-fanout:monitoring:PipelineMonitoring", name, {}, opts);
         const parent = { parent: this };
-        const alarmActions = args.alarmActions ?? [];
-        const alarm = (suffix: string, alarmArgs: aws.cloudwatch.MetricAlarmArgs) =>
-            new aws.cloudwatch.MetricAlarm(
-                `${name}-${suffix}`,
-                { period: 60, treatMissingData: "notBreaching", alarmActions, okActions: alarmActions, ...alarmArgs },
-                parent,
-            );
-        const iteratorAgeSeconds = args.iteratorAgeAlarmSeconds;
-
-        this.alarms = [
-            alarm("iterator-age", {
-                alarmDescription: `The writer is more than ${iteratorAgeSeconds} s behind the stream.`,
-                namespace: "AWS/Kinesis",
-                metricName: "GetRecords.IteratorAgeMilliseconds",
-                dimensions: { StreamName: args.streamName },
-                statistic: "Maximum",
-                comparisonOperator: "GreaterThanThreshold",
-                threshold: iteratorAgeSeconds * 1000,
-                evaluationPeriods: 1,
-            }),
-            alarm("writer-errors", {
-                alarmDescription: "The writer failed whole invocations (a thrown error or a timeout).",
-                namespace: "AWS/Lambda",
-                metricName: "Errors",
-                dimensions: { FunctionName: args.writerFunctionName },
-                statistic: "Sum",
-                comparisonOperator: "GreaterThanThreshold",
-                threshold: 0,
-                evaluationPeriods: 1,
-            }),
-            alarm("writer-throttles", {
-                alarmDescription: "Writer invocations were throttled (concurrency limit reached).",
-                namespace: "AWS/Lambda",
-                metricName: "Throttles",
-                dimensions: { FunctionName: args.writerFunctionName },
-                statistic: "Sum",
-                comparisonOperator: "GreaterThanThreshold",
-                threshold: 0,
-                evaluationPeriods: 1,
-            }),
-            alarm("dead-letters", {
-                alarmDescription: "The dead-letter queue holds messages: lines or batches that could not be written.",
-                namespace: "AWS/SQS",
-                metricName: "ApproximateNumberOfMessagesVisible",
-                dimensions: { QueueName: args.deadLetterQueueName },
-                statistic: "Maximum",
-                comparisonOperator: "GreaterThanThreshold",
-                threshold: 0,
-                evaluationPeriods: 1,
-            }),
-        ];
-        if (args.eventSourceMappingUuid) {
-            this.alarms.push(
-                alarm("failed-batches", {
-                    alarmDescription: "The writer's event source mapping gave up on batches and sent them to its on-failure destination.",
-                    namespace: "AWS/Lambda",
-                    metricName: "OnFailureDestinationDeliveredEventCount",
-                    dimensions: { EventSourceMappingUUID: args.eventSourceMappingUuid },
-                    statistic: "Sum",
-                    comparisonOperator: "GreaterThanThreshold",
-                    threshold: 0,
-                    evaluationPeriods: 1,
-                }),
-            );
-        }
-
+        this.alarms = createAlarms(name, args, parent);
         const region = aws.getRegionOutput({}, parent).region;
-        const dashboard = new aws.cloudwatch.Dashboard(
-            name,
-            {
-                dashboardName: args.dashboardName ?? `${name}-${pulumi.getStack()}`,
-                dashboardBody: pulumi
-                    .all([region, args.streamName, args.splitterFunctionName, args.writerFunctionName, args.deadLetterQueueName])
-                    .apply(([regionName, streamName, splitterFunctionName, writerFunctionName, deadLetterQueueName]) =>
-                        JSON.stringify(
-                            dashboardBody({ region: regionName, streamName, splitterFunctionName, writerFunctionName, deadLetterQueueName }),
-                        ),
-                    ),
-            },
-            parent,
-        );
+        const dashboard = createDashboard(name, args, region, parent);
 
         this.dashboardName = dashboard.dashboardName;
         this.dashboardUrl = pulumi.all([region, dashboard.dashboardName]).apply(([regionName, dashboardName]) =>
@@ -131,4 +53,102 @@ export class PipelineMonitoring extends pulumi.ComponentResource {
         );
         this.registerOutputs({ dashboardName: this.dashboardName, dashboardUrl: this.dashboardUrl });
     }
+}
+
+/** One alarm: its name suffix, and what it watches; each fires on one one-minute point over its threshold. */
+interface AlarmSpec {
+    suffix: string;
+    alarmDescription: string;
+    namespace: string;
+    metricName: string;
+    dimensions: Record<string, pulumi.Input<string>>;
+    statistic: "Maximum" | "Sum";
+    /** Default 0: anything at all. */
+    threshold?: number;
+}
+
+function alarmSpecs(args: PipelineMonitoringArgs): AlarmSpec[] {
+    const iteratorAgeSeconds = args.iteratorAgeAlarmSeconds;
+    const specs: AlarmSpec[] = [
+        {
+            suffix: "iterator-age",
+            alarmDescription: `The writer is more than ${iteratorAgeSeconds} s behind the stream.`,
+            namespace: "AWS/Kinesis",
+            metricName: "GetRecords.IteratorAgeMilliseconds",
+            dimensions: { StreamName: args.streamName },
+            statistic: "Maximum",
+            threshold: iteratorAgeSeconds * 1000,
+        },
+        {
+            suffix: "writer-errors",
+            alarmDescription: "The writer failed whole invocations (a thrown error or a timeout).",
+            namespace: "AWS/Lambda",
+            metricName: "Errors",
+            dimensions: { FunctionName: args.writerFunctionName },
+            statistic: "Sum",
+        },
+        {
+            suffix: "writer-throttles",
+            alarmDescription: "Writer invocations were throttled (concurrency limit reached).",
+            namespace: "AWS/Lambda",
+            metricName: "Throttles",
+            dimensions: { FunctionName: args.writerFunctionName },
+            statistic: "Sum",
+        },
+        {
+            suffix: "dead-letters",
+            alarmDescription: "The dead-letter queue holds messages: lines or batches that could not be written.",
+            namespace: "AWS/SQS",
+            metricName: "ApproximateNumberOfMessagesVisible",
+            dimensions: { QueueName: args.deadLetterQueueName },
+            statistic: "Maximum",
+        },
+    ];
+    if (args.eventSourceMappingUuid) {
+        specs.push({
+            suffix: "failed-batches",
+            alarmDescription: "The writer's event source mapping gave up on batches and sent them to its on-failure destination.",
+            namespace: "AWS/Lambda",
+            metricName: "OnFailureDestinationDeliveredEventCount",
+            dimensions: { EventSourceMappingUUID: args.eventSourceMappingUuid },
+            statistic: "Sum",
+        });
+    }
+    return specs;
+}
+
+function createAlarms(name: string, args: PipelineMonitoringArgs, opts: pulumi.ComponentResourceOptions): aws.cloudwatch.MetricAlarm[] {
+    const alarmActions = args.alarmActions ?? [];
+    return alarmSpecs(args).map(
+        ({ suffix, threshold, ...watched }) =>
+            new aws.cloudwatch.MetricAlarm(
+                `${name}-${suffix}`,
+                {
+                    period: 60,
+                    treatMissingData: "notBreaching",
+                    alarmActions,
+                    okActions: alarmActions,
+                    comparisonOperator: "GreaterThanThreshold",
+                    threshold: threshold ?? 0,
+                    evaluationPeriods: 1,
+                    ...watched,
+                },
+                opts,
+            ),
+    );
+}
+
+function createDashboard(name: string, args: PipelineMonitoringArgs, region: pulumi.Output<string>, opts: pulumi.ComponentResourceOptions): aws.cloudwatch.Dashboard {
+    return new aws.cloudwatch.Dashboard(
+        name,
+        {
+            dashboardName: args.dashboardName ?? `${name}-${pulumi.getStack()}`,
+            dashboardBody: pulumi
+                .all([region, args.streamName, args.splitterFunctionName, args.writerFunctionName, args.deadLetterQueueName])
+                .apply(([regionName, streamName, splitterFunctionName, writerFunctionName, deadLetterQueueName]) =>
+                    JSON.stringify(dashboardBody({ region: regionName, streamName, splitterFunctionName, writerFunctionName, deadLetterQueueName })),
+                ),
+        },
+        opts,
+    );
 }
