@@ -1,8 +1,7 @@
 import { GetShardIteratorCommand, KinesisClient } from "@aws-sdk/client-kinesis";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
-import * as http from "node:http";
 import { AWS_LIMITS } from "../../settings/aws-limits";
 import { isWireEntry, recordBytes, type WireEntry } from "./put-records";
+import { upstreamKinesisClient } from "./upstream-kinesis-client";
 
 /**
  * GetRecords' size cap, which the stand-in doesn't enforce: "each call to GetRecords can return up to
@@ -36,13 +35,7 @@ export class GetRecordsCap {
         upstreamEndpoint: string,
         private readonly maxBytes: number = AWS_LIMITS.kinesis.getRecordsMaxBytes,
     ) {
-        this.client = new KinesisClient({
-            region: "us-east-1",
-            endpoint: upstreamEndpoint,
-            credentials: { accessKeyId: "aws-profile", secretAccessKey: "aws-profile" },
-            requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true, maxSockets: 4 }) }),
-            maxAttempts: 2,
-        });
+        this.client = upstreamKinesisClient(upstreamEndpoint);
     }
 
     /** The output cut to the cap, or undefined when it is within it already. */

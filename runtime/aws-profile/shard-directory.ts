@@ -1,7 +1,6 @@
 import { KinesisClient, ListShardsCommand, type Shard } from "@aws-sdk/client-kinesis";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
-import * as http from "node:http";
 import type { ShardRange } from "./shard-routing";
+import { upstreamKinesisClient } from "./upstream-kinesis-client";
 
 /**
  * Each stream's open shards and their hash key ranges, learned with ListShards from the upstream
@@ -14,13 +13,7 @@ export class ShardDirectory {
     private readonly streams = new Map<string, Promise<ShardRange[] | undefined>>();
 
     constructor(upstreamEndpoint: string) {
-        this.client = new KinesisClient({
-            region: "us-east-1",
-            endpoint: upstreamEndpoint,
-            credentials: { accessKeyId: "aws-profile", secretAccessKey: "aws-profile" },
-            requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true, maxSockets: 4 }) }),
-            maxAttempts: 2,
-        });
+        this.client = upstreamKinesisClient(upstreamEndpoint);
     }
 
     /** The stream's open shards, or undefined when the upstream doesn't know the stream (the call then goes through unlimited). */
