@@ -1,4 +1,4 @@
-import { AWS_LIMITS } from "../../settings/aws-limits";
+import { vcpuShare } from "../../planner/function-cpu";
 import { openCpuCgroups, type CpuCgroups } from "./cpu-cgroups";
 
 /**
@@ -25,9 +25,6 @@ import { openCpuCgroups, type CpuCgroups } from "./cpu-cgroups";
  * - `off`: no share (a plain local run at full speed).
  */
 
-/** Memory that buys one vCPU. */
-export const MEMORY_MB_PER_VCPU = AWS_LIMITS.lambda.memoryMbPerVcpu;
-
 export const CPU_SHARE_CHOICES = ["auto", "cgroup", "measured", "off"] as const;
 /** What a run asks for: `auto` takes the kernel's quota where it can, and measures elsewhere. */
 export type CpuShareChoice = (typeof CPU_SHARE_CHOICES)[number];
@@ -35,12 +32,12 @@ export type CpuShareMode = "cgroup-v1" | "cgroup-v2" | "measured" | "off";
 
 /** Cores a function's sandbox may use while it runs invocations (at time scale K). */
 export function invokeCores(memoryMb: number, timeScale = 1): number {
-    return memoryMb / MEMORY_MB_PER_VCPU / timeScale;
+    return vcpuShare(memoryMb) / timeScale;
 }
 
 /** Cores during init: a full vCPU (or the memory share when that is more), ÷ K. */
 export function initCores(memoryMb: number, timeScale = 1): number {
-    return Math.max(1, memoryMb / MEMORY_MB_PER_VCPU) / timeScale;
+    return Math.max(1, vcpuShare(memoryMb)) / timeScale;
 }
 
 /** What the pool reports in its stats (and the run in its report). */

@@ -1,4 +1,4 @@
-import { AWS_LIMITS } from "../../settings/aws-limits";
+import { vcpuShare } from "../../planner/function-cpu";
 import { writerLanes, type FanoutSettings } from "../../settings/parse";
 
 /**
@@ -33,11 +33,8 @@ export const TARGET_BUSY_FRACTION = 0.6;
  */
 export const RUNTIME_CPU_MS_PER_RECORD = 1.4;
 
-/** Lambda developer guide, "Configuring Lambda function memory": at 1,769 MB a function has the equivalent of one vCPU. */
-export const LAMBDA_MB_PER_VCPU = AWS_LIMITS.lambda.memoryMbPerVcpu;
-
 export function sandboxCores(settings: FanoutSettings): number {
-    return (writerLanes(settings) * settings.writerMemoryMb + settings.splitterMemoryMb) / LAMBDA_MB_PER_VCPU;
+    return vcpuShare(writerLanes(settings) * settings.writerMemoryMb + settings.splitterMemoryMb);
 }
 
 export function demandOf(settings: FanoutSettings, plannedRecordsPerSecond: number, cpuMsPerRecord = RUNTIME_CPU_MS_PER_RECORD): TimeScaleDemand {

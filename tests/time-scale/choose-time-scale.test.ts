@@ -1,13 +1,14 @@
 import * as assert from "node:assert/strict";
 import { parseSettings } from "../../settings/parse";
-import { chooseTimeScale, demandOf, LAMBDA_MB_PER_VCPU, sandboxCores, TARGET_BUSY_FRACTION } from "../../runtime/time-scale/choose-time-scale";
+import { chooseTimeScale, demandOf, sandboxCores, TARGET_BUSY_FRACTION } from "../../runtime/time-scale/choose-time-scale";
+import { AWS_LIMITS } from "../../settings/aws-limits";
 
 const settings = (values: Record<string, unknown>) => parseSettings({ streamMode: "PROVISIONED", ...values }).settings;
 
 describe("the automatic time scale", () => {
     it("counts every writer lane and the splitter at memoryMb ÷ 1,769 of a core", () => {
         const prodLike = settings({ shardCount: 4, parallelizationFactor: 2, writerMemoryMb: 512, splitterMemoryMb: 1024 });
-        assert.equal(sandboxCores(prodLike), (8 * 512 + 1024) / LAMBDA_MB_PER_VCPU);
+        assert.equal(sandboxCores(prodLike), (8 * 512 + 1024) / AWS_LIMITS.lambda.memoryMbPerVcpu);
     });
 
     it("adds the stand-ins' and runtime's CPU at the planned rate", () => {
