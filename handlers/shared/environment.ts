@@ -1,3 +1,5 @@
+import { METRIC_SERVICE, METRICS_NAMESPACE } from "./metric-names";
+
 /**
  * Names of the environment variables that carry resource names into the functions. The Pulumi
  * components and the embedded runtime both build the variables with these functions, so the code
@@ -14,9 +16,26 @@ export const ENV = {
     serviceName: "POWERTOOLS_SERVICE_NAME",
     maxChainInvocations: "MAX_CHAIN_INVOCATIONS",
     handOffClaimBucket: "HAND_OFF_CLAIM_BUCKET",
+    /** The namespace of the handlers' metrics (Powertools reads it itself). */
+    metricsNamespace: "POWERTOOLS_METRICS_NAMESPACE",
+    /** The value of the metrics' `Pipeline` dimension: which stack's pipeline this function is part of. */
+    pipelineName: "PIPELINE_NAME",
 } as const;
 
-export function splitterEnvironment<T>(values: {
+/** What both functions' metrics need: the `Pipeline` dimension (absent: the metrics have only `service`). */
+interface MetricsValues<T> {
+    pipelineName?: T;
+}
+
+function metricsEnvironment<T>(service: string, values: MetricsValues<T>): Record<string, T | string> {
+    return {
+        [ENV.serviceName]: service,
+        [ENV.metricsNamespace]: METRICS_NAMESPACE,
+        ...(values.pipelineName === undefined ? {} : { [ENV.pipelineName]: values.pipelineName }),
+    };
+}
+
+export function splitterEnvironment<T>(values: MetricsValues<T> & {
     streamName: T;
     deadLetterQueueUrl: T;
     partitionKey: string;
@@ -29,13 +48,13 @@ export function splitterEnvironment<T>(values: {
         [ENV.streamName]: values.streamName,
         [ENV.deadLetterQueueUrl]: values.deadLetterQueueUrl,
         [ENV.partitionKey]: values.partitionKey,
-        [ENV.serviceName]: "kinesis-fanout-splitter",
+        ...metricsEnvironment(METRIC_SERVICE.splitter, values),
         [ENV.maxChainInvocations]: String(values.maxChainInvocations),
         ...(values.handOffClaimBucket === undefined ? {} : { [ENV.handOffClaimBucket]: values.handOffClaimBucket }),
     };
 }
 
-export function writerEnvironment<T>(values: {
+export function writerEnvironment<T>(values: MetricsValues<T> & {
     outputBucket: T;
     deadLetterQueueUrl: T;
     outputKeyTemplate: string;
@@ -46,7 +65,7 @@ export function writerEnvironment<T>(values: {
         [ENV.deadLetterQueueUrl]: values.deadLetterQueueUrl,
         [ENV.outputKeyTemplate]: values.outputKeyTemplate,
         [ENV.writerConcurrency]: String(values.writerConcurrency),
-        [ENV.serviceName]: "kinesis-fanout-writer",
+        ...metricsEnvironment(METRIC_SERVICE.writer, values),
     };
 }
 

@@ -5,6 +5,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { Context } from "aws-lambda";
+import { createHandlerMetrics, createMetricTally, publishTally } from "../shared/metrics";
 import { readSplitterConfig } from "./config";
 import { splitEvent, type SplitterEvent, type SplitterResult } from "./split-event";
 
@@ -15,7 +16,8 @@ export type { SplitterEvent, SplitterResult } from "./split-event";
  * creates the SDK clients there (a client captured at module level can't be serialized), and
  * returns the handler. Endpoints come from the SDK's standard settings (AWS_ENDPOINT_URL_S3 and
  * friends, AWS_ENDPOINT_URL_LAMBDA for the self-invoke that continues a file past the timeout),
- * configuration from the variables in handlers/shared/environment.ts.
+ * configuration from the variables in handlers/shared/environment.ts. Each invocation publishes
+ * its counts (handlers/shared/metrics.ts) as it ends, whether it succeeded or threw.
  */
 export function createSplitterHandler(): (event: SplitterEvent, context: Context) => Promise<SplitterResult> {
     const logger = new Logger();
@@ -29,9 +31,15 @@ export function createSplitterHandler(): (event: SplitterEvent, context: Context
     // would start a second chain that sends the rest of the file again. A failed hand-off fails this
     // invocation instead, and Lambda's async retry re-sends only this invocation's lines.
     const lambda = new LambdaClient({ maxAttempts: 1 });
+    const metrics = createHandlerMetrics("splitter", process.env, logger);
     return async (event, context) => {
         logger.addContext(context);
-        const config = readSplitterConfig(process.env);
-        return splitEvent(event, { s3, kinesis, sqs, lambda, config, logger }, context);
+        const tally = createMetricTally();
+        try {
+            const config = readSplitterConfig(process.env);
+            return await splitEvent(event, { s3, kinesis, sqs, lambda, config, logger, metrics: tally }, context);
+        } finally {
+            publishTally(metrics, "splitter", tally, logger);
+        }
     };
 }

@@ -47,14 +47,16 @@ export class PutRecordsFailedError extends Error {
     declare readonly failedEntries: number;
     declare readonly errorCodes: Readonly<Record<string, number>>;
     declare readonly attempts: number;
+    /** Entries sent again before the attempts ran out (what PutOutcome.retriedEntries counts on success). */
+    declare readonly retriedEntries: number;
 
-    constructor(streamName: string, failedEntries: number, errorCodes: Readonly<Record<string, number>>, attempts: number) {
+    constructor(streamName: string, failedEntries: number, errorCodes: Readonly<Record<string, number>>, attempts: number, retriedEntries: number) {
         const codes = Object.entries(errorCodes)
             .map(([code, count]) => `${code} x${count}`)
             .join(", ");
         super(`PutRecords to stream ${streamName} still failed for ${failedEntries} entries after ${attempts} attempts (${codes})`);
         this.name = "PutRecordsFailedError";
-        Object.assign(this, { streamName, failedEntries, errorCodes, attempts });
+        Object.assign(this, { streamName, failedEntries, errorCodes, attempts, retriedEntries });
     }
 }
 
@@ -115,7 +117,7 @@ export async function putRecordsWithRetry(
         );
     } catch (error) {
         if (error instanceof FailedEntries && stopped) return { requests, retriedEntries, unsent: [...pending] };
-        if (error instanceof FailedEntries) throw new PutRecordsFailedError(streamName, pending.length, error.codes, requests);
+        if (error instanceof FailedEntries) throw new PutRecordsFailedError(streamName, pending.length, error.codes, requests, retriedEntries);
         throw error;
     }
     return { requests, retriedEntries, unsent: [] };

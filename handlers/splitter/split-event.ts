@@ -90,12 +90,14 @@ function chainOf(deps: SplitterDeps, context: SplitterContext, result: SplitterR
         if (checkpoint.invocation > deps.config.maxChainInvocations) {
             await deadLetterCappedChain(deps, checkpoint);
             result.chainsCapped++;
+            deps.metrics?.add("ChainsCapped");
             return;
         }
         if (!deps.lambda) throw new Error("the splitter needs a Lambda client to hand the rest of an object off to a new invocation");
         // A retry of this request then hands off here again, and the continuation's own claim stops the copy.
         if (link && claimBucket) await recordHandOff(deps.s3, claimBucket, link, requestId, { offset: checkpoint.offset, line: checkpoint.line });
         await invokeContinuation(deps.lambda, context.functionName, checkpoint);
+        deps.metrics?.add("HandOffs");
     };
     const claim = async (link: ChainLink): Promise<Claimed | undefined> => {
         if (!claimBucket) return {};

@@ -5,11 +5,12 @@ import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { DeadLetterReason, deadLetterBody, deadLetterMessage } from "../shared/dead-letter";
 import { parseJsonKeepingLargeIntegers } from "../shared/exact-id";
+import type { MetricTally } from "../shared/metrics";
 import { partitionKeyFor } from "../shared/partition-key";
 import { encodeRecord, envelopeOverhead, KINESIS_RECORD_MAX_BYTES, type LineSource } from "../shared/record-envelope";
 import type { SplitterConfig } from "./config";
 import { CONTINUATION_TYPE, type HandOffClock, type SplitCheckpoint } from "./continuation";
-import { putRecordsWithRetry, type RetryPolicy } from "./put-records";
+import { PutRecordsFailedError, putRecordsWithRetry, type RetryPolicy } from "./put-records";
 import { createLineLedger, type LineCounts, type LineLedger, type LinePosition } from "./line-ledger";
 import { openSourceObject, type OpenedObject } from "./read-object";
 import { createRecordBatcher, recordBytes, type PendingRecord } from "./record-batcher";
@@ -39,6 +40,8 @@ export interface SplitterDeps {
     config: SplitterConfig;
     logger: Logger;
     retryPolicy?: RetryPolicy;
+    /** Where this invocation's counts go (handlers/shared/metrics.ts); absent: nothing is counted. */
+    metrics?: MetricTally;
 }
 
 export interface ObjectRef {
@@ -127,34 +130,41 @@ export async function splitObject(ref: ObjectRef, deps: SplitterDeps, control: S
     const send = (records: PendingRecord[]) => putBatch(records, deps, control, ledger, summary);
     const base: Omit<LineSource, "line"> = pinned.eTag ? { bucket: ref.bucket, key: ref.key, etag: pinned.eTag } : { bucket: ref.bucket, key: ref.key };
     let stoppedAt: LinePosition | undefined;
-    for await (const { line, offset } of linesFrom(opened, ref, firstLine, resume, base)) {
-        if (control.clock.shouldHandOff() || (control.handOffAt && line.number >= control.handOffAt.line)) {
-            stoppedAt = { line: line.number, offset };
-            break;
+    try {
+        for await (const { line, offset } of linesFrom(opened, ref, firstLine, resume, base)) {
+            if (control.clock.shouldHandOff() || (control.handOffAt && line.number >= control.handOffAt.line)) {
+                stoppedAt = { line: line.number, offset };
+                break;
+            }
+            control.clock.noteProgress();
+            const outcome = lineOutcome(line, { ...base, line: line.number }, deps.config, ref.key);
+            ledger.read({ line: line.number, offset }, outcome.kind);
+            if (outcome.kind === "dead-lettered") await deadLetterTooLarge(deps, outcome.source, line, outcome.partitionKey);
+            if (outcome.kind !== "record") continue;
+            await send(batcher.add(outcome.record) ?? []);
+            if (!ledger.stuck && batcher.isFull) await send(batcher.take());
+            if (ledger.stuck) break;
         }
-        control.clock.noteProgress();
-        const outcome = lineOutcome(line, { ...base, line: line.number }, deps.config, ref.key);
-        ledger.read({ line: line.number, offset }, outcome.kind);
-        if (outcome.kind === "dead-lettered") await deadLetterTooLarge(deps, outcome.source, line, outcome.partitionKey);
-        if (outcome.kind !== "record") continue;
-        await send(batcher.add(outcome.record) ?? []);
-        if (!ledger.stuck && batcher.isFull) await send(batcher.take());
-        if (ledger.stuck) break;
+        // Every record read goes out before the invocation ends or hands off, unless one is already stuck.
+        if (!ledger.stuck) await send(batcher.take());
+        const handOffAt = ledger.handOffPoint(stoppedAt);
+        Object.assign(summary, ledger.counts());
+        if (handOffAt) {
+            const checkpoint = checkpointFor(pinned, { ...handOffAt, gzip: opened.gzip }, control.invocation + 1);
+            await control.handOff(checkpoint);
+            summary.status = "handed-off";
+            summary.continuation = checkpoint;
+            deps.logger.info("time is short; the rest of the object goes on in a new invocation", { ...summary });
+        } else {
+            deps.logger.info("source object split", { ...summary });
+        }
+        return summary;
+    } finally {
+        // Also when the invocation fails partway: its metrics say what it did before it failed.
+        const { lines, recordsPut } = ledger.counts();
+        deps.metrics?.add("LinesSplit", lines);
+        deps.metrics?.add("RecordsPut", recordsPut);
     }
-    // Every record read goes out before the invocation ends or hands off, unless one is already stuck.
-    if (!ledger.stuck) await send(batcher.take());
-    const handOffAt = ledger.handOffPoint(stoppedAt);
-    Object.assign(summary, ledger.counts());
-    if (handOffAt) {
-        const checkpoint = checkpointFor(pinned, { ...handOffAt, gzip: opened.gzip }, control.invocation + 1);
-        await control.handOff(checkpoint);
-        summary.status = "handed-off";
-        summary.continuation = checkpoint;
-        deps.logger.info("time is short; the rest of the object goes on in a new invocation", { ...summary });
-    } else {
-        deps.logger.info("source object split", { ...summary });
-    }
-    return summary;
 }
 
 function notOpened(ref: ObjectRef, status: "missing" | "replaced" | "past-end", summary: ObjectSummary, logger: Logger): ObjectSummary {
@@ -220,10 +230,17 @@ function lineOutcome(line: SourceLine, source: LineSource, config: SplitterConfi
 async function putBatch(records: PendingRecord[], deps: SplitterDeps, control: SplitControl, ledger: LineLedger, summary: ObjectSummary): Promise<void> {
     if (records.length === 0) return;
     const started = Date.now();
-    const outcome = await putRecordsWithRetry(deps.kinesis, deps.config.streamName, records, deps.retryPolicy, () => control.clock.shouldHandOff());
+    let outcome: Awaited<ReturnType<typeof putRecordsWithRetry>>;
+    try {
+        outcome = await putRecordsWithRetry(deps.kinesis, deps.config.streamName, records, deps.retryPolicy, () => control.clock.shouldHandOff());
+    } catch (error) {
+        if (error instanceof PutRecordsFailedError) deps.metrics?.add("RecordsRetried", error.retriedEntries);
+        throw error;
+    }
     control.clock.noteCallMs(Date.now() - started);
     summary.putRequests += outcome.requests;
     summary.retriedEntries += outcome.retriedEntries;
+    deps.metrics?.add("RecordsRetried", outcome.retriedEntries);
     ledger.settle(
         records.map((record) => record.source.line),
         outcome.unsent[0]?.source.line,
@@ -240,6 +257,7 @@ async function deadLetterTooLarge(deps: SplitterDeps, source: LineSource, line: 
     });
     message.bytes = line.length;
     await deps.sqs.send(new SendMessageCommand({ QueueUrl: deps.config.deadLetterQueueUrl, MessageBody: deadLetterBody(message) }));
+    deps.metrics?.deadLettered(DeadLetterReason.lineTooLarge);
     deps.logger.warn("line too large for a Kinesis record; dead-lettered", { key: source.key, line: source.line, bytes: line.length });
 }
 

@@ -4,6 +4,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
 import { ENV } from "../shared/environment";
+import { createHandlerMetrics, createMetricTally, publishTally } from "../shared/metrics";
 import { readWriterConfig } from "./config";
 import { writeBatch } from "./write-batch";
 
@@ -20,7 +21,8 @@ export const WRITER_S3_CLIENT_OPTIONS = { requestChecksumCalculation: "WHEN_REQU
  * The writer Lambda: the `callbackFactory` of its CallbackFunction. It runs once per sandbox,
  * creates the SDK clients there (a client captured at module level can't be serialized), and
  * returns the handler. Endpoints come from the SDK's standard settings (AWS_ENDPOINT_URL_S3 and
- * friends), configuration from the variables in handlers/shared/environment.ts.
+ * friends), configuration from the variables in handlers/shared/environment.ts. Each invocation
+ * publishes its counts (handlers/shared/metrics.ts) as it ends, whether it succeeded or threw.
  */
 export function createWriterHandler(): (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse> {
     const logger = new Logger();
@@ -31,9 +33,15 @@ export function createWriterHandler(): (event: KinesisStreamEvent, context: Cont
     // Send to the SDK's resolved endpoint (the regional one, or AWS_ENDPOINT_URL_SQS), not to the
     // queue URL's host: a local stand-in's queue URL may name a host that doesn't resolve.
     const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+    const metrics = createHandlerMetrics("writer", process.env, logger);
     return async (event, context) => {
         logger.addContext(context);
-        const config = readWriterConfig(process.env);
-        return writeBatch(event, { s3, sqs, config, logger }, context);
+        const tally = createMetricTally();
+        try {
+            const config = readWriterConfig(process.env);
+            return await writeBatch(event, { s3, sqs, config, logger, metrics: tally }, context);
+        } finally {
+            publishTally(metrics, "writer", tally, logger);
+        }
     };
 }

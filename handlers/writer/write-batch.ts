@@ -5,6 +5,7 @@ import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import pLimit from "p-limit";
 import { deadLetterBody, deadLetterMessage } from "../shared/dead-letter";
+import type { MetricTally } from "../shared/metrics";
 import type { WriterConfig } from "./config";
 import { decodeLine, type LineOutcome, type PoisonOutcome, type WriteOutcome } from "./decode-line";
 import { findSuperseded } from "./latest-wins";
@@ -24,6 +25,8 @@ export interface WriterDeps {
     sqs: SQSClient;
     config: WriterConfig;
     logger: Logger;
+    /** Where this invocation's counts go (handlers/shared/metrics.ts); absent: nothing is counted. */
+    metrics?: MetricTally;
 }
 
 export async function writeBatch(event: KinesisStreamEvent, deps: WriterDeps, context?: Context): Promise<KinesisStreamBatchResponse> {
@@ -52,6 +55,7 @@ export async function writeBatch(event: KinesisStreamEvent, deps: WriterDeps, co
                 if (outcome.kind === "poison") await deadLetter(outcome, deps);
                 else if (!superseded.has(outcome.sequenceNumber)) await write(outcome, deps);
             } catch (error) {
+                deps.metrics?.add("RecordsFailed");
                 logger.warn("record failed; reported for retry", {
                     sequenceNumber: record.kinesis.sequenceNumber,
                     line: outcome.source?.line,
@@ -89,6 +93,7 @@ async function write(outcome: WriteOutcome, deps: WriterDeps): Promise<void> {
             ContentType: "application/json",
         }),
     );
+    deps.metrics?.add("ObjectsWritten");
 }
 
 async function deadLetter(outcome: PoisonOutcome, deps: WriterDeps): Promise<void> {
@@ -104,6 +109,7 @@ async function deadLetter(outcome: PoisonOutcome, deps: WriterDeps): Promise<voi
         outcome.bytes,
     );
     await deps.sqs.send(new SendMessageCommand({ QueueUrl: deps.config.deadLetterQueueUrl, MessageBody: deadLetterBody(message) }));
+    deps.metrics?.deadLettered(outcome.reason);
     deps.logger.warn("poison record dead-lettered", {
         reason: outcome.reason,
         detail: outcome.detail,
