@@ -79,7 +79,7 @@ export async function runSerializedHandler<T>(
         const { code, stdout, stderr } = await runNode([files.invoke, files.module, files.event, files.result, functionName, String(timeoutMs)], env, dir, timeoutMs);
         const outcome = JSON.parse(await fs.readFile(files.result, "utf8").catch(() => "null")) as { ok: boolean; result?: T; error?: string } | null;
         if (!outcome) throw new Error(`${functionName} exited with code ${code} without a result\n${stderr}\n${stdout}`);
-        if (!outcome.ok) throw new Error(`${functionName} failed: ${outcome.error}\n${stderr}`);
+        if (!outcome.ok) throw new Error(`${functionName} failed: ${outcome.error}\n${stderr}\n${stdout}`);
         return { result: outcome.result as T, logs: stdout + stderr, moduleText: serialized.text };
     } finally {
         await fs.rm(dir, { recursive: true, force: true });

@@ -9,6 +9,7 @@ import { createWriterHandler } from "../../handlers/writer";
 import { splitterEnvironment, writerEnvironment } from "../../handlers/shared/environment";
 import { decodeRecord } from "../../handlers/shared/record-envelope";
 import type { DeadLetterMessage } from "../../handlers/shared/dead-letter";
+import { createEmfCollector, emfData } from "../../runtime/lambda/emf-metrics";
 import { startStandIns, type RunningStandIns } from "../../runtime/standins/stand-ins";
 import { kinesisEvent, kinesisRecordFactory, s3ObjectCreatedEvent } from "../support/lambda-events";
 import { runSerializedHandler, sandboxEnvironment } from "./run-serialized-handler";
@@ -17,6 +18,15 @@ const INPUT = "fanout-input";
 const OUTPUT = "fanout-output";
 const STREAM = "fanout-stream";
 const SOURCE_KEY = "incoming/seed file+1 ü.jsonl";
+const PIPELINE = "kinesis-fanout-callbacks";
+
+/** The metrics a run's output holds, read as the embedded runtime reads them. */
+function metricsIn(...logs: string[]) {
+    const collector = createEmfCollector();
+    for (const text of logs) collector.write("stream", text);
+    const pipelines = new Set(logs.flatMap((text) => text.split("\n").flatMap(emfData)).map((datum) => datum.dimensions.Pipeline));
+    return { ...collector.totals(), pipelines: [...pipelines] };
+}
 
 const goodLines = Array.from({ length: 24 }, (_, i) => JSON.stringify({ original_id: i + 1, name: `商品 ${i + 1}`, pad: "x".repeat(i * 40) }));
 /** A line too large for any Kinesis record: the splitter dead-letters it. */
@@ -25,7 +35,7 @@ const hugeLine = `{"original_id":999,"pad":"${"z".repeat(1024 * 1024)}"}`;
 const sourceLines = [...goodLines.slice(0, 12), "", "not json at all", '{"original_id":"../x"}', hugeLine, ...goodLines.slice(12)];
 const sourceFile = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(sourceLines.join("\r\n"))]);
 
-describe("serialized handlers run in a fresh node process against the real stand-ins", function () {
+describe("serialized handlers run in a fresh node process against the real stand-ins, and publish their counts as EMF", function () {
     let standIns: RunningStandIns;
     let s3: S3Client;
     let kinesis: KinesisClient;
@@ -74,10 +84,13 @@ describe("serialized handlers run in a fresh node process against the real stand
             { bucket: INPUT, key: SOURCE_KEY, eTag: "00000000000000000000000000000000", size: sourceFile.length },
             { bucket: INPUT, key: SOURCE_KEY, eTag: sourceETag, size: sourceFile.length },
         );
-        const env = sandboxEnvironment(standIns.endpoints, splitterEnvironment({ streamName: STREAM, deadLetterQueueUrl: queueUrl, partitionKey: "field:original_id", maxChainInvocations: 1000 }));
+        const env = sandboxEnvironment(
+            standIns.endpoints,
+            splitterEnvironment({ streamName: STREAM, deadLetterQueueUrl: queueUrl, partitionKey: "field:original_id", maxChainInvocations: 1000, pipelineName: PIPELINE }),
+        );
 
         // Act
-        const { result } = await runSerializedHandler<SplitterResult>(createSplitterHandler, event, env, "fanout-splitter");
+        const { result, logs } = await runSerializedHandler<SplitterResult>(createSplitterHandler, event, env, "fanout-splitter");
 
         // Assess
         assert.deepEqual(
@@ -95,6 +108,10 @@ describe("serialized handlers run in a fresh node process against the real stand
         );
         assert.deepEqual(decoded[0].source, { bucket: INPUT, key: SOURCE_KEY, line: 1, etag: sourceETag });
         assert.equal(decoded[0].partitionKey, "1");
+        const metrics = metricsIn(logs);
+        assert.deepEqual(metrics.byFunction.splitter, { LinesSplit: 28, RecordsPut: 26, RecordsRetried: 0, HandOffs: 0, ChainsCapped: 0, LinesDeadLettered: 1 });
+        assert.deepEqual(metrics.byReason, { LinesDeadLettered: { "line-too-large": 1 } });
+        assert.deepEqual(metrics.pipelines, [PIPELINE]);
     });
 
     it("the writer writes each line's exact bytes to the output bucket and dead-letters the poison lines", async () => {
@@ -103,8 +120,9 @@ describe("serialized handlers run in a fresh node process against the real stand
         assert.ok(shards.some((shard) => shard.records.length > 0), "the splitter test filled the stream");
         const env = sandboxEnvironment(
             standIns.endpoints,
-            writerEnvironment({ outputBucket: OUTPUT, deadLetterQueueUrl: queueUrl, outputKeyTemplate: "products/product_{original_id}.json", writerConcurrency: 4 }),
+            writerEnvironment({ outputBucket: OUTPUT, deadLetterQueueUrl: queueUrl, outputKeyTemplate: "products/product_{original_id}.json", writerConcurrency: 4, pipelineName: PIPELINE }),
         );
+        const allLogs: string[] = [];
 
         // Act
         for (const shard of shards.filter((s) => s.records.length > 0)) {
@@ -115,6 +133,7 @@ describe("serialized handlers run in a fresh node process against the real stand
             );
             const { result, logs } = await runSerializedHandler<KinesisStreamBatchResponse>(createWriterHandler, event, env, "fanout-writer");
             assert.deepEqual(result, { batchItemFailures: [] }, logs);
+            allLogs.push(logs);
         }
 
         // Assess
@@ -142,5 +161,29 @@ describe("serialized handlers run in a fresh node process against the real stand
                 ["unsafe-id", SOURCE_KEY, 15],
             ],
         );
+        const metrics = metricsIn(...allLogs);
+        assert.deepEqual(metrics.byFunction.writer, { ObjectsWritten: 24, RecordsFailed: 0, LinesDeadLettered: 2 });
+        assert.deepEqual(metrics.byReason, { LinesDeadLettered: { "invalid-json": 1, "unsafe-id": 1 } });
+        assert.deepEqual(metrics.pipelines, [PIPELINE]);
+    });
+
+    it("a writer invocation that fails still publishes what it counted before it threw", async () => {
+        // Prepare: two records for a bucket that does not exist, so every write fails and the batch fails whole.
+        const [shard] = (await readStream()).filter((s) => s.records.length >= 2);
+        const records = shard.records.slice(0, 2).map((record) => kinesisRecordFactory(Buffer.from(record.Data!), { sequenceNumber: record.SequenceNumber, partitionKey: record.PartitionKey }));
+        const env = sandboxEnvironment(
+            standIns.endpoints,
+            writerEnvironment({ outputBucket: "no-such-bucket", deadLetterQueueUrl: queueUrl, outputKeyTemplate: "product_{original_id}.json", writerConcurrency: 4, pipelineName: PIPELINE }),
+        );
+
+        // Act
+        const failure = await runSerializedHandler(createWriterHandler, kinesisEvent(records), env, "fanout-writer-failing").then(
+            () => assert.fail("writes to a missing bucket succeeded"),
+            (error: Error) => error.message,
+        );
+
+        // Assess
+        assert.match(failure, /FullBatchFailureError|All records failed/);
+        assert.deepEqual(metricsIn(failure).byFunction.writer, { ObjectsWritten: 0, RecordsFailed: 2, LinesDeadLettered: 0 });
     });
 });
