@@ -1,3 +1,5 @@
+import { METRIC_DIMENSION, METRIC_SERVICE, METRICS_NAMESPACE, type HandlerMetric, type MetricFunction } from "../handlers/shared/metric-names";
+
 /**
  * The CloudWatch dashboard of the pipeline, as a pure function of resolved names. No Pulumi import:
  * the monitoring component resolves the names and serializes this, and tests call it directly.
@@ -9,9 +11,14 @@ export interface DashboardNames {
     splitterFunctionName: string;
     writerFunctionName: string;
     deadLetterQueueName: string;
+    /** The `Pipeline` dimension of the handlers' own metrics (handlers/shared/metric-names.ts). */
+    pipelineName: string;
+    /** The writer's event source mapping, whose EventCount metrics are graphed; absent: no such graph. */
+    eventSourceMappingUuid?: string;
 }
 
-type Metric = [string, string, ...(string | Record<string, string>)[]];
+/** A graphed metric (namespace, name, dimension pairs, options), or a metric math expression such as SEARCH. */
+type Metric = [string, string, ...(string | Record<string, string>)[]] | [{ expression: string; label: string; id: string }];
 
 interface MetricWidget {
     type: "metric";
@@ -39,14 +46,25 @@ export function dashboardUrl(region: string, dashboardName: string): string {
 }
 
 /**
- * Five graphs, one minute per point: what comes in (records and bytes), how far the writer lags
+ * Graphs of one minute per point: what comes in (records and bytes), how far the writer lags
  * (iterator age), how long it takes and how many run at once, and where capacity runs out
- * (throttles, throughput exceeded, dead letters).
+ * (throttles, throughput exceeded, dead letters); then the handlers' own counts (lines split
+ * against objects written, lines dead-lettered by reason, hand-offs and retries) and the writer
+ * mapping's EventCount metrics.
  */
 export function dashboardBody(names: DashboardNames): DashboardBody {
     const stream = ["StreamName", names.streamName] as const;
     const writer = ["FunctionName", names.writerFunctionName] as const;
     const splitter = ["FunctionName", names.splitterFunctionName] as const;
+    const counted = (fn: MetricFunction, metric: HandlerMetric, label: string): Metric => [
+        METRICS_NAMESPACE,
+        metric,
+        METRIC_DIMENSION.pipeline,
+        names.pipelineName,
+        METRIC_DIMENSION.service,
+        METRIC_SERVICE[fn],
+        { label },
+    ];
     const widget = (index: number, title: string, stat: string, metrics: Metric[]): MetricWidget => ({
         type: "metric",
         x: (index % 2) * 12,
@@ -85,8 +103,46 @@ export function dashboardBody(names: DashboardNames): DashboardBody {
                     { label: "dead letters", stat: "Maximum", yAxis: "right" },
                 ],
             ]),
+            widget(5, "Lines split, records put, objects written", "Sum", [
+                counted("splitter", "LinesSplit", "lines split"),
+                counted("splitter", "RecordsPut", "records put"),
+                counted("writer", "ObjectsWritten", "objects written"),
+            ]),
+            widget(6, "Lines dead-lettered, by reason", "Sum", [
+                [{ expression: reasonSearch(names.pipelineName), label: "", id: "reasons" }],
+                counted("splitter", "LinesDeadLettered", "splitter, all reasons"),
+                counted("writer", "LinesDeadLettered", "writer, all reasons"),
+            ]),
+            widget(7, "Hand-offs, retried and failed records", "Sum", [
+                counted("splitter", "HandOffs", "splitter hand-offs"),
+                counted("splitter", "ChainsCapped", "chains capped"),
+                counted("splitter", "RecordsRetried", "PutRecords entries retried"),
+                counted("writer", "RecordsFailed", "writer records failed"),
+            ]),
+            ...(names.eventSourceMappingUuid ? [widget(8, "Writer mapping events (EventCount metrics)", "Sum", mappingEvents(names.eventSourceMappingUuid))] : []),
         ],
     };
+}
+
+/**
+ * Every `Reason` series of LinesDeadLettered of this pipeline, whichever reasons occurred. A
+ * SEARCH may be graphed but not alarmed on (CloudWatch, "Use search expressions in graphs"), so
+ * the alarm watches the series without `Reason` instead.
+ */
+function reasonSearch(pipelineName: string): string {
+    const { pipeline, reason, service } = METRIC_DIMENSION;
+    const metric: HandlerMetric = "LinesDeadLettered";
+    return `SEARCH('{${METRICS_NAMESPACE},${pipeline},${reason},${service}} MetricName="${metric}" ${pipeline}="${pipelineName}"', 'Sum', 60)`;
+}
+
+/**
+ * The mapping's own metrics, from its MetricsConfig `EventCount`, in AWS/Lambda by
+ * EventSourceMappingUUID (Lambda developer guide, "Types of metrics for Lambda functions", event
+ * source mapping metrics; "Viewing metrics for Lambda functions", the EventSourceMappingUUID dimension).
+ */
+function mappingEvents(uuid: string): Metric[] {
+    const metrics = ["PolledEventCount", "InvokedEventCount", "FailedInvokeEventCount", "DroppedEventCount", "OnFailureDestinationDeliveredEventCount"];
+    return metrics.map((metric): Metric => ["AWS/Lambda", metric, "EventSourceMappingUUID", uuid, { label: metric }]);
 }
 
 /**

@@ -47,18 +47,20 @@ export class FanoutPipeline extends pulumi.ComponentResource {
         super("kinesis-fanout:index:FanoutPipeline", name, {}, opts);
         const { settings } = args;
         const parent = { parent: this };
+        // One name per stack's pipeline: the dashboard's, and the Pipeline dimension of the handlers' metrics.
+        const pipelineName = dashboardNameFor(name, pulumi.getStack());
 
         const inputBucket = new SecureBucket(`${name}-input`, { forceDestroy: args.forceDestroyBuckets }, parent);
         const outputBucket = new SecureBucket(`${name}-output`, { forceDestroy: args.forceDestroyBuckets }, parent);
         const stream = createStream(name, settings, parent);
         const deadLetters = new DeadLetterQueue(`${name}-dead-letters`, {}, parent);
-        const splitter = createSplitter(name, settings, { inputBucket, outputBucket, stream, deadLetters }, parent);
+        const splitter = createSplitter(name, settings, { inputBucket, outputBucket, stream, deadLetters, pipelineName }, parent);
         const failureBucket =
             settings.onFailureDestination === "s3"
                 ? new FailureBucket(`${name}-failures`, { retentionDays: settings.failureRetentionDays, forceDestroy: args.forceDestroyBuckets }, parent)
                 : undefined;
-        const writer = createWriter(name, settings, { outputBucket, stream, deadLetters, failureBucket }, parent);
-        const monitoring = createMonitoring(name, settings, { stream, splitter, writer, deadLetters, alarmActions: args.alarmActions }, parent);
+        const writer = createWriter(name, settings, { outputBucket, stream, deadLetters, failureBucket, pipelineName }, parent);
+        const monitoring = createMonitoring(name, settings, { stream, splitter, writer, deadLetters, pipelineName, alarmActions: args.alarmActions }, parent);
 
         this.inputBucketName = inputBucket.bucketName;
         this.outputBucketName = outputBucket.bucketName;
@@ -81,10 +83,10 @@ function createStream(name: string, settings: FanoutSettings, opts: pulumi.Compo
 function createSplitter(
     name: string,
     settings: FanoutSettings,
-    parts: { inputBucket: SecureBucket; outputBucket: SecureBucket; stream: FanoutStream; deadLetters: DeadLetterQueue },
+    parts: { inputBucket: SecureBucket; outputBucket: SecureBucket; stream: FanoutStream; deadLetters: DeadLetterQueue; pipelineName: string },
     opts: pulumi.ComponentResourceOptions,
 ): SplitterFunction {
-    const { inputBucket, outputBucket, stream, deadLetters } = parts;
+    const { inputBucket, outputBucket, stream, deadLetters, pipelineName } = parts;
     return new SplitterFunction(
         `${name}-splitter`,
         {
@@ -104,6 +106,7 @@ function createSplitter(
             memorySizeMb: settings.splitterMemoryMb,
             timeoutSeconds: settings.splitterTimeoutSeconds,
             logRetentionDays: settings.logRetentionDays,
+            pipelineName,
         },
         opts,
     );
@@ -112,10 +115,10 @@ function createSplitter(
 function createWriter(
     name: string,
     settings: FanoutSettings,
-    parts: { outputBucket: SecureBucket; stream: FanoutStream; deadLetters: DeadLetterQueue; failureBucket?: FailureBucket },
+    parts: { outputBucket: SecureBucket; stream: FanoutStream; deadLetters: DeadLetterQueue; failureBucket?: FailureBucket; pipelineName: string },
     opts: pulumi.ComponentResourceOptions,
 ): WriterFunction {
-    const { outputBucket, stream, deadLetters, failureBucket } = parts;
+    const { outputBucket, stream, deadLetters, failureBucket, pipelineName } = parts;
     return new WriterFunction(
         `${name}-writer`,
         {
@@ -132,6 +135,7 @@ function createWriter(
             memorySizeMb: settings.writerMemoryMb,
             timeoutSeconds: settings.writerTimeoutSeconds,
             reservedConcurrentExecutions: settings.writerReservedConcurrency,
+            pipelineName,
         },
         opts,
     );
@@ -140,7 +144,7 @@ function createWriter(
 function createMonitoring(
     name: string,
     settings: FanoutSettings,
-    parts: { stream: FanoutStream; splitter: SplitterFunction; writer: WriterFunction; deadLetters: DeadLetterQueue; alarmActions?: pulumi.Input<string>[] },
+    parts: { stream: FanoutStream; splitter: SplitterFunction; writer: WriterFunction; deadLetters: DeadLetterQueue; pipelineName: string; alarmActions?: pulumi.Input<string>[] },
     opts: pulumi.ComponentResourceOptions,
 ): PipelineMonitoring {
     return new PipelineMonitoring(
@@ -151,8 +155,9 @@ function createMonitoring(
             writerFunctionName: parts.writer.functionName,
             deadLetterQueueName: parts.deadLetters.queueName,
             eventSourceMappingUuid: parts.writer.eventSourceMapping.uuid,
+            pipelineName: parts.pipelineName,
             iteratorAgeAlarmSeconds: settings.iteratorAgeAlarmSeconds,
-            dashboardName: dashboardNameFor(name, pulumi.getStack()),
+            dashboardName: parts.pipelineName,
             alarmActions: parts.alarmActions,
         },
         opts,

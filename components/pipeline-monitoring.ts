@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { dashboardBody, dashboardUrl } from "./dashboard-body";
+import { linesDeadLetteredQueries, type AlarmMetricQuery } from "./dead-letter-alarm-queries";
 
 export interface PipelineMonitoringArgs {
     streamName: pulumi.Input<string>;
@@ -8,11 +9,22 @@ export interface PipelineMonitoringArgs {
     writerFunctionName: pulumi.Input<string>;
     deadLetterQueueName: pulumi.Input<string>;
     /**
+     * The `Pipeline` dimension of the handlers' own metrics (namespace `KinesisFanout`), as the
+     * functions' PIPELINE_NAME sets it: what the dead-lettered-lines alarm and the dashboard's
+     * graphs of those metrics select.
+     */
+    pipelineName: string;
+    /**
      * UUID of the writer's event source mapping (its metrics config must include `EventCount`):
-     * alarms when the mapping delivers records to its on-failure destination
-     * (`OnFailureDestinationDeliveredEventCount`, Lambda's event source mapping metrics), which the
-     * queue's alarm does not see when the destination is the failure bucket.
-     * @default undefined (no such alarm)
+     * alarms when the mapping delivers records to its on-failure destination, which the queue's
+     * alarm does not see when the destination is the failure bucket, and graphs the mapping's
+     * event counts. The metric is `OnFailureDestinationDeliveredEventCount` in `AWS/Lambda`, by the
+     * `EventSourceMappingUUID` dimension: Lambda developer guide, "Types of metrics for Lambda
+     * functions" (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html#event-source-mapping-metrics:
+     * "the number of events sent to that destination", EventCount group, Kinesis: yes) and
+     * "Viewing metrics for Lambda functions" (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-view.html:
+     * "By Event Source Mapping UUID (EventSourceMappingUUID) – View metrics for an event source mapping").
+     * @default undefined (no such alarm or graph)
      */
     eventSourceMappingUuid?: pulumi.Input<string>;
     /** Alarm when the stream's oldest unread record is older than this, in seconds. The stack's `kinesis-fanout:iteratorAgeAlarmSeconds`. */
@@ -31,8 +43,8 @@ export interface PipelineMonitoringArgs {
 }
 
 /**
- * Five alarms (writer lag, writer errors, writer throttles, anything dead-lettered, batches sent
- * to the mapping's on-failure destination) and a
+ * Six alarms (writer lag, writer errors, writer throttles, anything on the dead-letter queue,
+ * lines the handlers dead-lettered, batches sent to the mapping's on-failure destination) and a
  * dashboard. Every alarm looks at one-minute points; missing data (no traffic) is not a breach.
  */
 export class PipelineMonitoring extends pulumi.ComponentResource {
@@ -56,16 +68,16 @@ export class PipelineMonitoring extends pulumi.ComponentResource {
 }
 
 /** One alarm: its name suffix, and what it watches; each fires on one one-minute point over its threshold. */
-interface AlarmSpec {
+type AlarmSpec = {
     suffix: string;
     alarmDescription: string;
-    namespace: string;
-    metricName: string;
-    dimensions: Record<string, pulumi.Input<string>>;
-    statistic: "Maximum" | "Sum";
     /** Default 0: anything at all. */
     threshold?: number;
-}
+} & (
+    | { namespace: string; metricName: string; dimensions: Record<string, pulumi.Input<string>>; statistic: "Maximum" | "Sum" }
+    /** Metric math: the period is each query's own. */
+    | { metricQueries: AlarmMetricQuery[] }
+);
 
 function alarmSpecs(args: PipelineMonitoringArgs): AlarmSpec[] {
     const iteratorAgeSeconds = args.iteratorAgeAlarmSeconds;
@@ -103,6 +115,11 @@ function alarmSpecs(args: PipelineMonitoringArgs): AlarmSpec[] {
             dimensions: { QueueName: args.deadLetterQueueName },
             statistic: "Maximum",
         },
+        {
+            suffix: "lines-dead-lettered",
+            alarmDescription: "The splitter or the writer dead-lettered lines (any reason: invalid-json, unsafe-id, line-too-large, ...) in the last minute.",
+            metricQueries: linesDeadLetteredQueries(args.pipelineName),
+        },
     ];
     if (args.eventSourceMappingUuid) {
         specs.push({
@@ -124,7 +141,7 @@ function createAlarms(name: string, args: PipelineMonitoringArgs, opts: pulumi.C
             new aws.cloudwatch.MetricAlarm(
                 `${name}-${suffix}`,
                 {
-                    period: 60,
+                    ...("metricQueries" in watched ? {} : { period: 60 }),
                     treatMissingData: "notBreaching",
                     alarmActions,
                     okActions: alarmActions,
@@ -144,9 +161,19 @@ function createDashboard(name: string, args: PipelineMonitoringArgs, region: pul
         {
             dashboardName: args.dashboardName ?? `${name}-${pulumi.getStack()}`,
             dashboardBody: pulumi
-                .all([region, args.streamName, args.splitterFunctionName, args.writerFunctionName, args.deadLetterQueueName])
-                .apply(([regionName, streamName, splitterFunctionName, writerFunctionName, deadLetterQueueName]) =>
-                    JSON.stringify(dashboardBody({ region: regionName, streamName, splitterFunctionName, writerFunctionName, deadLetterQueueName })),
+                .all([region, args.streamName, args.splitterFunctionName, args.writerFunctionName, args.deadLetterQueueName, args.eventSourceMappingUuid])
+                .apply(([regionName, streamName, splitterFunctionName, writerFunctionName, deadLetterQueueName, eventSourceMappingUuid]) =>
+                    JSON.stringify(
+                        dashboardBody({
+                            region: regionName,
+                            streamName,
+                            splitterFunctionName,
+                            writerFunctionName,
+                            deadLetterQueueName,
+                            pipelineName: args.pipelineName,
+                            ...(eventSourceMappingUuid ? { eventSourceMappingUuid } : {}),
+                        }),
+                    ),
                 ),
         },
         opts,

@@ -55,6 +55,11 @@ export interface SplitterFunctionArgs {
     timeoutSeconds: number;
     /** Log retention in days, one of CloudWatch's allowed values. The stack's `kinesis-fanout:logRetentionDays`. */
     logRetentionDays: number;
+    /**
+     * The `Pipeline` dimension of the function's metrics (EMF in its log: no IAM permission needed),
+     * set as its PIPELINE_NAME; the monitoring component selects the same value.
+     */
+    pipelineName: string;
 }
 
 /**
@@ -103,6 +108,7 @@ function createHandler(name: string, args: SplitterFunctionArgs, opts: pulumi.Co
                 partitionKey: args.partitionKey,
                 maxChainInvocations: args.maxChainInvocations,
                 handOffClaimBucket: args.handOffClaimBucketName,
+                pipelineName: args.pipelineName,
             }),
             policy: (logGroupArn, functionArn) =>
                 pulumi

@@ -60,6 +60,11 @@ export interface WriterFunctionArgs {
      * The stack's `kinesis-fanout:maximumRecordAgeInSeconds`.
      */
     maximumRecordAgeInSeconds: number;
+    /**
+     * The `Pipeline` dimension of the function's metrics (EMF in its log: no IAM permission needed),
+     * set as its PIPELINE_NAME; the monitoring component selects the same value.
+     */
+    pipelineName: string;
 }
 
 /**
@@ -91,6 +96,7 @@ export class WriterFunction extends pulumi.ComponentResource {
                     deadLetterQueueUrl: args.deadLetterQueueUrl,
                     outputKeyTemplate: args.outputKeyTemplate,
                     writerConcurrency: args.writerConcurrency,
+                    pipelineName: args.pipelineName,
                 }),
                 policy: (logGroupArn) =>
                     pulumi
@@ -116,7 +122,8 @@ export class WriterFunction extends pulumi.ComponentResource {
                 maximumRecordAgeInSeconds: args.maximumRecordAgeInSeconds,
                 functionResponseTypes: ["ReportBatchItemFailures"],
                 destinationConfig: { onFailure: { destinationArn: args.failureBucketArn ?? args.deadLetterQueueArn } },
-                // The mapping's own EventCount metrics (polled, filtered, on-failure-sent, ...) in CloudWatch.
+                // The mapping's own EventCount metrics (polled, invoked, dropped, on-failure-sent, ...) in
+                // AWS/Lambda by EventSourceMappingUUID: the failed-batches alarm and the dashboard read them.
                 metricsConfig: { metrics: ["EventCount"] },
             },
             // The first poll and the destination check use the role: its policy must exist first.

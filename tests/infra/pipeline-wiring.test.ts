@@ -60,6 +60,7 @@ describe("the pipeline's wiring under Pulumi mocks", () => {
                     partitionKey: settings.partitionKey,
                     maxChainInvocations: settings.splitterMaxChainInvocations,
                     handOffClaimBucket: built.outputs.outputBucketName,
+                    pipelineName: "kinesis-fanout-test",
                 }),
             );
         });
@@ -74,8 +75,17 @@ describe("the pipeline's wiring under Pulumi mocks", () => {
                     deadLetterQueueUrl: built.outputs.deadLetterQueueUrl,
                     outputKeyTemplate: settings.outputKeyTemplate,
                     writerConcurrency: settings.writerConcurrency,
+                    pipelineName: "kinesis-fanout-test",
                 }),
             );
+        });
+
+        it("names each function's metrics namespace, service and pipeline in its environment, as the dashboard and alarms select them", () => {
+            const variables = (name: string) => resourceOf(built, "aws:lambda/function:Function", name).inputs.environment.variables;
+            for (const [name, service] of [["kinesis-fanout-splitter", "kinesis-fanout-splitter"], ["kinesis-fanout-writer", "kinesis-fanout-writer"]]) {
+                const { POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME, PIPELINE_NAME } = variables(name);
+                assert.deepEqual([POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME, PIPELINE_NAME], ["KinesisFanout", service, "kinesis-fanout-test"], name);
+            }
         });
 
         it("creates each function's /aws/lambda log group with the configured retention", () => {
@@ -193,6 +203,25 @@ describe("the pipeline's wiring under Pulumi mocks", () => {
             );
         });
 
+        it("alarms when the handlers dead-letter any line, adding the splitter's and the writer's totals over every reason", () => {
+            const inputs = alarm("lines-dead-lettered");
+            assert.equal(inputs.namespace, undefined, "a metric math alarm names no single metric");
+            assert.equal(inputs.period, undefined, "a metric math alarm's period is its queries'");
+            assert.deepEqual([inputs.comparisonOperator, inputs.threshold, inputs.evaluationPeriods, inputs.treatMissingData], ["GreaterThanThreshold", 0, 1, "notBreaching"]);
+            const queries = inputs.metricQueries as Array<Record<string, any>>;
+            assert.deepEqual(
+                queries.filter((query) => query.metric).map((query) => [query.id, query.metric.namespace, query.metric.metricName, query.metric.dimensions, query.metric.stat, query.metric.period, query.returnData]),
+                [
+                    ["splitter", "KinesisFanout", "LinesDeadLettered", { Pipeline: "kinesis-fanout-test", service: "kinesis-fanout-splitter" }, "Sum", 60, false],
+                    ["writer", "KinesisFanout", "LinesDeadLettered", { Pipeline: "kinesis-fanout-test", service: "kinesis-fanout-writer" }, "Sum", 60, false],
+                ],
+            );
+            assert.deepEqual(
+                queries.filter((query) => query.expression).map((query) => [query.expression, query.returnData]),
+                [["FILL(splitter, 0) + FILL(writer, 0)", true]],
+            );
+        });
+
         it("draws the dashboard for this stack's stream, functions and queue in its region", () => {
             const dashboard = resourceOf(built, "aws:cloudwatch/dashboard:Dashboard");
             assert.equal(dashboard.inputs.dashboardName, "kinesis-fanout-test");
@@ -204,6 +233,8 @@ describe("the pipeline's wiring under Pulumi mocks", () => {
                     splitterFunctionName: built.outputs.splitterFunctionName,
                     writerFunctionName: built.outputs.writerFunctionName,
                     deadLetterQueueName: built.outputs.deadLetterQueueUrl.split("/").pop()!,
+                    pipelineName: "kinesis-fanout-test",
+                    eventSourceMappingUuid: "kinesis-fanout-writer-stream-mapping-uuid",
                 }),
             );
         });

@@ -68,6 +68,7 @@ describe("the splitter's self-invoke continuation under Pulumi mocks", () => {
                     partitionKey: settings.partitionKey,
                     maxChainInvocations: settings.splitterMaxChainInvocations,
                     handOffClaimBucket: built.outputs.outputBucketName,
+                    pipelineName: "kinesis-fanout-test",
                 }),
         );
     });
