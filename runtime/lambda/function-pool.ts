@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { realClock, type Clock } from "../clock";
 import { throttledResult, type ConcurrencyGate } from "./concurrency-limit";
 import { planCpuShare, type CpuShareChoice, type CpuSharePlan, type CpuShareStats } from "./cpu-share";
-import { createLogSink, type LogDestination, type LogSink } from "./log-sink";
+import { createLogSink, withTap, type LogDestination, type LogSink } from "./log-sink";
 import { invocationTraceHeader } from "./recursion-detection";
 import { Sandbox, SandboxInitError, type SandboxOutcome } from "./sandbox";
 import { SandboxSlots, type SandboxSlot } from "./sandbox-slots";
@@ -69,6 +69,8 @@ export interface FunctionPoolOptions {
     workDir?: string;
     /** Where the sandboxes' stdout/stderr go; default discarded. */
     logs?: LogDestination;
+    /** Also handed every chunk of the sandboxes' stdout/stderr, wherever `logs` sends it (the run's EMF collector). */
+    onLog?: (logStreamName: string, text: string) => void;
     /** Fault injection, such as sandboxes killed partway through invocations (runtime/faults/sandbox-crashes.ts). */
     faults?: InvocationFaults;
     /** Times timeouts and durations; default real time. */
@@ -135,7 +137,7 @@ export class FunctionPool {
         this.codeDir = path.join(this.workDir, "task");
         fs.mkdirSync(this.codeDir, { recursive: true });
         fs.writeFileSync(path.join(this.codeDir, "index.js"), definition.handler.text);
-        this.logSink = createLogSink(options.logs);
+        this.logSink = withTap(createLogSink(options.logs), options.onLog);
         // A process that exits without close() (a second Ctrl-C, say) still leaves no folder behind.
         if (this.ownsWorkDir) process.once("exit", this.removeWorkDir);
     }

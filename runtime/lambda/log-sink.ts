@@ -30,3 +30,15 @@ export function createLogSink(destination: LogDestination = { kind: "discard" })
     }
     return { write: () => undefined, close: async () => undefined };
 }
+
+/** The sink, with `tap` also handed every chunk (the EMF collector reads the handlers' metrics from it). */
+export function withTap(sink: LogSink, tap: ((logStreamName: string, text: string) => void) | undefined): LogSink {
+    if (!tap) return sink;
+    return {
+        write: (logStreamName, text) => {
+            sink.write(logStreamName, text);
+            tap(logStreamName, text);
+        },
+        close: () => sink.close(),
+    };
+}

@@ -1,6 +1,8 @@
 import type { KinesisMappingStats } from "../event-sources/kinesis-event-source-mapping";
+import type { HandlerMetricTotals } from "../lambda/emf-metrics";
 import type { FunctionPoolStats, InvocationResult } from "../lambda/function-pool";
 import type { ExpectedOutput } from "./expected-output";
+import { metricsSection, repeatedWorkOf } from "./metrics-section";
 import type { RunEnvironment } from "./run-environment";
 import type { RunOptions } from "./run-options";
 import type { ConcurrencySection, RunReport, TimelinePoint } from "./run-report";
@@ -33,6 +35,8 @@ export interface ReportParts {
     timeScale: number;
     /** How busy the machine was from upload to drained. */
     headroom: Headroom;
+    /** The handlers' metrics, summed from the EMF documents in the sandboxes' output. */
+    metrics: HandlerMetricTotals;
 }
 
 /** The last phase of a run: gathers what it measured and verified into the report `npm start` prints and `--report` writes. */
@@ -76,7 +80,18 @@ export function buildReport(parts: ReportParts): RunReport {
             recordsReadThisRun: measured.mapping.recordsReceived,
         };
     }
+    report.metrics = metricsSection(parts.metrics, ownCounts(parts, report), repeatedWorkOf(report));
     return report;
+}
+
+/** What the run itself counted, for the metrics to be checked against. */
+function ownCounts({ expected }: ReportParts, report: RunReport) {
+    const handlerReasons = Object.entries(report.output.deadLetterReasons).filter(([reason]) => !reason.startsWith("batch-"));
+    return {
+        inputLines: expected.records + expected.blankLines,
+        objectsVerified: report.output.objects,
+        deadLettersVerified: Object.fromEntries(handlerReasons),
+    };
 }
 
 function outputSection({ expected, verification, deadLetters }: ReportParts): RunReport["output"] {

@@ -21,6 +21,8 @@ export interface ResourceNames {
     failureBucket: string;
     splitterFunction: string;
     writerFunction: string;
+    /** The stack's pipeline as the handlers' metrics name it (their `Pipeline` dimension; the Pulumi program's dashboard name). */
+    pipelineName: string;
 }
 
 export interface ProvisionedResources extends ResourceNames {
@@ -46,6 +48,7 @@ export function resourceNames(stack: string, prefix = "kinesis-fanout"): Resourc
         failureBucket: `${base}-failures`,
         splitterFunction: `${base}-splitter`,
         writerFunction: `${base}-writer`,
+        pipelineName: base,
     };
 }
 

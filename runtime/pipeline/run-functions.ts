@@ -5,6 +5,7 @@ import type { Clock } from "../clock";
 import { writerLanes } from "../../settings/parse";
 import { AccountConcurrency, type ConcurrencyGate } from "../lambda/concurrency-limit";
 import type { CpuShareChoice } from "../lambda/cpu-share";
+import { createEmfCollector, type EmfCollector } from "../lambda/emf-metrics";
 import { FunctionPool, type InvocationFaults } from "../lambda/function-pool";
 import { LambdaInvokeApi } from "../lambda/invoke-api";
 import { serializeHandler, type SerializedHandler } from "../lambda/serialize-handler";
@@ -27,6 +28,8 @@ export interface RunFunctions extends AsyncDisposable {
     invokeApi: LambdaInvokeApi;
     /** The account's concurrency both functions draw on; it counts their throttles. */
     concurrency: AccountConcurrency;
+    /** The handlers' metrics, read from the EMF documents in both functions' output, as CloudWatch Logs would. */
+    emf: EmfCollector;
     /** Seconds from the start of packaging (the run's start, when it overlaps the stand-ins' start) until the handlers were serialized. */
     packageSeconds: number;
 }
@@ -66,13 +69,14 @@ export async function startFunctions(env: RunEnvironment, stack: RunStack, optio
     const writerReserved = stack.settings.writerReservedConcurrency === -1 ? undefined : stack.settings.writerReservedConcurrency;
     const writerGate = concurrency.register(stack.resources.writerFunction, writerReserved);
     const cpuShare = options.cpuShare ?? (options.awsProfile ? "auto" : "off");
-    const base = { stack, region: options.region, clock, cpuShare };
+    const emf = createEmfCollector();
+    const base = { stack, region: options.region, clock, cpuShare, emf };
     const splitterEnv = { ...lambdaEndpoints, AWS_ENDPOINT_URL_LAMBDA: invokeApi.endpoint, ...(await conditionalWritesFront(functionEndpoints.s3, cleanup)) };
     const splitter = cleanup.adopt(splitterPool({ ...base, code: splitterCode, environment: splitterEnv, gate: concurrency.register(stack.resources.splitterFunction) }), (pool) => pool.close());
     const writer = cleanup.adopt(writerPool({ ...base, code: writerCode, environment: lambdaEndpoints, gate: writerGate }, env.faults?.crashes), (pool) => pool.close());
     stopSplitterOnAbort(splitter, options.signal, cleanup);
     const owned = cleanup.move();
-    return { splitter, writer, invokeApi, concurrency, packageSeconds, [Symbol.asyncDispose]: () => owned[Symbol.asyncDispose]() };
+    return { splitter, writer, invokeApi, concurrency, emf, packageSeconds, [Symbol.asyncDispose]: () => owned[Symbol.asyncDispose]() };
 }
 
 /** The account's concurrency, the writer's reservation and both functions' throttles, for the report. */
@@ -96,9 +100,11 @@ interface PoolParts {
     /** The function's share of the account's concurrency. */
     gate: ConcurrencyGate;
     cpuShare: CpuShareChoice;
+    /** Reads the metrics out of the sandboxes' output (their logs are otherwise discarded). */
+    emf: EmfCollector;
 }
 
-function splitterPool({ stack, region, clock, code, environment, gate, cpuShare }: PoolParts): FunctionPool {
+function splitterPool({ stack, region, clock, code, environment, gate, cpuShare, emf }: PoolParts): FunctionPool {
     const { resources, settings } = stack;
     return new FunctionPool({
         functionName: resources.splitterFunction,
@@ -110,31 +116,32 @@ function splitterPool({ stack, region, clock, code, environment, gate, cpuShare 
                 partitionKey: settings.partitionKey,
                 maxChainInvocations: settings.splitterMaxChainInvocations,
                 handOffClaimBucket: resources.outputBucket,
+                pipelineName: resources.pipelineName,
             }),
             ...environment,
         },
         memoryMb: settings.splitterMemoryMb,
         timeoutSeconds: settings.splitterTimeoutSeconds,
         region,
-    }, { clock, timeScale: clock.scale, concurrency: gate, cpuShare });
+    }, { clock, timeScale: clock.scale, concurrency: gate, cpuShare, onLog: emf.write });
 }
 
 /** The writer, at the mapping's most concurrent batches (shards × parallelization), with the crash plug-in under --crash-rate. */
-function writerPool({ stack, region, clock, code, environment, gate, cpuShare }: PoolParts, crashes: InvocationFaults | undefined): FunctionPool {
+function writerPool({ stack, region, clock, code, environment, gate, cpuShare, emf }: PoolParts, crashes: InvocationFaults | undefined): FunctionPool {
     const { resources, settings } = stack;
-    const { outputBucket, deadLetterQueueUrl } = resources;
+    const { outputBucket, deadLetterQueueUrl, pipelineName } = resources;
     return new FunctionPool({
         functionName: resources.writerFunction,
         handler: code,
         environment: {
-            ...writerEnvironment({ outputBucket, deadLetterQueueUrl, outputKeyTemplate: settings.outputKeyTemplate, writerConcurrency: settings.writerConcurrency }),
+            ...writerEnvironment({ outputBucket, deadLetterQueueUrl, outputKeyTemplate: settings.outputKeyTemplate, writerConcurrency: settings.writerConcurrency, pipelineName }),
             ...environment,
         },
         memoryMb: settings.writerMemoryMb,
         timeoutSeconds: settings.writerTimeoutSeconds,
         region,
         reservedConcurrency: writerLanes(settings, resources.shardCount),
-    }, { faults: crashes, clock, timeScale: clock.scale, concurrency: gate, cpuShare });
+    }, { faults: crashes, clock, timeScale: clock.scale, concurrency: gate, cpuShare, onLog: emf.write });
 }
 
 /**

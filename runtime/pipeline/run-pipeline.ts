@@ -51,7 +51,9 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     const verifySeconds = (clock.now() - begin) / 1000;
     const s3Ceiling = options.measureS3Ceiling === false ? undefined : await measureCeiling(env, stack, driven.expected, options.region);
     const seconds = { standIns: env.standInsSeconds ?? 0, package: functions.packageSeconds, ...driven.seconds, verify: verifySeconds, total: (clock.now() - started) / 1000 };
-    return buildReport({ run: options, env, stack, expected: driven.expected, ...checked, seconds, measured: flowed, s3Ceiling, timeScale: clock.scale, headroom });
+    // Read last, after verification: by then every sandbox's output of the run has come in.
+    const metrics = functions.emf.totals();
+    return buildReport({ run: options, env, stack, expected: driven.expected, ...checked, seconds, measured: flowed, s3Ceiling, timeScale: clock.scale, headroom, metrics });
 }
 
 /** The run's clock: the one given, or real time dilated by `timeScale`. */

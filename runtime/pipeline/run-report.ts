@@ -6,6 +6,7 @@ import type { S3PutRate } from "./s3-put-rate";
 import type { AwsProfileStats } from "../aws-profile";
 import { formatFaultLine, type FaultReport } from "../faults/run-faults";
 import { formatHeadroom, type Headroom } from "../time-scale/headroom";
+import { formatMetricsLines, type MetricsSection } from "./metrics-section";
 
 /** One sample of a run's progress, about once a second. */
 export interface TimelinePoint {
@@ -76,6 +77,8 @@ export interface RunReport {
     faults?: FaultReport;
     /** Present with --state: whether this run resumed an earlier one. */
     restart?: { stateDir: string; uploadSkipped: boolean; splitRedelivered: boolean; recordsReadThisRun: number };
+    /** The handlers' own metrics (their EMF documents, summed), checked against the run's counts. */
+    metrics?: MetricsSection;
     timeline: TimelinePoint[];
 }
 
@@ -126,6 +129,7 @@ export function formatSummary(report: RunReport): string {
     if (report.restart?.uploadSkipped) {
         lines.push(`  resumed      input already uploaded (same key and ETag); ${report.restart.splitRedelivered ? "splitter event delivered again" : "splitter had finished"}; ${n(report.restart.recordsReadThisRun)} records read after the checkpoints`);
     }
+    if (report.metrics) lines.push(...formatMetricsLines(report.metrics));
     if (report.s3Ceiling) {
         lines.push(
             `  S3 ceiling   ${n(Math.round(report.s3Ceiling.putsPerSecond))} PutObject/s raw (${n(report.s3Ceiling.objects)} × ${n(report.s3Ceiling.bytes)} B at ${report.s3Ceiling.concurrency} in flight, after ${n(report.s3Ceiling.warmUpObjects ?? 0)} untimed); pipeline efficiency ${((report.efficiency ?? 0) * 100).toFixed(0)}%`,

@@ -49,6 +49,21 @@ describe("the pipeline end to end on the embedded stand-ins", function () {
                 assert.equal(report.output.accounted, 1000);
             });
 
+            it("reads the handlers' EMF metrics back, equal to the run's own counts: lines split, objects written, nothing dead-lettered", () => {
+                const metrics = report.metrics!;
+                assert.deepEqual(
+                    metrics.checks.map((check) => [check.metric, check.published, check.counted, check.agrees]),
+                    [
+                        ["LinesSplit", 1000, 1000, true],
+                        ["ObjectsWritten", 1000, 1000, true],
+                        ["LinesDeadLettered", 0, 0, true],
+                    ],
+                );
+                assert.equal(metrics.byFunction.splitter.RecordsPut, 1000);
+                assert.equal(metrics.agree, true);
+                assert.deepEqual(metrics.repeatedWork, []);
+            });
+
             it("invokes the splitter once and the writer in batches no larger than the stack's batch size", () => {
                 const { settings } = readStackFile(PROJECT_DIR, stackName);
                 assert.equal(report.invocations.splitter, 1);

@@ -55,6 +55,12 @@ describe("the pipeline under injected faults", function () {
         assert.deepEqual(report.output.deadLetterReasons, { "invalid-json": 2, "unsafe-id": 4, "line-too-large": 2 });
     });
 
+    it("publishes metrics at or above the run's own counts, and names the repeated work that makes them larger", () => {
+        const metrics = report.metrics!;
+        assert.ok(metrics.repeatedWork.length > 0, "the faults made the run repeat work");
+        for (const check of metrics.checks) assert.ok(check.published >= check.counted, `${check.metric} ${check.published} < ${check.counted} ${check.what}`);
+    });
+
     it("gives up on no batch: crashed and failed batches were retried or bisected until they went through", () => {
         assert.equal(report.mapping.recordsSentToOnFailure, 0);
         assert.ok(report.mapping.retries + report.mapping.bisections > 0);

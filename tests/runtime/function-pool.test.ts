@@ -186,4 +186,14 @@ describe("FunctionPool", function () {
         const text = fs.readFileSync(logFile, "utf8");
         assert.match(text, new RegExp(`\\t${result.requestId}\\tINFO\\tprocessed 7 records`));
     });
+
+    it("hands every chunk of a sandbox's stdout to the log tap, raw, while the logs themselves are discarded", async () => {
+        const tapped: string[] = [];
+        const fn = pool(`exports.handler = async () => { process.stdout.write('{"_aws":{"CloudWatchMetrics":[]}}\\n'); return 1; };`, {}, { onLog: (_stream, text) => tapped.push(text) });
+
+        await fn.invoke({});
+        await fn.close();
+
+        assert.ok(tapped.join("").split("\n").includes('{"_aws":{"CloudWatchMetrics":[]}}'), tapped.join(""));
+    });
 });
