@@ -23,10 +23,10 @@ export const HANDLER_METRICS = {
     RecordsPut: { functions: ["splitter"], what: "records Kinesis acknowledged" },
     RecordsRetried: { functions: ["splitter"], what: "PutRecords entries sent again after they failed inside a 200 response" },
     HandOffs: { functions: ["splitter"], what: "continuations invoked: the rest of a file handed to a new invocation" },
-    ChainsCapped: { functions: ["splitter"], what: "chains stopped at splitterMaxChainInvocations, their checkpoint dead-lettered" },
+    ChainsCapped: { functions: ["splitter"], what: "chains stopped at `splitterMaxChainInvocations`, their checkpoint dead-lettered" },
     ObjectsWritten: { functions: ["writer"], what: "PutObject calls that succeeded" },
     RecordsFailed: { functions: ["writer"], what: "records that failed and were reported for retry (batch item failures, or every record of a batch that failed whole)" },
-    LinesDeadLettered: { functions: ["splitter", "writer"], what: "lines sent to the dead-letter queue; also published per `Reason` (invalid-json, unsafe-id, line-too-large, ...)" },
+    LinesDeadLettered: { functions: ["splitter", "writer"], what: "lines sent to the dead-letter queue; also published per `Reason`" },
 } as const;
 
 export type HandlerMetric = keyof typeof HANDLER_METRICS;
