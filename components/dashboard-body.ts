@@ -144,12 +144,3 @@ function mappingEvents(uuid: string): Metric[] {
     const metrics = ["PolledEventCount", "InvokedEventCount", "FailedInvokeEventCount", "DroppedEventCount", "OnFailureDestinationDeliveredEventCount"];
     return metrics.map((metric): Metric => ["AWS/Lambda", metric, "EventSourceMappingUUID", uuid, { label: metric }]);
 }
-
-/**
- * The dashboard's name for a pipeline and stack. CloudWatch (PutDashboard, DashboardName): "The
- * maximum length is 255, and valid characters are A-Z, a-z, 0-9, "-", and "_"." Stack names may
- * also hold `.`, so every other character becomes `-`.
- */
-export function dashboardNameFor(pipelineName: string, stack: string): string {
-    return `${pipelineName}-${stack}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 255);
-}

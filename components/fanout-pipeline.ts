@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { FanoutSettings } from "../settings/parse";
-import { dashboardNameFor } from "./dashboard-body";
+import { pipelineNameFor } from "../handlers/shared/metric-names";
 import { DeadLetterQueue } from "./dead-letter-queue";
 import { FailureBucket } from "./failure-bucket";
 import { FanoutStream } from "./fanout-stream";
@@ -48,7 +48,7 @@ export class FanoutPipeline extends pulumi.ComponentResource {
         const { settings } = args;
         const parent = { parent: this };
         // One name per stack's pipeline: the dashboard's, and the Pipeline dimension of the handlers' metrics.
-        const pipelineName = dashboardNameFor(name, pulumi.getStack());
+        const pipelineName = pipelineNameFor(name, pulumi.getStack());
 
         const inputBucket = new SecureBucket(`${name}-input`, { forceDestroy: args.forceDestroyBuckets }, parent);
         const outputBucket = new SecureBucket(`${name}-output`, { forceDestroy: args.forceDestroyBuckets }, parent);

@@ -43,3 +43,13 @@ export function metricsOf(fn: MetricFunction): HandlerMetric[] {
 export function functionOfService(service: unknown): MetricFunction | undefined {
     return (Object.keys(METRIC_SERVICE) as MetricFunction[]).find((fn) => METRIC_SERVICE[fn] === service);
 }
+
+/**
+ * The name of a stack's pipeline: the `Pipeline` dimension's value, and the dashboard's name, so
+ * the Pulumi program and the embedded runtime name it alike. CloudWatch (PutDashboard,
+ * DashboardName): "The maximum length is 255, and valid characters are A-Z, a-z, 0-9, "-", and
+ * "_"." Stack names may also hold `.`, so every other character becomes `-`.
+ */
+export function pipelineNameFor(pipeline: string, stack: string): string {
+    return `${pipeline}-${stack}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 255);
+}

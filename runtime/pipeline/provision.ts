@@ -3,6 +3,7 @@ import { CreateBucketCommand, HeadBucketCommand, type BucketLocationConstraint, 
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { effectiveShardCount, type FanoutSettings } from "../../settings/parse";
 import { AWS_LIMITS } from "../../settings/aws-limits";
+import { pipelineNameFor } from "../../handlers/shared/metric-names";
 import type { AwsClients } from "./aws-clients";
 
 /**
@@ -48,7 +49,7 @@ export function resourceNames(stack: string, prefix = "kinesis-fanout"): Resourc
         failureBucket: `${base}-failures`,
         splitterFunction: `${base}-splitter`,
         writerFunction: `${base}-writer`,
-        pipelineName: base,
+        pipelineName: pipelineNameFor(prefix, stack),
     };
 }
 

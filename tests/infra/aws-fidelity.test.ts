@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import { ENV } from "../../handlers/shared/environment";
 import { HAND_OFF_CLAIM_PREFIX } from "../../handlers/splitter/hand-off-claim";
 import { parseSettings } from "../../settings/parse";
+import { resourceNames } from "../../runtime/pipeline/provision";
 import { buildProgram, dependsOnOf, resourceOf, type BuiltProgram } from "../support/pulumi-program";
 
 /**
@@ -52,6 +53,14 @@ describe("the resources allow for what AWS does (issue 11)", () => {
     it("names the dashboard with only letters, digits, - and _ when the stack name holds dots", () => {
         const dashboard = resourceOf(built, "aws:cloudwatch/dashboard:Dashboard");
         assert.equal(dashboard.inputs.dashboardName, "kinesis-fanout-prod-eu-west-1");
+    });
+
+    it("names the functions' metrics Pipeline as the dashboard, and as the embedded runtime does for the same stack", () => {
+        for (const name of ["kinesis-fanout-splitter", "kinesis-fanout-writer"]) {
+            const variables = resourceOf(built, "aws:lambda/function:Function", name).inputs.environment.variables;
+            assert.equal(variables[ENV.pipelineName], "kinesis-fanout-prod-eu-west-1", name);
+        }
+        assert.equal(resourceNames("prod.eu-west-1").pipelineName, "kinesis-fanout-prod-eu-west-1");
     });
 
     it("refuses uploads to either bucket that ask for encryption other than SSE-S3", () => {
