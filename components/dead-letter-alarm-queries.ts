@@ -6,8 +6,9 @@ import { METRIC_DIMENSION, METRIC_SERVICE, METRICS_NAMESPACE, type HandlerMetric
  * together), added up with metric math. An alarm can't use SEARCH ("You can't create an alarm
  * based on the SEARCH expression", CloudWatch user guide, "Use search expressions in graphs"),
  * hence the per-function totals the handlers publish besides the per-reason series. FILL(m, 0)
- * (CloudWatch, "Using math expressions with CloudWatch metrics") makes a minute in which only one
- * function dead-lettered a line still add up, where a plain m1 + m2 would have no point.
+ * (CloudWatch, "Using math expressions with CloudWatch metrics") gives a function that did not run
+ * in a minute a 0 there, so a minute in which only the other one ran still adds up (not checked on
+ * AWS here: what a plain m1 + m2 does with a missing point was not found in the documentation).
  */
 
 /** One entry of a MetricAlarm's `metricQueries`. */
