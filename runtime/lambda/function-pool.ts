@@ -75,7 +75,7 @@ export interface FunctionPoolOptions {
     faults?: InvocationFaults;
     /** Times timeouts and durations; default real time. */
     clock?: Clock;
-    /** Time scale K: modelled durations take K times as long in wall time (default 1). A sandbox's CPU share is divided by it. */
+    /** Time scale K: modelled durations take K times as long in wall time (default 1). A sandbox's CPU share is divided by it, and its handler's own timers wait K times as long. */
     timeScale?: number;
     /** The account's concurrency for this function (concurrency-limit.ts): beyond it an invocation is throttled, not queued. */
     concurrency?: ConcurrencyGate;
@@ -256,7 +256,7 @@ export class FunctionPool {
             exportName: this.definition.handler.exportName,
         });
         const cpuShare = this.cpuPlan.mode === "off" ? undefined : this.cpuPlan;
-        const sandbox = await Sandbox.start({ env, codeDir: this.codeDir, memoryMb, logStreamName, logSink: this.logSink, clock: this.clock, cpuShare });
+        const sandbox = await Sandbox.start({ env, codeDir: this.codeDir, memoryMb, logStreamName, logSink: this.logSink, clock: this.clock, cpuShare, timeScale: this.cpuPlan.timeScale });
         this.cpuUsed.addedWaitMs += sandbox.initAddedWaitMs;
         this.cpuUsed.initCpuMs += sandbox.initCpuMs;
         this.cpuUsed.inits++;

@@ -15,9 +15,11 @@
  *   The payload travels as JSON text, as Lambda's runtime API does, so `undefined` becomes null.
  *   Each result also carries `maxRssKb`, the process's peak RSS (process.resourceUsage().maxRSS).
  * - CPU: every result carries `cpuMs`, the CPU time (process.cpuUsage) the invocation used. Under
- *   the measured CPU share (runtime/lambda/cpu-share.ts) the process gets two arguments, the
- *   cores of init and of invocations; `ready` carries `initCpuMs`, init's CPU. It then waits out
+ *   the measured CPU share (runtime/lambda/cpu-share.ts) the process gets `--measured-cores=<init>,<invoke>`,
+ *   the cores of init and of invocations; `ready` carries `initCpuMs`, init's CPU. It then waits out
  *   cpu / cores - wall before it reports ready or answers, so init and each invocation last as long as they would at that share.
+ * - Time scale: with `--time-scale=K`, the handler's own setTimeout, setInterval and
+ *   timers/promises wait K times as long (sandbox-timers.js), like every other modelled duration.
  * - console.* is written to stdout as `<time>\t<requestId>\t<LEVEL>\t<message>`, Lambda's format.
  * - An uncaught exception or unhandled rejection fails the current invocation and ends the process.
  *
@@ -38,8 +40,19 @@ const [moduleName, exportName] = (process.env._HANDLER || "index.handler").split
 
 let current = undefined;
 
+const { dilateTimers, realSetTimeout } = require("./sandbox-timers.js");
+
+/** The parent's arguments: `--measured-cores=<init>,<invoke>` and `--time-scale=<K>`. */
+function argument(name) {
+    const prefix = `--${name}=`;
+    const found = process.argv.slice(2).find((arg) => arg.startsWith(prefix));
+    return found === undefined ? undefined : found.slice(prefix.length);
+}
+
 /** The measured CPU share's cores, [init, invoke], when the parent asked for it. */
-const measuredCores = process.argv.length >= 4 ? [Number(process.argv[2]), Number(process.argv[3])] : undefined;
+const measuredCores = argument("measured-cores") ? argument("measured-cores").split(",").map(Number) : undefined;
+/** The time scale K: the handler's own timers wait K times as long (sandbox-timers.js). */
+const timeScale = Number(argument("time-scale") ?? 1);
 
 function cpuMsSince(start) {
     const used = process.cpuUsage(start);
@@ -54,7 +67,7 @@ function sendAtShare(message, cpuMs, wallStart, cores) {
         return;
     }
     message.addedWaitMs = extra;
-    setTimeout(() => send(message), extra);
+    realSetTimeout(() => send(message), extra);
 }
 
 function errorFields(error, fallbackType) {
@@ -171,6 +184,7 @@ function crash(kind, error) {
 
 function main() {
     patchConsole();
+    dilateTimers(timeScale);
     process.on("uncaughtException", (error) => crash("Runtime.UncaughtException", error));
     process.on("unhandledRejection", (reason) => crash("Runtime.UnhandledPromiseRejection", reason));
     process.on("disconnect", () => process.exit(0));

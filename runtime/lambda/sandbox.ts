@@ -27,6 +27,8 @@ export interface SandboxSpec {
     clock: Clock;
     /** Lambda's CPU share (cpu-share.ts); absent means no share. */
     cpuShare?: CpuSharePlan;
+    /** The time scale K: the handler's own timers wait K times as long (sandbox-timers.js); default 1. */
+    timeScale?: number;
 }
 
 export interface SandboxOutcome {
@@ -130,8 +132,9 @@ export class Sandbox {
      */
     static start(spec: SandboxSpec): Promise<Sandbox> {
         const plan = spec.cpuShare;
-        const measured = plan?.mode === "measured" ? [String(plan.initCores), String(plan.invokeCores)] : [];
-        const child = fork(BOOTSTRAP, measured, {
+        const args = plan?.mode === "measured" ? [`--measured-cores=${plan.initCores},${plan.invokeCores}`] : [];
+        if (spec.timeScale !== undefined && spec.timeScale !== 1) args.push(`--time-scale=${spec.timeScale}`);
+        const child = fork(BOOTSTRAP, args, {
             execPath: process.execPath,
             execArgv: [`--max-old-space-size=${spec.memoryMb}`],
             cwd: spec.codeDir,
@@ -140,7 +143,7 @@ export class Sandbox {
         });
         let cpuGroup: CpuGroup | undefined;
         try {
-            if (plan?.cgroups && child.pid !== undefined) cpuGroup = plan.cgroups.join(child.pid, plan.initCores);
+            if (plan?.cgroups && child.pid !== undefined) cpuGroup = plan.cgroups.join(child.pid, plan.initCores, plan.timeScale);
         } catch (error) {
             child.kill("SIGKILL");
             return Promise.reject(new SandboxInitError("Runtime.ExitError", `could not hold the sandbox to its CPU share: ${(error as Error).message}`));

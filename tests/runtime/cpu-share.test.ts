@@ -64,6 +64,14 @@ describe("Lambda's CPU share", function () {
         assert.throws(() => quotaFor(0), /more than 0 cores/);
     });
 
+    it("dilates the quota's period by the time scale, so a sandbox runs in slices as long as at K = 1", () => {
+        // 256 MB at K = 4: 0.0362 of a core over a 400 ms period = the same 14.5 ms slice as 0.145 of a core over 100 ms.
+        assert.deepEqual(quotaFor(256 / 1769 / 4, 4), { periodUs: 400_000, quotaUs: 14_471 });
+        assert.deepEqual(quotaFor(256 / 1769, 1), { periodUs: 100_000, quotaUs: 14_471 });
+        assert.equal(quotaFor(1 / 20, 20).periodUs, 1_000_000, "at most the kernel's 1 s period");
+        assert.throws(() => quotaFor(0.1, 0), /time scale must be more than 0/);
+    });
+
     it("rejects an unknown --cpu-share and names the allowed ones", function () {
         this.timeout(30_000);
         const cli = spawnSync(path.join(REPO_ROOT, "node_modules/.bin/node"), ["-r", "ts-node/register/transpile-only", "runtime/cli.ts", "--cpu-share", "fast"], {

@@ -39,6 +39,39 @@ describe("a run under time dilation", function () {
         }
     });
 
+    it("makes the handler's own setTimeout, setInterval and timers/promises waits K times as long, as every other modelled duration", async () => {
+        // Prepare: a handler that sleeps 100 ms three ways, as a backoff between retries would.
+        const handler = `
+const { setTimeout: sleep } = require("node:timers/promises");
+const { promisify } = require("node:util");
+exports.handler = async () => {
+    const started = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
+    await promisify(setTimeout)(100);
+    await new Promise((resolve) => { let n = 0; const t = setInterval(() => { if (++n === 2) { clearInterval(t); resolve(); } }, 50); });
+    return Date.now() - started;
+};`;
+        const pools = [1, 4].map(
+            (timeScale) =>
+                new FunctionPool(
+                    { functionName: `sleeper-${timeScale}`, handler: { text: handler, exportName: "handler" }, environment: {}, memoryMb: 128, timeoutSeconds: 10, region: "us-east-1" },
+                    { clock: new ScaledClock(timeScale), timeScale },
+                ),
+        );
+        try {
+            // Act
+            const [atOne, atFour] = await Promise.all(pools.map((pool) => pool.invoke({})));
+            // Assess: 400 ms of waits; at K = 4 they take 1,600 ms of wall time (timers never fire early).
+            assert.equal(atOne.ok && atFour.ok, true, atOne.errorMessage ?? atFour.errorMessage);
+            const [one, four] = [atOne.payload as number, atFour.payload as number];
+            assert.ok(one >= 400 && one < 1_000, `K = 1: the waits took ${one} ms`);
+            assert.ok(four >= 1_600 && four < 2_400, `K = 4: the waits took ${four} ms of wall time, 4 × 400 ms`);
+        } finally {
+            await Promise.all(pools.map((pool) => pool.close()));
+        }
+    });
+
     it("reports the same AWS seconds for the same stack at K = 2 and K = 4, within 15%", async function () {
         // Prepare: the dev stack (1 shard, batches of 100, one writer at a time) under the AWS
         // profile's latencies: 1,200 records plan to 4.7 s of AWS time, so the two runs take about
