@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
 import Table from "cli-table3";
-import { addAwsProfileOptions, addTimeScaleOption, awsProfileFrom, wholeNumber, interruptSignal, runCommand } from "./cli-options";
+import { addAwsProfileOptions, addTimeScaleOption, awsProfileFrom, wholeNumber, interruptSignal, keepCoresAwakeFrom, runCommand } from "./cli-options";
 import { flaggedSeconds } from "./pipeline/run-report";
 import { CPU_BOUND_FRACTION, formatHeadroom } from "./time-scale/headroom";
 import { runBench, type BenchReport, type BenchRun } from "./bench/run-bench";
@@ -65,6 +65,7 @@ async function main(): Promise<number> {
         awsProfile: awsProfileFrom({ ...options, awsProfile: true }) ?? {},
         timeScale: options.timeScale,
         cpuShare: options.cpuShare,
+        keepCoresAwake: keepCoresAwakeFrom(options),
         onPhase: (phase) => {
             progress.stop();
             process.stderr.write(`${phase}\n`);

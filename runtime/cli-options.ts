@@ -50,7 +50,16 @@ export function addAwsProfileOptions(command: Command, enabledByDefault: boolean
             "--cpu-share <mode>",
             "Lambda's CPU share (memoryMb / 1,769 of a core) for the sandboxes: auto (the kernel's cgroup quota where writable, else measured), cgroup, measured or off; default auto under the AWS profile, off at local speed",
             cpuShareChoice,
+        )
+        .option(
+            "--no-keep-cores-awake",
+            "under the AWS profile, don't keep this machine's cores awake with idle-priority loops (they stop a dilated sandbox's long waits from making its wake-ups cost more CPU than at AWS's latencies; their CPU is not counted as busy)",
         );
+}
+
+/** The run option of --no-keep-cores-awake: false when given, else the run's default (on under the AWS profile). */
+export function keepCoresAwakeFrom(options: { keepCoresAwake?: boolean }): false | undefined {
+    return options.keepCoresAwake === false ? false : undefined;
 }
 
 function cpuShareChoice(value: string): CpuShareChoice {

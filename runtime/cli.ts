@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { addAwsProfileOptions, addStacksDirOption, addTimeScaleOption, awsProfileFrom, httpUrl, interruptSignal, runCommand, stacksDirFrom, wholeNumber } from "./cli-options";
+import { addAwsProfileOptions, addStacksDirOption, addTimeScaleOption, awsProfileFrom, httpUrl, interruptSignal, keepCoresAwakeFrom, runCommand, stacksDirFrom, wholeNumber } from "./cli-options";
 import { autoTimeScale } from "./time-scale/auto-time-scale";
 import { readStackFile } from "./stack/read-stack-file";
 import { collectConfigOverride, withConfigOverrides } from "./stack/config-overrides";
@@ -86,6 +86,7 @@ async function main(): Promise<number> {
             accountConcurrency: options.accountConcurrency,
             awsProfile,
             cpuShare: options.cpuShare,
+            keepCoresAwake: keepCoresAwakeFrom(options),
             faults: faultOptionsFrom(options),
             onProgress: (snapshot) => progress.update(snapshot),
             signal,

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
 import { SEED_WORKLOAD } from "./workload/seed-workload";
-import { addAwsProfileOptions, addStacksDirOption, addTimeScaleOption, awsProfileFrom, interruptSignal, runCommand, stacksDirFrom, wholeNumber } from "./cli-options";
+import { addAwsProfileOptions, addStacksDirOption, addTimeScaleOption, awsProfileFrom, interruptSignal, keepCoresAwakeFrom, runCommand, stacksDirFrom, wholeNumber } from "./cli-options";
 import { compareStacks } from "./compare/compare-stacks";
 import { comparisonNotes, comparisonPreamble, comparisonRows, formatComparisonTable } from "./compare/compare-table";
 import { renderComparePage } from "./compare/compare-page";
@@ -49,6 +49,7 @@ async function main(): Promise<number> {
         workload: { records: options.records, recordBytes: options.recordBytes, seed: options.seed },
         awsProfile: awsProfileFrom(options),
         cpuShare: options.cpuShare,
+        keepCoresAwake: keepCoresAwakeFrom(options),
         faults: faultOptionsFrom(options),
         recordsPerDay: options.recordsPerDay,
         onStackStart: (stack, index) => {

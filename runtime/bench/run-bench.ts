@@ -27,6 +27,8 @@ export interface BenchOptions {
     /** Time dilation K of the two runs under the AWS profile; default each run's automatic K (autoTimeScale). */
     timeScale?: number;
     cpuShare?: RunOptions["cpuShare"];
+    /** --no-keep-cores-awake (runtime/time-scale/awake-cores.ts); default on for the dilated runs. */
+    keepCoresAwake?: boolean;
     onPhase?: (phase: string) => void;
     onProgress?: RunOptions["onProgress"];
     signal?: AbortSignal;
@@ -101,7 +103,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         const mainFile = path.join(scratch, "products.jsonl");
         await writeWorkloadFile(seedFile, { records: options.seedRecords, recordBytes: options.recordBytes, seed: options.seed });
         await writeWorkloadFile(mainFile, { records: options.records, recordBytes: options.recordBytes, seed: options.seed });
-        const common = { region: prodStack.region, inputName: "products.jsonl", cpuShare: options.cpuShare, onProgress: options.onProgress, signal: options.signal };
+        const common = { region: prodStack.region, inputName: "products.jsonl", cpuShare: options.cpuShare, keepCoresAwake: options.keepCoresAwake, onProgress: options.onProgress, signal: options.signal };
         const workload = (records: number) => ({ records, recordBytes: options.recordBytes });
 
         const seedSettings = seedBaselineSettings(devStack.settings);

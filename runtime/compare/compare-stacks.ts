@@ -27,6 +27,8 @@ export interface CompareOptions {
     /** AWS's limits and latencies in front of the stand-ins; undefined runs at local speed. */
     awsProfile?: AwsProfileOptions;
     cpuShare?: Parameters<typeof runPipeline>[0]["cpuShare"];
+    /** --no-keep-cores-awake (runtime/time-scale/awake-cores.ts); default on under the AWS profile. */
+    keepCoresAwake?: boolean;
     /** Faults injected into every stack's run alike (issue 5's flags). */
     faults?: FaultOptions;
     /** The volume the monthly cost is planned for. */
@@ -100,6 +102,7 @@ export async function compareStacks(options: CompareOptions): Promise<Comparison
                 inputName: "products.jsonl",
                 awsProfile: options.awsProfile,
                 cpuShare: options.cpuShare,
+                keepCoresAwake: options.keepCoresAwake,
                 faults: options.faults,
                 measureS3Ceiling: false,
                 timeScale,

@@ -39,6 +39,12 @@ export interface RunSpec {
      * emulates; the report speaks in modelled (AWS) time. Ignored when `clock` is given.
      */
     timeScale?: number;
+    /**
+     * Keep the machine's cores awake with idle-priority busy loops during the run
+     * (runtime/time-scale/awake-cores.ts), so a dilated sandbox's waits don't make its wake-ups
+     * cost more CPU than at AWS's latencies; default on under the AWS profile, off at local speed.
+     */
+    keepCoresAwake?: boolean;
 }
 
 /** Hooks for benchmarks (`npm run bench`), which measure the pipeline with other code or at its end. */

@@ -1,6 +1,8 @@
 import { writerLanes } from "../../settings/parse";
 import { realClock, ScaledClock, type Clock } from "../clock";
+import { keepCoresAwake } from "../time-scale/awake-cores";
 import { startHeadroomMeter } from "../time-scale/headroom";
+import { availableCores } from "../time-scale/machine-cpu";
 import { buildReport, type RunMeasurements } from "./build-report";
 import { checkAborted, driveInput } from "./drive-input";
 import type { ExpectedOutput } from "./expected-output";
@@ -25,6 +27,7 @@ export type { BenchHooks, RestartOptions, RunOptions, RunSpec } from "./run-opti
  * what it started when the run leaves it, in reverse order, also on an error or Ctrl-C.
  */
 export async function runPipeline(options: RunOptions): Promise<RunReport> {
+    await using awake = (options.keepCoresAwake ?? Boolean(options.awsProfile)) ? keepCoresAwake(availableCores()) : undefined;
     const clock = runClock(options);
     const started = clock.now();
     const environment = startEnvironment(options, clock);
@@ -36,9 +39,9 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     await using triggers = await startTriggers(env, stack, functions, options, clock);
     using sampler = new ProgressSampler(clock, { env, stack, triggers, onProgress: options.onProgress });
 
-    const meter = startHeadroomMeter();
+    const meter = startHeadroomMeter(() => awake?.cpuSeconds() ?? 0);
     const driven = await driveInput({ env, stack, triggers, sampler }, options, clock);
-    const headroom = meter.stop();
+    const headroom = { ...meter.stop(), coresKeptAwake: awake?.mode ?? ("off" as const) };
     options.bench?.onDrained?.();
     sampler.finish();
     const measured = { mapping: triggers.mapping.stats(), splitter: functions.splitter.stats(), writer: functions.writer.stats(), concurrency: concurrencySection(functions, stack) };

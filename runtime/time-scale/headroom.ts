@@ -15,6 +15,8 @@ export interface Headroom {
     busyFraction: number;
     /** busyFraction above CPU_BOUND_FRACTION: the run's timings say more about this machine than about the stack. */
     cpuBound: boolean;
+    /** Whether idle-priority loops kept the cores awake (awake-cores.ts), and how; their CPU is not counted as busy. */
+    coresKeptAwake?: "sched-idle" | "nice-19" | "off";
 }
 
 /**
@@ -27,26 +29,34 @@ export interface Headroom {
  */
 export const CPU_BOUND_FRACTION = 0.85;
 
-export function headroomBetween(before: CpuTimes, after: CpuTimes, wallSeconds: number, cores: number): Headroom {
+/** `excludedSeconds`: CPU seconds in the interval that are not load, the awake-cores loops' (awake-cores.ts). */
+export function headroomBetween(before: CpuTimes, after: CpuTimes, wallSeconds: number, cores: number, excludedSeconds = 0): Headroom {
     const total = after.totalSeconds - before.totalSeconds;
-    const busy = after.busySeconds - before.busySeconds;
+    const busy = Math.max(0, after.busySeconds - before.busySeconds - excludedSeconds);
     // The counters cover the host's cores; busy ÷ total is the host's busy share, times its cores is busy cores.
     const busyCores = total > 0 ? (busy / total) * after.cores : 0;
     const busyFraction = Math.min(1, busyCores / cores);
     return { wallSeconds, availableCores: cores, busyCores, busyFraction, cpuBound: busyFraction > CPU_BOUND_FRACTION };
 }
 
-/** Starts measuring; `stop()` gives the headroom since the start. */
-export function startHeadroomMeter(): { stop(): Headroom } {
+/** Starts measuring; `stop()` gives the headroom since the start, less the CPU `excludedCpuSeconds` counts (a running total). */
+export function startHeadroomMeter(excludedCpuSeconds: () => number = () => 0): { stop(): Headroom } {
     const before = readCpuTimes();
+    const excludedBefore = excludedCpuSeconds();
     const started = performance.now();
     const cores = availableCores();
-    return { stop: () => headroomBetween(before, readCpuTimes(), (performance.now() - started) / 1000, cores) };
+    return {
+        stop: () => {
+            const after = readCpuTimes();
+            return headroomBetween(before, after, (performance.now() - started) / 1000, cores, excludedCpuSeconds() - excludedBefore);
+        },
+    };
 }
 
 /** "63% of 2 cores busy …", with the CPU-bound warning (and, unless `brief`, why it matters) when it applies. */
 export function formatHeadroom(headroom: Headroom, brief = false): string {
-    const text = `${Math.round(headroom.busyFraction * 100)}% of ${headroom.availableCores} cores busy over ${headroom.wallSeconds.toFixed(1)} s wall${brief ? "" : " (whole machine)"}`;
+    const awake = headroom.coresKeptAwake && headroom.coresKeptAwake !== "off" ? `; cores kept awake by ${headroom.coresKeptAwake === "sched-idle" ? "SCHED_IDLE" : "nice 19"} loops, not counted` : "";
+    const text = `${Math.round(headroom.busyFraction * 100)}% of ${headroom.availableCores} cores busy over ${headroom.wallSeconds.toFixed(1)} s wall${brief ? "" : ` (whole machine${awake})`}`;
     if (!headroom.cpuBound) return text;
     return brief ? `${text} ⚠ CPU-bound` : `${text} ⚠ CPU-bound: above ${CPU_BOUND_FRACTION * 100}%, the timings measure this machine, not the stack`;
 }

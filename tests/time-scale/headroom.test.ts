@@ -27,6 +27,15 @@ describe("the machine's headroom", () => {
         assert.equal(quota.busyFraction, 1, "one busy core of two is all of a one-core quota");
     });
 
+    it("leaves the awake-cores loops' CPU out of the busy cores, and says the cores were kept awake", () => {
+        // 2 s on 2 cores: 3.2 core-seconds busy, of which 2.8 are the idle-priority loops.
+        const headroom = headroomBetween(parseProcStat(STAT(0, 0)), parseProcStat(STAT(320, 80)), 2, 2, 2.8);
+        assert.ok(Math.abs(headroom.busyCores - 0.2) < 1e-9, `busy cores ${headroom.busyCores}`);
+        assert.equal(headroom.cpuBound, false);
+        assert.match(formatHeadroom({ ...headroom, coresKeptAwake: "sched-idle" }), /10% of 2 cores busy .*cores kept awake by SCHED_IDLE loops, not counted/);
+        assert.doesNotMatch(formatHeadroom({ ...headroom, coresKeptAwake: "off" }), /kept awake/);
+    });
+
     it("reads a cgroup v2 quota, and none from max", () => {
         assert.equal(parseCpuMax("150000 100000\n"), 1.5);
         assert.equal(parseCpuMax("max 100000\n"), undefined);
