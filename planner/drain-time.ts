@@ -25,8 +25,8 @@
  *
  * 4. CPU. Each function's CPU (planner/measured-cpu.json, measured by `npm run calibrate-cpu`) at
  *    its memory's share of a vCPU (memoryMb / 1,769): a writer batch takes max(its I/O time,
- *    (CPU per invocation + b × CPU per record) / share), and a put call of the splitter max(its
- *    latency, its records' CPU / share). A lane's first batch runs on a cold sandbox, at the
+ *    (CPU per invocation + b × CPU per record + ceil(b / writerConcurrency) × CPU per wait) / share),
+ *    and a put call of the splitter max(its latency, (its records' CPU + one wait's) / share). A lane's first batch runs on a cold sandbox, at the
  *    warming-up CPU per record, after its init (init's CPU on a full vCPU, as on-demand Lambda
  *    gives init); the splitter's init comes before everything.
  *
@@ -142,7 +142,7 @@ function splitterStage(settings: FanoutSettings, shape: StreamShape, latencies: 
     const perCall =
         options.recordsPerPutCall ??
         Math.min(kinesis.putRecordsMaxRecords, Math.floor(kinesis.putRecordsMaxBytes / (recordBytes + PARTITION_KEY_BYTES_ESTIMATE)));
-    const callCpuMs = cpuSeconds({ ...cpu.splitter, msPerInvocation: 0 }, Math.max(1, perCall), settings.splitterMemoryMb) * 1000;
+    const callCpuMs = cpuSeconds({ ...cpu.splitter, msPerInvocation: 0 }, Math.max(1, perCall), settings.splitterMemoryMb, { waits: 1 }) * 1000;
     const callMs = Math.max(latencies.putRecordsCallMs, callCpuMs);
     if (callCpuMs > latencies.putRecordsCallMs) {
         notes.push(`splitter CPU: ${fmt(callCpuMs)} ms per put call at ${settings.splitterMemoryMb} MB (${fmt(settings.splitterMemoryMb / AWS_LIMITS.lambda.memoryMbPerVcpu)} vCPU) is more than its ${latencies.putRecordsCallMs} ms latency`);
@@ -181,13 +181,14 @@ function writerStage(settings: FanoutSettings, shape: StreamShape, latencies: La
     if (payloadFit < settings.batchSize) notes.push(`6 MB invocation payload holds ${payloadFit} records, so batches stop there (batchSize ${settings.batchSize})`);
     const ioSeconds = (b: number) => (latencies.invokeOverheadMs + Math.ceil(b / settings.writerConcurrency) * latencies.s3PutObjectMs) / 1000;
     const memory = settings.writerMemoryMb;
-    const batchSeconds = (b: number) => Math.max(ioSeconds(b), cpuSeconds(cpu.writer, b, memory));
-    const warmUpSeconds =
-        initSeconds(cpu.writer, memory) + Math.max(ioSeconds(fullBatch), cpuSeconds(cpu.writer, fullBatch, memory, false)) - batchSeconds(fullBatch);
-    const cpuBound = cpuSeconds(cpu.writer, fullBatch, memory) > ioSeconds(fullBatch);
+    // A batch waits once for each round of writerConcurrency PutObjects.
+    const batchCpu = (b: number, warm = true) => cpuSeconds(cpu.writer, b, memory, { warm, waits: Math.ceil(b / settings.writerConcurrency) });
+    const batchSeconds = (b: number) => Math.max(ioSeconds(b), batchCpu(b));
+    const warmUpSeconds = initSeconds(cpu.writer, memory) + Math.max(ioSeconds(fullBatch), batchCpu(fullBatch, false)) - batchSeconds(fullBatch);
+    const cpuBound = batchCpu(fullBatch) > ioSeconds(fullBatch);
     notes.push(
-        `writer CPU: init ${cpu.writer.msInit} ms on a full vCPU, ${cpu.writer.msPerInvocation} ms an invocation + ${cpu.writer.msPerRecord} ms a record (${cpu.writer.msPerRecordWarmingUp} warming up), measured ${cpu.measuredAt.slice(0, 10)} on ${cpu.machine.cpuModel}; ` +
-            `at ${memory} MB (${fmt(memory / AWS_LIMITS.lambda.memoryMbPerVcpu)} vCPU) a full batch needs ${fmt(cpuSeconds(cpu.writer, fullBatch, memory))} s of CPU against ${fmt(ioSeconds(fullBatch))} s of I/O` +
+        `writer CPU: init ${cpu.writer.msInit} ms on a full vCPU, ${cpu.writer.msPerInvocation} ms an invocation + ${cpu.writer.msPerRecord} ms a record (${cpu.writer.msPerRecordWarmingUp} warming up) + ${cpu.writer.msPerWait} ms a round of PutObjects, measured ${cpu.measuredAt.slice(0, 10)} on ${cpu.machine.cpuModel}; ` +
+            `at ${memory} MB (${fmt(memory / AWS_LIMITS.lambda.memoryMbPerVcpu)} vCPU) a full batch needs ${fmt(batchCpu(fullBatch))} s of CPU against ${fmt(ioSeconds(fullBatch))} s of I/O` +
             (cpuBound ? ": CPU-bound" : ""),
     );
     const cycle = (b: number) => latencies.getRecordsMs / 1000 + batchSeconds(b);

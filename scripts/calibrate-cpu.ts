@@ -3,11 +3,19 @@
  * planner/measured-cpu.json, which the planner scales by Lambda's CPU share.
  *
  * Method: the real writer and splitter, in sandboxes, against the embedded stand-ins (fauxqs,
- * kinesalite) with no CPU share, one shard and one writer lane, so one writer
- * sandbox runs every batch; under the AWS profile, so calls are in flight as long as on AWS. Each sandbox reports its invocations' CPU (process.cpuUsage around
- * the handler). Two runs with different batch sizes split a warm invocation's CPU into a part per
- * invocation and a part per record; the first (cold) invocation of the larger batch gives the
- * CPU per record while V8 warms up; each sandbox's init reports its CPU (Node's start and the module's load). The splitter's one invocation per file gives its CPU per record.
+ * kinesalite) with no CPU share and no time dilation, one shard and one writer lane, so one writer
+ * sandbox runs every batch; under the AWS profile, so calls are in flight as long as on AWS. Each
+ * sandbox reports its invocations' CPU (process.cpuUsage around the handler).
+ *
+ * A writer batch's CPU depends on its records and on how often it waits on its PutObjects and
+ * wakes up again (once a round of writerConcurrency calls): batches of 100 with 4 calls in flight
+ * cost about twice the CPU of batches of 100 with 50. So three shapes are run (records, calls in
+ * flight), each REPEATS times, and the median warm invocation of each is fitted to
+ * records × CPU per record + rounds × CPU per wait (least squares). This machine's CPU time of
+ * the same run varies by up to a third from run to run (other tenants' steal time), hence the medians.
+ * The first (cold) invocation gives the CPU per record while V8 warms up; each sandbox's init
+ * reports its CPU (Node's start and the module's load). The splitter's one invocation per file
+ * gives its CPU per record.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -20,24 +28,21 @@ import { writeWorkloadFile } from "../runtime/workload/seed-workload";
 
 const PROJECT_DIR = path.join(__dirname, "..");
 const RECORDS = 3000;
-const SMALL_BATCH = 50;
-const LARGE_BATCH = 500;
-const WRITER_CONCURRENCY = 20;
+const REPEATS = 3;
+/** Batch size and writerConcurrency of each run: many rounds, few rounds, and a large batch. */
+const SHAPES = [
+    { batchSize: 100, writerConcurrency: 4 },
+    { batchSize: 100, writerConcurrency: 50 },
+    { batchSize: 500, writerConcurrency: 20 },
+] as const;
+type Shape = (typeof SHAPES)[number];
 
-async function run(batchSize: number, inputFile: string): Promise<RunReport> {
+async function run(shape: Shape, inputFile: string): Promise<RunReport> {
     const dev = readStackFile(PROJECT_DIR, "dev");
-    const settings = {
-        ...dev.settings,
-        streamMode: "PROVISIONED" as const,
-        shardCount: 1,
-        parallelizationFactor: 1,
-        batchSize,
-        maximumBatchingWindowInSeconds: 1,
-        writerConcurrency: WRITER_CONCURRENCY,
-    };
+    const settings = { ...dev.settings, streamMode: "PROVISIONED" as const, shardCount: 1, parallelizationFactor: 1, maximumBatchingWindowInSeconds: 1, ...shape };
     // Under the AWS profile, so each PutObject is in flight as long as on AWS (the runs the planner is checked against).
     const report = await runPipeline({
-        stack: `calibrate-${batchSize}`,
+        stack: `calibrate-${shape.batchSize}-${shape.writerConcurrency}`,
         settings,
         region: dev.region,
         inputFile,
@@ -46,20 +51,54 @@ async function run(batchSize: number, inputFile: string): Promise<RunReport> {
         awsProfile: {},
         cpuShare: "off",
     });
-    if (!report.output.verified) throw new Error(`the calibration run with batch ${batchSize} did not verify: ${report.output.problems.join("; ")}`);
+    if (!report.output.verified) throw new Error(`the calibration run ${JSON.stringify(shape)} did not verify: ${report.output.problems.join("; ")}`);
     return report;
 }
 
-/** Mean CPU of a warm writer invocation, and its mean batch. */
-function warmInvocation(report: RunReport): { cpuMs: number; records: number; coldCpuMs: number } {
-    const writer = report.cpuShare.writer;
+interface Sample {
+    /** Mean CPU of a warm writer invocation, its records and its rounds of PutObjects. */
+    warmCpuMs: number;
+    records: number;
+    waits: number;
+    coldCpuMs: number;
+    writerInitMs: number;
+    splitterInitMs: number;
+    splitterPerRecordMs: number;
+}
+
+function sample(report: RunReport, shape: Shape): Sample {
+    const { writer, splitter } = report.cpuShare;
     const warmCount = report.invocations.writer - writer.coldInvocations;
     if (warmCount < 3) throw new Error(`too few warm writer invocations (${warmCount}) to measure`);
+    const records = report.mapping.meanBatchSize;
     return {
-        cpuMs: (writer.invocationCpuMs - writer.coldInvocationCpuMs) / warmCount,
-        records: report.mapping.meanBatchSize,
+        warmCpuMs: (writer.invocationCpuMs - writer.coldInvocationCpuMs) / warmCount,
+        records,
+        waits: Math.ceil(records / shape.writerConcurrency),
         coldCpuMs: writer.coldInvocationCpuMs / Math.max(1, writer.coldInvocations),
+        writerInitMs: writer.initCpuMs / Math.max(1, writer.inits),
+        splitterInitMs: splitter.initCpuMs / Math.max(1, splitter.inits),
+        splitterPerRecordMs: splitter.invocationCpuMs / RECORDS,
     };
+}
+
+function median(values: number[]): number {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** Least squares of y = perRecord × records + perWait × waits, both at least 0. */
+function fitRecordsAndWaits(points: Array<{ records: number; waits: number; cpuMs: number }>): { perRecord: number; perWait: number } {
+    const sum = (f: (p: (typeof points)[number]) => number) => points.reduce((total, p) => total + f(p), 0);
+    const [rr, rw, ww] = [sum((p) => p.records * p.records), sum((p) => p.records * p.waits), sum((p) => p.waits * p.waits)];
+    const [ry, wy] = [sum((p) => p.records * p.cpuMs), sum((p) => p.waits * p.cpuMs)];
+    const determinant = rr * ww - rw * rw;
+    let perRecord = (ry * ww - wy * rw) / determinant;
+    let perWait = (wy * rr - ry * rw) / determinant;
+    if (perWait < 0) [perRecord, perWait] = [ry / rr, 0];
+    if (perRecord < 0) [perRecord, perWait] = [0, wy / ww];
+    return { perRecord, perWait };
 }
 
 async function main(): Promise<void> {
@@ -67,37 +106,56 @@ async function main(): Promise<void> {
     try {
         const inputFile = path.join(scratch, "products.jsonl");
         await writeWorkloadFile(inputFile, { records: RECORDS, recordBytes: 2048, seed: 42 });
-        const small = warmInvocation(await run(SMALL_BATCH, inputFile));
-        const largeReport = await run(LARGE_BATCH, inputFile);
-        const large = warmInvocation(largeReport);
-        // The slope between the two batch sizes gives the part per invocation; the large batch, less
-        // that, gives the part per record (one difference of two noisy means would amplify the noise).
-        const slope = (large.cpuMs - small.cpuMs) / (large.records - small.records);
-        const msPerInvocation = Math.max(0, small.cpuMs - small.records * slope);
-        const msPerRecord = Math.max(0, (large.cpuMs - msPerInvocation) / large.records);
-        const { writer: writerShare, splitter: splitterShare } = largeReport.cpuShare;
+        const byShape = new Map<Shape, Sample[]>(SHAPES.map((shape) => [shape, []]));
+        for (let repeat = 1; repeat <= REPEATS; repeat++) {
+            for (const shape of SHAPES) {
+                const measured = sample(await run(shape, inputFile), shape);
+                byShape.get(shape)?.push(measured);
+                process.stdout.write(
+                    `run ${repeat}/${REPEATS}, batches of ${shape.batchSize} with ${shape.writerConcurrency} PutObjects in flight: ${measured.warmCpuMs.toFixed(1)} ms of CPU a warm invocation of ${measured.records} records\n`,
+                );
+            }
+        }
+        const all = [...byShape.values()].flat();
+        const points = SHAPES.map((shape) => {
+            const samples = byShape.get(shape) ?? [];
+            return { shape, records: median(samples.map((s) => s.records)), waits: median(samples.map((s) => s.waits)), cpuMs: median(samples.map((s) => s.warmCpuMs)) };
+        });
+        const { perRecord, perWait } = fitRecordsAndWaits(points);
+        const residuals = points.map((p) => `${p.shape.batchSize}/${p.shape.writerConcurrency}: ${p.cpuMs.toFixed(1)} ms measured, ${(p.records * perRecord + p.waits * perWait).toFixed(1)} fitted`);
+        const large = byShape.get(SHAPES[2]) ?? [];
+        const largeWaits = Math.ceil(SHAPES[2].batchSize / SHAPES[2].writerConcurrency);
+        const coldPerRecord = (median(large.map((s) => s.coldCpuMs)) - largeWaits * perWait) / Math.min(SHAPES[2].batchSize, RECORDS);
         const writer: FunctionCpu = {
-            msInit: round(writerShare.initCpuMs / Math.max(1, writerShare.inits)),
-            msPerInvocation: round(msPerInvocation),
-            msPerRecord: round(msPerRecord),
-            msPerRecordWarmingUp: round(Math.max(msPerRecord, (large.coldCpuMs - msPerInvocation) / Math.min(LARGE_BATCH, RECORDS))),
+            msInit: round(median(all.map((s) => s.writerInitMs))),
+            msPerInvocation: 0,
+            msPerRecord: round(perRecord),
+            msPerRecordWarmingUp: round(Math.max(perRecord, coldPerRecord)),
+            msPerWait: round(perWait),
         };
-        const splitterPerRecord = largeReport.cpuShare.splitter.invocationCpuMs / RECORDS;
-        const splitter: FunctionCpu = { msInit: round(splitterShare.initCpuMs / Math.max(1, splitterShare.inits)), msPerInvocation: 0, msPerRecord: round(splitterPerRecord), msPerRecordWarmingUp: round(splitterPerRecord) };
+        const splitterPerRecord = median(all.map((s) => s.splitterPerRecordMs));
+        const splitter: FunctionCpu = {
+            msInit: round(median(all.map((s) => s.splitterInitMs))),
+            msPerInvocation: 0,
+            msPerRecord: round(splitterPerRecord),
+            msPerRecordWarmingUp: round(splitterPerRecord),
+            msPerWait: 0,
+        };
         const cpus = os.cpus();
         const measured: MeasuredCpu = {
             measuredAt: new Date().toISOString(),
             machine: { cpuModel: cpus[0]?.model ?? "unknown", cores: cpus.length, node: process.version },
             method:
-                `npm run calibrate-cpu: ${RECORDS} lines of 2 KiB, 1 shard, 1 writer lane, writerConcurrency ${WRITER_CONCURRENCY}, batches of ${SMALL_BATCH} and ${LARGE_BATCH}, ` +
-                "stand-ins under the AWS profile, no CPU share, process.cpuUsage per invocation in the sandbox; the machine's load at the time is in the figures",
+                `npm run calibrate-cpu: ${RECORDS} lines of 2 KiB, 1 shard, 1 writer lane, batches/PutObjects in flight of ${SHAPES.map((s) => `${s.batchSize}/${s.writerConcurrency}`).join(", ")}, ` +
+                `${REPEATS} runs each (medians), stand-ins under the AWS profile, no CPU share, no time dilation, process.cpuUsage per invocation in the sandbox; ` +
+                `the writer's warm invocations fitted to records and rounds of PutObjects (${residuals.join("; ")}); the machine's load at the time is in the figures`,
             writer,
             splitter,
         };
         fs.writeFileSync(MEASURED_CPU_FILE, JSON.stringify(measured, null, 2) + "\n");
         process.stdout.write(
-            `writer: init ${writer.msInit} ms, ${writer.msPerInvocation} ms an invocation + ${writer.msPerRecord} ms a record warm, ${writer.msPerRecordWarmingUp} ms warming up; ` +
-                `splitter: init ${splitter.msInit} ms, ${splitter.msPerRecord} ms a record\nwrote ${path.relative(process.cwd(), MEASURED_CPU_FILE)} (${measured.machine.cpuModel}, ${measured.machine.node})\n`,
+            `writer: init ${writer.msInit} ms, ${writer.msPerRecord} ms a record warm (${writer.msPerRecordWarmingUp} warming up) + ${writer.msPerWait} ms a round of PutObjects; ` +
+                `fit: ${residuals.join("; ")}\nsplitter: init ${splitter.msInit} ms, ${splitter.msPerRecord} ms a record\nwrote ${path.relative(process.cwd(), MEASURED_CPU_FILE)} (${measured.machine.cpuModel}, ${measured.machine.node})\n`,
         );
     } finally {
         fs.rmSync(scratch, { recursive: true, force: true });

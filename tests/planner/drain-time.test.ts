@@ -134,7 +134,8 @@ describe("planner: predictDrainTime", () => {
     });
 
     it("uses the latencies it is given instead of the seed's", () => {
-        const faster = predictDrainTime(settings(SEED), SEED_FILE, { ...SEED_LATENCIES, s3PutObjectMs: 10 }, { recordsPerPutCall: 1 });
+        // I/O alone (at 10 ms a PutObject, 1,000 rounds of one call each make the writer's measured CPU the bound).
+        const faster = predictDrainTime(settings(SEED), SEED_FILE, { ...SEED_LATENCIES, s3PutObjectMs: 10 }, { recordsPerPutCall: 1, cpu: NO_CPU });
         // 20 ms + 1000 × 10 ms = 10.02 s, + 18 ms: 1000 / 10.038 = 99.6 records/s
         assert.ok(Math.abs(faster.stages.writeRecordsPerSecond - 1000 / 10.038) < 1e-6);
     });
@@ -156,8 +157,8 @@ describe("planner: predictDrainTime", () => {
     describe("the functions' CPU at Lambda's memory share (1,769 MB = 1 vCPU)", () => {
         const CPU: MeasuredCpu = {
             ...NO_CPU,
-            writer: { msInit: 0, msPerInvocation: 10, msPerRecord: 1, msPerRecordWarmingUp: 2 },
-            splitter: { msInit: 0, msPerInvocation: 0, msPerRecord: 0.1, msPerRecordWarmingUp: 0.1 },
+            writer: { msInit: 0, msPerInvocation: 10, msPerRecord: 1, msPerRecordWarmingUp: 2, msPerWait: 0 },
+            splitter: { msInit: 0, msPerInvocation: 0, msPerRecord: 0.1, msPerRecordWarmingUp: 0.1, msPerWait: 0 },
         };
         const FOUR_LANES = { shardCount: 4, batchSize: 500, writerConcurrency: 20, partitionKey: "field:original_id" };
 
@@ -171,6 +172,16 @@ describe("planner: predictDrainTime", () => {
             assert.equal(small.bottleneck, "writers");
             assert.ok(small.seconds > 3 * large.seconds, `128 MB ${small.seconds} s against 1,769 MB ${large.seconds} s`);
             assert.ok(small.notes.some((note) => note.includes("CPU-bound")));
+        });
+
+        it("charges a writer batch's CPU once for every round of writerConcurrency PutObjects it waits on", () => {
+            // 500 records at writerConcurrency 20 wait 25 times, at 5 they wait 100 times: 75 × 4 ms = 300 ms of CPU more, at 128 / 1769 of a vCPU.
+            const cpu = { ...CPU, writer: { ...CPU.writer, msPerWait: 4 } };
+            const wide = predictDrainTime(settings({ ...FOUR_LANES, writerMemoryMb: 128 }), { records: 4000, recordBytes: 2048 }, SEED_LATENCIES, { cpu });
+            const narrow = predictDrainTime(settings({ ...FOUR_LANES, writerConcurrency: 5, writerMemoryMb: 128 }), { records: 4000, recordBytes: 2048 }, SEED_LATENCIES, { cpu });
+
+            within(wide.meanBatchSeconds, ((10 + 500 + 25 * 4) * 1769) / 128 / 1000, 1e-9, "batch seconds at writerConcurrency 20");
+            within(narrow.meanBatchSeconds - wide.meanBatchSeconds, (75 * 4 * 1769) / 128 / 1000, 1e-9, "75 more waits' CPU");
         });
 
         it("runs a lane's first batch at the warming-up CPU per record", () => {
