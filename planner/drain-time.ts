@@ -26,9 +26,10 @@
  * 4. CPU. Each function's CPU (planner/measured-cpu.json, measured by `npm run calibrate-cpu`) at
  *    its memory's share of a vCPU (memoryMb / 1,769): a writer batch takes max(its I/O time,
  *    (CPU per invocation + b × CPU per record + ceil(b / writerConcurrency) × CPU per wait) / share),
- *    and a put call of the splitter max(its latency, (its records' CPU + one wait's) / share). A lane's first batch runs on a cold sandbox, at the
- *    warming-up CPU per record, after its init (init's CPU on a full vCPU, as on-demand Lambda
- *    gives init); the splitter's init comes before everything.
+ *    and a put call of the splitter max(its latency, (its records' CPU + one wait's) / share). Each
+ *    lane's sandbox starts cold: its init (init's CPU on a full vCPU, as on-demand Lambda gives
+ *    init), then V8's warm-up CPU (spread over its first thousand or so records, measured) at the
+ *    share; the splitter's init comes before everything.
  *
  * Left out: throttling retries and their backoff, cold starts, Lambda's scaling ramp, S3's
  * 3,500 PUT/s per prefix, uneven spreading of keys over shards, the splitter's own S3 read.
@@ -41,7 +42,7 @@ import { PARTITION_KEY_BYTES_ESTIMATE, kinesisRecordBytes, recordsPerPayload } f
 import { SEED_LATENCIES, type Latencies } from "./latencies";
 import { concurrencyWarnings } from "./concurrency-warning";
 import { s3PrefixPutCap } from "./s3-prefix-cap";
-import { cpuSeconds, initSeconds, loadMeasuredCpu, type MeasuredCpu } from "./function-cpu";
+import { cpuSeconds, initSeconds, loadMeasuredCpu, warmUpCpuSeconds, type MeasuredCpu } from "./function-cpu";
 
 export interface Workload {
     /** Lines in the file, each one a record. */
@@ -182,12 +183,13 @@ function writerStage(settings: FanoutSettings, shape: StreamShape, latencies: La
     const ioSeconds = (b: number) => (latencies.invokeOverheadMs + Math.ceil(b / settings.writerConcurrency) * latencies.s3PutObjectMs) / 1000;
     const memory = settings.writerMemoryMb;
     // A batch waits once for each round of writerConcurrency PutObjects.
-    const batchCpu = (b: number, warm = true) => cpuSeconds(cpu.writer, b, memory, { warm, waits: Math.ceil(b / settings.writerConcurrency) });
+    const batchCpu = (b: number) => cpuSeconds(cpu.writer, b, memory, { waits: Math.ceil(b / settings.writerConcurrency) });
     const batchSeconds = (b: number) => Math.max(ioSeconds(b), batchCpu(b));
-    const warmUpSeconds = initSeconds(cpu.writer, memory) + Math.max(ioSeconds(fullBatch), batchCpu(fullBatch, false)) - batchSeconds(fullBatch);
+    // A new sandbox's init, and V8's warm-up CPU on top of its first batches' own (what I/O waits don't cover).
+    const warmUpSeconds = initSeconds(cpu.writer, memory) + Math.max(ioSeconds(fullBatch), batchCpu(fullBatch) + warmUpCpuSeconds(cpu.writer, memory, n / lanes)) - batchSeconds(fullBatch);
     const cpuBound = batchCpu(fullBatch) > ioSeconds(fullBatch);
     notes.push(
-        `writer CPU: init ${cpu.writer.msInit} ms on a full vCPU, ${cpu.writer.msPerInvocation} ms an invocation + ${cpu.writer.msPerRecord} ms a record (${cpu.writer.msPerRecordWarmingUp} warming up) + ${cpu.writer.msPerWait} ms a round of PutObjects, measured ${cpu.measuredAt.slice(0, 10)} on ${cpu.machine.cpuModel}; ` +
+        `writer CPU: init ${cpu.writer.msInit} ms on a full vCPU, ${cpu.writer.msPerInvocation} ms an invocation + ${cpu.writer.msPerRecord} ms a record + ${cpu.writer.msPerWait} ms a round of PutObjects + ${cpu.writer.msWarmUp} ms once per sandbox while V8 warms up, measured ${cpu.measuredAt.slice(0, 10)} on ${cpu.machine.cpuModel}; ` +
             `at ${memory} MB (${fmt(memory / AWS_LIMITS.lambda.memoryMbPerVcpu)} vCPU) a full batch needs ${fmt(batchCpu(fullBatch))} s of CPU against ${fmt(ioSeconds(fullBatch))} s of I/O` +
             (cpuBound ? ": CPU-bound" : ""),
     );

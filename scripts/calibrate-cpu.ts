@@ -13,14 +13,15 @@
  * flight), each REPEATS times, and the median warm invocation of each is fitted to
  * records × CPU per record + rounds × CPU per wait (least squares). This machine's CPU time of
  * the same run varies by up to a third from run to run (other tenants' steal time), hence the medians.
- * The first (cold) invocation gives the CPU per record while V8 warms up; each sandbox's init
+ * A sandbox counts as warm after its first 1,500 records; what its earlier invocations cost beyond
+ * the fit is V8's warm-up, once per sandbox; each sandbox's init
  * reports its CPU (Node's start and the module's load). The splitter's one invocation per file
  * gives its CPU per record.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { MEASURED_CPU_FILE, type FunctionCpu, type MeasuredCpu } from "../planner/function-cpu";
+import { MEASURED_CPU_FILE, WARM_UP_RECORDS, type FunctionCpu, type MeasuredCpu } from "../planner/function-cpu";
 import { runPipeline } from "../runtime/pipeline/run-pipeline";
 import type { RunReport } from "../runtime/pipeline/run-report";
 import { readStackFile } from "../runtime/stack/read-stack-file";
@@ -60,22 +61,31 @@ interface Sample {
     warmCpuMs: number;
     records: number;
     waits: number;
-    coldCpuMs: number;
+    /** CPU of the invocations before WARM_AFTER_RECORDS (V8 still warming up), summed, and how many. */
+    earlyCpuMs: number;
+    earlyInvocations: number;
     writerInitMs: number;
     splitterInitMs: number;
     splitterPerRecordMs: number;
 }
 
+/** A sandbox counts as warm once it has run this many records (half of each calibration run); the printed curve shows where its CPU levels off. */
+const WARM_AFTER_RECORDS = WARM_UP_RECORDS;
+
 function sample(report: RunReport, shape: Shape): Sample {
     const { writer, splitter } = report.cpuShare;
-    const warmCount = report.invocations.writer - writer.coldInvocations;
-    if (warmCount < 3) throw new Error(`too few warm writer invocations (${warmCount}) to measure`);
     const records = report.mapping.meanBatchSize;
+    // Invocations by their ordinal in their sandbox: the early ones still warm V8 up.
+    const firstWarm = Math.ceil(WARM_AFTER_RECORDS / records);
+    const sum = (values: number[], from: number, to: number) => values.slice(from, to).reduce((total, value) => total + value, 0);
+    const warmCount = sum(writer.invocationsByOrdinal, firstWarm, Infinity);
+    if (warmCount < 3) throw new Error(`too few warm writer invocations (${warmCount}, after ${WARM_AFTER_RECORDS} records of a sandbox) to measure`);
     return {
-        warmCpuMs: (writer.invocationCpuMs - writer.coldInvocationCpuMs) / warmCount,
+        warmCpuMs: sum(writer.cpuMsByOrdinal, firstWarm, Infinity) / warmCount,
         records,
         waits: Math.ceil(records / shape.writerConcurrency),
-        coldCpuMs: writer.coldInvocationCpuMs / Math.max(1, writer.coldInvocations),
+        earlyCpuMs: sum(writer.cpuMsByOrdinal, 0, firstWarm),
+        earlyInvocations: sum(writer.invocationsByOrdinal, 0, firstWarm),
         writerInitMs: writer.initCpuMs / Math.max(1, writer.inits),
         splitterInitMs: splitter.initCpuMs / Math.max(1, splitter.inits),
         splitterPerRecordMs: splitter.invocationCpuMs / RECORDS,
@@ -109,10 +119,13 @@ async function main(): Promise<void> {
         const byShape = new Map<Shape, Sample[]>(SHAPES.map((shape) => [shape, []]));
         for (let repeat = 1; repeat <= REPEATS; repeat++) {
             for (const shape of SHAPES) {
-                const measured = sample(await run(shape, inputFile), shape);
+                const report = await run(shape, inputFile);
+                const measured = sample(report, shape);
+                const { cpuMsByOrdinal, invocationsByOrdinal } = report.cpuShare.writer;
+                const curve = cpuMsByOrdinal.slice(0, 12).map((cpu, i) => (cpu / Math.max(1, invocationsByOrdinal[i])).toFixed(0));
                 byShape.get(shape)?.push(measured);
                 process.stdout.write(
-                    `run ${repeat}/${REPEATS}, batches of ${shape.batchSize} with ${shape.writerConcurrency} PutObjects in flight: ${measured.warmCpuMs.toFixed(1)} ms of CPU a warm invocation of ${measured.records} records\n`,
+                    `run ${repeat}/${REPEATS}, batches of ${shape.batchSize} with ${shape.writerConcurrency} PutObjects in flight: ${measured.warmCpuMs.toFixed(1)} ms of CPU a warm invocation of ${measured.records} records; a sandbox's invocations 1 to ${curve.length}: ${curve.join(", ")} ms\n`,
                 );
             }
         }
@@ -123,14 +136,13 @@ async function main(): Promise<void> {
         });
         const { perRecord, perWait } = fitRecordsAndWaits(points);
         const residuals = points.map((p) => `${p.shape.batchSize}/${p.shape.writerConcurrency}: ${p.cpuMs.toFixed(1)} ms measured, ${(p.records * perRecord + p.waits * perWait).toFixed(1)} fitted`);
-        const large = byShape.get(SHAPES[2]) ?? [];
-        const largeWaits = Math.ceil(SHAPES[2].batchSize / SHAPES[2].writerConcurrency);
-        const coldPerRecord = (median(large.map((s) => s.coldCpuMs)) - largeWaits * perWait) / Math.min(SHAPES[2].batchSize, RECORDS);
+        // V8's warm-up: what a sandbox's early invocations cost beyond the fitted warm cost of the same batches.
+        const warmUp = median(all.map((s) => s.earlyCpuMs - s.earlyInvocations * (s.records * perRecord + s.waits * perWait)));
         const writer: FunctionCpu = {
             msInit: round(median(all.map((s) => s.writerInitMs))),
             msPerInvocation: 0,
             msPerRecord: round(perRecord),
-            msPerRecordWarmingUp: round(Math.max(perRecord, coldPerRecord)),
+            msWarmUp: round(Math.max(0, warmUp)),
             msPerWait: round(perWait),
         };
         const splitterPerRecord = median(all.map((s) => s.splitterPerRecordMs));
@@ -138,7 +150,7 @@ async function main(): Promise<void> {
             msInit: round(median(all.map((s) => s.splitterInitMs))),
             msPerInvocation: 0,
             msPerRecord: round(splitterPerRecord),
-            msPerRecordWarmingUp: round(splitterPerRecord),
+            msWarmUp: 0,
             msPerWait: 0,
         };
         const cpus = os.cpus();
@@ -148,13 +160,13 @@ async function main(): Promise<void> {
             method:
                 `npm run calibrate-cpu: ${RECORDS} lines of 2 KiB, 1 shard, 1 writer lane, batches/PutObjects in flight of ${SHAPES.map((s) => `${s.batchSize}/${s.writerConcurrency}`).join(", ")}, ` +
                 `${REPEATS} runs each (medians), stand-ins under the AWS profile, no CPU share, no time dilation, process.cpuUsage per invocation in the sandbox; ` +
-                `the writer's warm invocations fitted to records and rounds of PutObjects (${residuals.join("; ")}); the machine's load at the time is in the figures`,
+                `the writer's warm invocations (after ${WARM_AFTER_RECORDS} records of its sandbox) fitted to records and rounds of PutObjects, the earlier ones' excess as its warm-up (${residuals.join("; ")}); the machine's load at the time is in the figures`,
             writer,
             splitter,
         };
         fs.writeFileSync(MEASURED_CPU_FILE, JSON.stringify(measured, null, 2) + "\n");
         process.stdout.write(
-            `writer: init ${writer.msInit} ms, ${writer.msPerRecord} ms a record warm (${writer.msPerRecordWarmingUp} warming up) + ${writer.msPerWait} ms a round of PutObjects; ` +
+            `writer: init ${writer.msInit} ms, ${writer.msPerRecord} ms a record warm + ${writer.msPerWait} ms a round of PutObjects + ${writer.msWarmUp} ms once per sandbox warming up; ` +
                 `fit: ${residuals.join("; ")}\nsplitter: init ${splitter.msInit} ms, ${splitter.msPerRecord} ms a record\nwrote ${path.relative(process.cwd(), MEASURED_CPU_FILE)} (${measured.machine.cpuModel}, ${measured.machine.node})\n`,
         );
     } finally {

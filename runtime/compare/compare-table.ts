@@ -49,9 +49,10 @@ export function comparisonPreamble(comparison: Comparison): string[] {
     const cores = stacks[0]?.run.headroom.availableCores;
     const busiest = stacks.reduce((most, stack) => Math.max(most, stack.run.headroom.busyFraction), 0);
     const modes = [...new Set(stacks.map((stack) => stack.run.cpuShare.writer.mode).filter((mode) => mode !== undefined))];
+    const awake = stacks.some((stack) => (stack.run.headroom.coresKeptAwake ?? "off") !== "off");
     const lines = [
         `time scale K = ${timeScale}${comparison.timeScaleAutomatic && timeScale > 1 ? " (automatic)" : ""}: ${timeScale === 1 ? "no dilation" : `every modelled second took ${timeScale} s of wall time`}; all figures are in AWS time`,
-        `headroom: at most ${Math.round(busiest * 100)}% of ${cores} cores busy during a run (whole machine, other load included)${modes.length ? `; CPU share: ${modes.join(", ")}` : ""}`,
+        `headroom: at most ${Math.round(busiest * 100)}% of ${cores} cores busy during a run (whole machine, other load included${awake ? "; cores kept awake by idle-priority loops, not counted" : ""})${modes.length ? `; CPU share: ${modes.join(", ")}` : ""}`,
     ];
     const bound = stacks.filter((stack) => stack.run.headroom.cpuBound);
     if (bound.length) {

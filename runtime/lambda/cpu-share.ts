@@ -41,6 +41,9 @@ export function initCores(memoryMb: number, timeScale = 1): number {
 }
 
 /** What the pool reports in its stats (and the run in its report). */
+/** Invocation ordinals kept apart in CpuShareStats.cpuMsByOrdinal; later ones share the last element. */
+export const CPU_ORDINALS = 64;
+
 export interface CpuShareStats {
     mode: CpuShareMode;
     /** Cores a sandbox gets while it runs invocations, and during init (undefined when off). */
@@ -52,6 +55,13 @@ export interface CpuShareStats {
     /** The part of it in cold starts' invocations (V8 still warming up), and how many there were. */
     coldInvocationCpuMs: number;
     coldInvocations: number;
+    /**
+     * V8's warm-up, invocation by invocation: element i sums the CPU (ms) of every sandbox's
+     * (i + 1)-th invocation, and `invocationsByOrdinal[i]` counts them; the last element also
+     * holds every later invocation (at most CPU_ORDINALS elements).
+     */
+    cpuMsByOrdinal: number[];
+    invocationsByOrdinal: number[];
     /** CPU of the sandboxes' init phases (Node's start, the module's load), summed, and how many inits finished. */
     initCpuMs: number;
     inits: number;

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { realClock, type Clock } from "../clock";
 import { throttledResult, type ConcurrencyGate } from "./concurrency-limit";
-import { planCpuShare, type CpuShareChoice, type CpuSharePlan, type CpuShareStats } from "./cpu-share";
+import { CPU_ORDINALS, planCpuShare, type CpuShareChoice, type CpuSharePlan, type CpuShareStats } from "./cpu-share";
 import { createLogSink, withTap, type LogDestination, type LogSink } from "./log-sink";
 import { invocationTraceHeader } from "./recursion-detection";
 import { Sandbox, SandboxInitError, type SandboxOutcome } from "./sandbox";
@@ -122,7 +122,7 @@ export class FunctionPool {
     private readonly sandboxes = new Set<Sandbox>();
     private closed = false;
     private readonly counters = { invocations: 0, coldStarts: 0, errors: 0, timeouts: 0, crashes: 0, inFlight: 0, maxConcurrency: 0, peakRssBytes: 0 };
-    private readonly cpuUsed = { invocationCpuMs: 0, coldInvocationCpuMs: 0, coldInvocations: 0, initCpuMs: 0, inits: 0, addedWaitMs: 0 };
+    private readonly cpuUsed = { invocationCpuMs: 0, coldInvocationCpuMs: 0, coldInvocations: 0, cpuMsByOrdinal: [] as number[], invocationsByOrdinal: [] as number[], initCpuMs: 0, inits: 0, addedWaitMs: 0 };
 
     constructor(private readonly definition: FunctionDefinition, options: FunctionPoolOptions = {}) {
         checkDefinition(definition);
@@ -166,14 +166,16 @@ export class FunctionPool {
         this.counters.inFlight++;
         this.counters.maxConcurrency = Math.max(this.counters.maxConcurrency, this.counters.inFlight);
         let outcome: SandboxOutcome;
+        let ordinal = 0;
         try {
             outcome = await this.runIn(slot, requestId, event, traceId);
+            ordinal = Math.max(0, (slot.sandbox?.invocationsStarted ?? 1) - 1);
         } finally {
             this.counters.inFlight--;
         }
         this.count(outcome);
         this.slots.release(slot, !outcome.dead && !this.closed);
-        return this.result(requestId, outcome, this.clock.now() - started, coldStart);
+        return this.result(requestId, outcome, this.clock.now() - started, coldStart, ordinal);
     }
 
     stats(): FunctionPoolStats {
@@ -221,7 +223,7 @@ export class FunctionPool {
         }
     }
 
-    private result(requestId: string, outcome: SandboxOutcome, durationMs: number, coldStart: boolean): InvocationResult {
+    private result(requestId: string, outcome: SandboxOutcome, durationMs: number, coldStart: boolean, ordinal: number): InvocationResult {
         const result: InvocationResult = { requestId, ok: outcome.ok, durationMs, coldStart };
         if (outcome.maxRssBytes !== undefined) {
             result.maxRssBytes = outcome.maxRssBytes;
@@ -234,6 +236,11 @@ export class FunctionPool {
                 this.cpuUsed.coldInvocationCpuMs += outcome.cpuMs;
                 this.cpuUsed.coldInvocations++;
             }
+            const index = Math.min(ordinal, CPU_ORDINALS - 1);
+            const { cpuMsByOrdinal, invocationsByOrdinal } = this.cpuUsed;
+            while (cpuMsByOrdinal.length <= index) [cpuMsByOrdinal.push(0), invocationsByOrdinal.push(0)];
+            cpuMsByOrdinal[index] += outcome.cpuMs;
+            invocationsByOrdinal[index]++;
         }
         this.cpuUsed.addedWaitMs += outcome.addedWaitMs ?? 0;
         if (outcome.ok) result.payload = outcome.payload;

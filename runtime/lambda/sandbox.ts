@@ -83,6 +83,8 @@ export class Sandbox {
     private stderrTail = "";
     private exited = false;
     private readonly closed: Promise<void>;
+    /** Invocations this sandbox has been given so far: the next one's ordinal (0 is its cold start's). */
+    invocationsStarted = 0;
     /** Wall time the measured CPU share added to init, and init's CPU time (the whole process's until ready), in ms. */
     initAddedWaitMs = 0;
     initCpuMs = 0;
@@ -182,6 +184,7 @@ export class Sandbox {
 
     /** Runs one invocation; never rejects. A timeout kills the process. */
     invoke(requestId: string, event: unknown, timeoutMs: number, invokedFunctionArn: string, traceId?: string): Promise<SandboxOutcome> {
+        this.invocationsStarted++;
         if (this.pending) throw new Error(`sandbox ${this.logStreamName} is busy with ${this.pending.requestId}`);
         if (this.exited) return Promise.resolve(this.exitOutcome(requestId, null, null));
         return new Promise((resolve) => {
