@@ -10,10 +10,9 @@ import { HAND_OFF_CLAIM_PREFIX } from "../../handlers/splitter/hand-off-claim";
 import { splitEvent, type SplitterEvent } from "../../handlers/splitter/split-event";
 import type { SplitterDeps } from "../../handlers/splitter/split-object";
 import type { DeadLetterMessage } from "../../handlers/shared/dead-letter";
-import { parsePartitionKey } from "../../handlers/shared/partition-key";
 import { decodeRecord } from "../../handlers/shared/record-envelope";
 import { lambdaContext, s3ObjectCreatedEvent } from "../support/lambda-events";
-import { body, DLQ_URL, silentLogger } from "./fakes";
+import { body, splitterDeps } from "./fakes";
 
 const BUCKET = "fanout-input";
 const CLAIMS = "fanout-output";
@@ -73,17 +72,7 @@ describe("the splitter's chain cap and hand-off claims", () => {
         });
     });
 
-    function deps(maxChainInvocations = 1000): SplitterDeps {
-        return {
-            s3: new S3Client({ region: "us-east-1" }),
-            kinesis: new KinesisClient({ region: "us-east-1" }),
-            sqs: new SQSClient({ region: "us-east-1" }),
-            lambda: new LambdaClient({ region: "us-east-1" }),
-            config: { streamName: "fanout-stream", deadLetterQueueUrl: DLQ_URL, partitionKey: parsePartitionKey("field:original_id"), maxChainInvocations, handOffClaimBucket: CLAIMS },
-            logger: silentLogger(),
-            retryPolicy: { attempts: 3, firstDelayMs: 1, maxDelayMs: 2 },
-        };
-    }
+    const deps = (maxChainInvocations = 1000): SplitterDeps => splitterDeps({ maxChainInvocations, handOffClaimBucket: CLAIMS });
     const invoked = (): SplitCheckpoint[] => lambda.commandCalls(InvokeCommand).map((call) => JSON.parse(Buffer.from(call.args[0].input.Payload as Uint8Array).toString("utf8")));
     const linesPut = () => kinesis.commandCalls(PutRecordsCommand).flatMap((call) => call.args[0].input.Records!.map((record) => decodeRecord(Buffer.from(record.Data!)).source.line));
     const s3Event = (): SplitterEvent => {

@@ -7,13 +7,12 @@ import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { createMetricTally, type MetricTally } from "../../handlers/shared/metrics";
 import { parseOutputKeyTemplate } from "../../handlers/shared/output-key";
-import { parsePartitionKey } from "../../handlers/shared/partition-key";
 import { encodeRecord, KINESIS_RECORD_MAX_BYTES } from "../../handlers/shared/record-envelope";
 import { splitEvent } from "../../handlers/splitter/split-event";
 import type { SplitterDeps } from "../../handlers/splitter/split-object";
 import { writeBatch, type WriterDeps } from "../../handlers/writer/write-batch";
 import { kinesisEvent, kinesisRecordFactory, lambdaContext, s3ObjectCreatedEvent } from "../support/lambda-events";
-import { body, DLQ_URL, silentLogger } from "./fakes";
+import { body, DLQ_URL, silentLogger, splitterDeps } from "./fakes";
 
 const BUCKET = "fanout-input";
 const ETAG = "0f343b0931126a20f133d67c2b018a3b";
@@ -40,18 +39,7 @@ describe("what the handlers count for their metrics (against mocked AWS clients)
         m.s3.on(PutObjectCommand).resolves({ ETag: '"e"' });
     });
 
-    function splitterDeps(): SplitterDeps {
-        return {
-            s3: new S3Client({ region: "us-east-1" }),
-            kinesis: new KinesisClient({ region: "us-east-1" }),
-            sqs: new SQSClient({ region: "us-east-1" }),
-            lambda: new LambdaClient({ region: "us-east-1" }),
-            config: { streamName: "fanout-stream", deadLetterQueueUrl: DLQ_URL, partitionKey: parsePartitionKey("field:original_id"), maxChainInvocations: 1000 },
-            logger: silentLogger(),
-            retryPolicy: { attempts: 3, firstDelayMs: 1, maxDelayMs: 2 },
-            metrics: tally,
-        };
-    }
+    const metricDeps = (): SplitterDeps => splitterDeps({}, { metrics: tally });
 
     function writerDeps(): WriterDeps {
         return {
@@ -65,7 +53,7 @@ describe("what the handlers count for their metrics (against mocked AWS clients)
 
     const serve = (...lines: string[]) => m.s3.on(GetObjectCommand).callsFake(() => ({ Body: body(lines.join("\n")), ETag: `"${ETAG}"` }));
     const split = (context: Context = lambdaContext("splitter")) =>
-        splitEvent(s3ObjectCreatedEvent({ bucket: BUCKET, key: "in/items.jsonl", eTag: ETAG }), splitterDeps(), context);
+        splitEvent(s3ObjectCreatedEvent({ bucket: BUCKET, key: "in/items.jsonl", eTag: ETAG }), metricDeps(), context);
     const lineRecord = (line: number, text: string) => kinesisRecordFactory(encodeRecord({ bucket: BUCKET, key: "in/items.jsonl", line }, Buffer.from(text)));
 
     it("counts a splitter invocation's lines split, records put, entries retried and the line too large by reason", async () => {

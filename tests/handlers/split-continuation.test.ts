@@ -9,10 +9,9 @@ import { mockClient } from "aws-sdk-client-mock";
 import { createHandOffClock, handOffMarginMs, parseCheckpoint, type SplitCheckpoint } from "../../handlers/splitter/continuation";
 import { splitEvent, type SplitterEvent, type SplitterResult } from "../../handlers/splitter/split-event";
 import type { SplitterDeps } from "../../handlers/splitter/split-object";
-import { parsePartitionKey } from "../../handlers/shared/partition-key";
 import { decodeRecord } from "../../handlers/shared/record-envelope";
 import { lambdaContext, s3ObjectCreatedEvent } from "../support/lambda-events";
-import { body, chunked, DLQ_URL, silentLogger } from "./fakes";
+import { body, chunked, splitterDeps } from "./fakes";
 
 const BUCKET = "fanout-input";
 const KEY = "in/big.jsonl";
@@ -77,17 +76,7 @@ describe("splitter continuations (carrying on past the timeout, against mocked A
         });
     });
 
-    function deps(): SplitterDeps {
-        return {
-            s3: new S3Client({ region: "us-east-1" }),
-            kinesis: new KinesisClient({ region: "us-east-1" }),
-            sqs: new SQSClient({ region: "us-east-1" }),
-            lambda: new LambdaClient({ region: "us-east-1" }),
-            config: { streamName: "fanout-stream", deadLetterQueueUrl: DLQ_URL, partitionKey: parsePartitionKey("field:original_id"), maxChainInvocations: 1000 },
-            logger: silentLogger(),
-            retryPolicy: { attempts: 3, firstDelayMs: 1, maxDelayMs: 2 },
-        };
-    }
+    const deps = (): SplitterDeps => splitterDeps();
 
     function checkpointsInvoked(): SplitCheckpoint[] {
         return m.lambda.commandCalls(InvokeCommand).map((call) => JSON.parse(Buffer.from(call.args[0].input.Payload as Uint8Array).toString("utf8")));

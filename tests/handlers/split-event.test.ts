@@ -11,7 +11,7 @@ import { parsePartitionKey, lineHashKey } from "../../handlers/shared/partition-
 import { decodeRecord, envelopeOverhead, KINESIS_RECORD_MAX_BYTES } from "../../handlers/shared/record-envelope";
 import type { DeadLetterMessage } from "../../handlers/shared/dead-letter";
 import { lambdaContext, s3ObjectCreatedEvent } from "../support/lambda-events";
-import { body, chunked, DLQ_URL, silentLogger } from "./fakes";
+import { body, chunked, DLQ_URL, splitterDeps } from "./fakes";
 
 const BUCKET = "fanout-input";
 const ETAG = "0f343b0931126a20f133d67c2b018a3b";
@@ -36,16 +36,8 @@ describe("splitEvent (the splitter's logic, against mocked AWS clients)", () => 
         sqs.on(SendMessageCommand).resolves({ MessageId: "m-1" });
     });
 
-    function deps(partitionKey = "field:original_id"): SplitterDeps {
-        return {
-            s3: new S3Client({ region: "us-east-1" }),
-            kinesis: new KinesisClient({ region: "us-east-1" }),
-            sqs: new SQSClient({ region: "us-east-1" }),
-            config: { streamName: "fanout-stream", deadLetterQueueUrl: DLQ_URL, partitionKey: parsePartitionKey(partitionKey), maxChainInvocations: 1000 },
-            logger: silentLogger(),
-            retryPolicy: { attempts: 3, firstDelayMs: 1, maxDelayMs: 2 },
-        };
-    }
+    // No Lambda client: these invocations never run short of time.
+    const deps = (partitionKey = "field:original_id"): SplitterDeps => splitterDeps({ partitionKey: parsePartitionKey(partitionKey) }, { lambda: undefined });
 
     function serveObject(key: string, ...chunks: (string | Buffer)[]) {
         s3.on(GetObjectCommand, { Bucket: BUCKET, Key: key }).callsFake(() => ({ Body: body(...chunks), ETag: `"${ETAG}"` }));
