@@ -1,4 +1,5 @@
 import * as fs from "node:fs";
+import { readProcessCpuSeconds } from "../time-scale/machine-cpu";
 
 /**
  * Peak memory of a process tree, sampled from /proc (Linux): every process below the root, with
@@ -11,20 +12,6 @@ export interface ProcessPeak {
     peakRssKiB: number;
     /** User plus system CPU time, as last seen. */
     cpuSeconds: number;
-}
-
-/** Linux reports CPU time in clock ticks; USER_HZ is 100 on every mainstream architecture. */
-const CLOCK_TICKS_PER_SECOND = 100;
-
-function readCpuSeconds(pid: number): number {
-    try {
-        const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-        // Fields after the command name (which may hold spaces) in parentheses: utime is the 14th field, stime the 15th.
-        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
-    } catch {
-        return 0;
-    }
 }
 
 export interface ProcessMemorySampler {
@@ -95,7 +82,7 @@ export function sampleProcessMemory(rootPid = process.pid, intervalMs = 1000): P
         for (const [pid, status] of parents) {
             if (!inTree(pid)) continue;
             const known = seen.get(pid);
-            const cpuSeconds = readCpuSeconds(pid);
+            const cpuSeconds = readProcessCpuSeconds(pid);
             if (known) {
                 known.peakRssKiB = Math.max(known.peakRssKiB, status.hwmKiB);
                 known.cpuSeconds = Math.max(known.cpuSeconds, cpuSeconds);

@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import * as fs from "node:fs";
 import * as os from "node:os";
+import { readProcessCpuSeconds } from "./machine-cpu";
 
 /**
  * Keeps the machine's cores awake during a dilated run: one busy loop per core at the lowest
@@ -26,7 +26,6 @@ export interface AwakeCores extends AsyncDisposable {
 }
 
 const BUSY_LOOP = "for (;;) {}";
-const TICKS_PER_SECOND = 100;
 
 export function keepCoresAwake(cores: number): AwakeCores {
     const count = Math.max(1, Math.ceil(cores));
@@ -59,21 +58,6 @@ export function keepCoresAwake(cores: number): AwakeCores {
             );
         },
     };
-}
-
-/** utime + stime of a process, in seconds, from /proc/<pid>/stat; 0 where it can't be read. */
-export function readProcessCpuSeconds(pid: number): number {
-    try {
-        return parseProcessCpuSeconds(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
-    } catch {
-        return 0;
-    }
-}
-
-/** Fields 14 and 15 of /proc/<pid>/stat, counted after the command name's closing parenthesis. */
-export function parseProcessCpuSeconds(stat: string): number {
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
 
 let chrtFound: boolean | undefined;

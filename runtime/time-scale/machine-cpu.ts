@@ -28,6 +28,21 @@ export function parseProcStat(text: string): CpuTimes {
     return { busySeconds: busy / TICKS_PER_SECOND, totalSeconds: (busy + idle + iowait) / TICKS_PER_SECOND, cores: lines.filter((line) => /^cpu\d+\s/.test(line)).length };
 }
 
+/** utime + stime of a process, in seconds, from /proc/<pid>/stat; 0 where it can't be read. */
+export function readProcessCpuSeconds(pid: number): number {
+    try {
+        return parseProcessCpuSeconds(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
+    } catch {
+        return 0;
+    }
+}
+
+/** Fields 14 and 15 of /proc/<pid>/stat, counted after the command name's closing parenthesis. */
+export function parseProcessCpuSeconds(stat: string): number {
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
 export function readCpuTimes(): CpuTimes {
     try {
         return parseProcStat(fs.readFileSync("/proc/stat", "utf8"));

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import { keepCoresAwake, parseProcessCpuSeconds, readProcessCpuSeconds } from "../../runtime/time-scale/awake-cores";
+import { keepCoresAwake } from "../../runtime/time-scale/awake-cores";
+import { parseProcessCpuSeconds, readProcessCpuSeconds } from "../../runtime/time-scale/machine-cpu";
 
 /** The scheduling policy of a process, from /proc/<pid>/sched (5 is SCHED_IDLE), and its nice value from /proc/<pid>/stat. */
 function policyOf(pid: number): { policy: number; nice: number } {
