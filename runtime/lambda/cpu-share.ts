@@ -52,13 +52,10 @@ export interface CpuShareStats {
     timeScale: number;
     /** CPU time the sandboxes measured in their invocations, summed, in ms (every mode). */
     invocationCpuMs: number;
-    /** The part of it in cold starts' invocations (V8 still warming up), and how many there were. */
-    coldInvocationCpuMs: number;
-    coldInvocations: number;
     /**
      * V8's warm-up, invocation by invocation: element i sums the CPU (ms) of every sandbox's
-     * (i + 1)-th invocation, and `invocationsByOrdinal[i]` counts them; the last element also
-     * holds every later invocation (at most CPU_ORDINALS elements).
+     * (i + 1)-th invocation, and `invocationsByOrdinal[i]` counts them; element 0 is the cold
+     * starts', and the last element also holds every later invocation (at most CPU_ORDINALS elements).
      */
     cpuMsByOrdinal: number[];
     invocationsByOrdinal: number[];

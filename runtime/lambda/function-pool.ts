@@ -122,7 +122,7 @@ export class FunctionPool {
     private readonly sandboxes = new Set<Sandbox>();
     private closed = false;
     private readonly counters = { invocations: 0, coldStarts: 0, errors: 0, timeouts: 0, crashes: 0, inFlight: 0, maxConcurrency: 0, peakRssBytes: 0 };
-    private readonly cpuUsed = { invocationCpuMs: 0, coldInvocationCpuMs: 0, coldInvocations: 0, cpuMsByOrdinal: [] as number[], invocationsByOrdinal: [] as number[], initCpuMs: 0, inits: 0, addedWaitMs: 0 };
+    private readonly cpuUsed = { invocationCpuMs: 0, cpuMsByOrdinal: [] as number[], invocationsByOrdinal: [] as number[], initCpuMs: 0, inits: 0, addedWaitMs: 0 };
 
     constructor(private readonly definition: FunctionDefinition, options: FunctionPoolOptions = {}) {
         checkDefinition(definition);
@@ -232,10 +232,6 @@ export class FunctionPool {
         if (outcome.cpuMs !== undefined) {
             result.cpuMs = outcome.cpuMs;
             this.cpuUsed.invocationCpuMs += outcome.cpuMs;
-            if (coldStart) {
-                this.cpuUsed.coldInvocationCpuMs += outcome.cpuMs;
-                this.cpuUsed.coldInvocations++;
-            }
             const index = Math.min(ordinal, CPU_ORDINALS - 1);
             const { cpuMsByOrdinal, invocationsByOrdinal } = this.cpuUsed;
             while (cpuMsByOrdinal.length <= index) [cpuMsByOrdinal.push(0), invocationsByOrdinal.push(0)];
