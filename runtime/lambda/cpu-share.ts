@@ -56,9 +56,11 @@ export interface CpuShareStats {
      * V8's warm-up, invocation by invocation: element i sums the CPU (ms) of every sandbox's
      * (i + 1)-th invocation, and `invocationsByOrdinal[i]` counts them; element 0 is the cold
      * starts', and the last element also holds every later invocation (at most CPU_ORDINALS elements).
+     * `recordsByOrdinal[i]` sums their events' records (a Kinesis batch's).
      */
     cpuMsByOrdinal: number[];
     invocationsByOrdinal: number[];
+    recordsByOrdinal: number[];
     /** CPU of the sandboxes' init phases (Node's start, the module's load), summed, and how many inits finished. */
     initCpuMs: number;
     inits: number;

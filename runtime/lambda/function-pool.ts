@@ -122,7 +122,7 @@ export class FunctionPool {
     private readonly sandboxes = new Set<Sandbox>();
     private closed = false;
     private readonly counters = { invocations: 0, coldStarts: 0, errors: 0, timeouts: 0, crashes: 0, inFlight: 0, maxConcurrency: 0, peakRssBytes: 0 };
-    private readonly cpuUsed = { invocationCpuMs: 0, cpuMsByOrdinal: [] as number[], invocationsByOrdinal: [] as number[], initCpuMs: 0, inits: 0, addedWaitMs: 0 };
+    private readonly cpuUsed = { invocationCpuMs: 0, cpuMsByOrdinal: [] as number[], invocationsByOrdinal: [] as number[], recordsByOrdinal: [] as number[], initCpuMs: 0, inits: 0, addedWaitMs: 0 };
 
     constructor(private readonly definition: FunctionDefinition, options: FunctionPoolOptions = {}) {
         checkDefinition(definition);
@@ -175,7 +175,7 @@ export class FunctionPool {
         }
         this.count(outcome);
         this.slots.release(slot, !outcome.dead && !this.closed);
-        return this.result(requestId, outcome, this.clock.now() - started, coldStart, ordinal);
+        return this.result(requestId, outcome, this.clock.now() - started, coldStart, ordinal, eventRecords(event));
     }
 
     stats(): FunctionPoolStats {
@@ -223,7 +223,7 @@ export class FunctionPool {
         }
     }
 
-    private result(requestId: string, outcome: SandboxOutcome, durationMs: number, coldStart: boolean, ordinal: number): InvocationResult {
+    private result(requestId: string, outcome: SandboxOutcome, durationMs: number, coldStart: boolean, ordinal: number, records: number): InvocationResult {
         const result: InvocationResult = { requestId, ok: outcome.ok, durationMs, coldStart };
         if (outcome.maxRssBytes !== undefined) {
             result.maxRssBytes = outcome.maxRssBytes;
@@ -233,10 +233,11 @@ export class FunctionPool {
             result.cpuMs = outcome.cpuMs;
             this.cpuUsed.invocationCpuMs += outcome.cpuMs;
             const index = Math.min(ordinal, CPU_ORDINALS - 1);
-            const { cpuMsByOrdinal, invocationsByOrdinal } = this.cpuUsed;
-            while (cpuMsByOrdinal.length <= index) [cpuMsByOrdinal.push(0), invocationsByOrdinal.push(0)];
+            const { cpuMsByOrdinal, invocationsByOrdinal, recordsByOrdinal } = this.cpuUsed;
+            while (cpuMsByOrdinal.length <= index) [cpuMsByOrdinal.push(0), invocationsByOrdinal.push(0), recordsByOrdinal.push(0)];
             cpuMsByOrdinal[index] += outcome.cpuMs;
             invocationsByOrdinal[index]++;
+            recordsByOrdinal[index] += records;
         }
         this.cpuUsed.addedWaitMs += outcome.addedWaitMs ?? 0;
         if (outcome.ok) result.payload = outcome.payload;
@@ -295,4 +296,10 @@ function checkDefinition(definition: FunctionDefinition): void {
         throw new Error(`function ${functionName}: reservedConcurrency must be a positive integer (got ${reservedConcurrency})`);
     }
     checkFunctionEnvironment(functionName, definition.environment);
+}
+
+/** The records an invocation carried: its event's `Records` (a Kinesis batch, S3 notifications), or 0. */
+function eventRecords(event: unknown): number {
+    const records = (event as { Records?: unknown } | null)?.Records;
+    return Array.isArray(records) ? records.length : 0;
 }

@@ -72,14 +72,15 @@ describe("Lambda's CPU share", function () {
         assert.throws(() => quotaFor(0.1, 0), /time scale must be more than 0/);
     });
 
-    it("counts each sandbox's CPU by invocation ordinal, its cold start's first, for the warm-up curve", async () => {
+    it("counts each sandbox's CPU and its events' records by invocation ordinal, its cold start's first, for the warm-up curve", async () => {
         // Prepare: one sandbox (invocations one after another), at local speed
         const fn = pool(1769, "off");
-        // Act
-        for (let i = 0; i < 3; i++) await fn.invoke({ n: 1000 });
+        // Act: events with 2, 0 and 5 Records (a Kinesis batch's shape)
+        for (const records of [2, 0, 5]) await fn.invoke({ n: 1000, Records: Array.from({ length: records }, () => ({})) });
         // Assess
-        const { cpuMsByOrdinal, invocationsByOrdinal, invocationCpuMs } = fn.stats().cpuShare;
+        const { cpuMsByOrdinal, invocationsByOrdinal, recordsByOrdinal, invocationCpuMs } = fn.stats().cpuShare;
         assert.deepEqual(invocationsByOrdinal, [1, 1, 1]);
+        assert.deepEqual(recordsByOrdinal, [2, 0, 5]);
         assert.equal(cpuMsByOrdinal.length, 3);
         assert.ok(Math.abs(cpuMsByOrdinal.reduce((sum, cpu) => sum + cpu, 0) - invocationCpuMs) < 1e-9, "the ordinals add up to the whole");
         assert.ok(cpuMsByOrdinal.every((cpu) => cpu > 0), `each invocation used some CPU: ${cpuMsByOrdinal.join(", ")}`);
