@@ -51,7 +51,11 @@ interface Lane {
     queue: BufferedRecord[];
     queueBytes: number;
     busy: boolean;
-    /** When the lane's previous invocation completed (or the reader started): its batching window starts then. */
+    /**
+     * When the lane's previous invocation completed: its batching window starts then. A lane that has
+     * not run yet has no window pending (on AWS the mapping has polled since it was deployed, long before
+     * a file comes), so its first records go at the first read that finds them.
+     */
     idleSince: number;
     timer?: Timer;
     running?: Promise<void>;
@@ -71,12 +75,11 @@ export class KinesisShardReader {
     lastError: Error | undefined;
 
     constructor(private readonly options: ShardReaderOptions) {
-        const now = options.clock.now();
         this.lanes = Array.from({ length: options.settings.parallelizationFactor }, () => ({
             queue: [],
             queueBytes: 0,
             busy: false,
-            idleSince: now,
+            idleSince: Number.NEGATIVE_INFINITY,
         }));
         this.lastReadSequenceNumber = options.checkpoint;
     }

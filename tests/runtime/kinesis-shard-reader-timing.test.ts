@@ -100,6 +100,18 @@ describe("the shard reader's timing on the mapping's clock", () => {
         );
     });
 
+    it("sends a lane's first records at the first read that finds them: a deployed mapping has no window pending", async () => {
+        const clock = new ManualClock(0);
+        const { reader, put, invokedAt } = shard(clock, { maximumBatchingWindowInSeconds: 5 });
+
+        await reader.start(); // reads at 0 s and finds nothing
+        await run(clock, 300);
+        put(2); // the file's first records, read at 1 s
+        await run(clock, 1_000);
+
+        assert.deepEqual(invokedAt, [{ at: 1_000, records: 2 }], "not 5 s after the reader started");
+    });
+
     it("starts a batching window when the previous invocation completes, not at the first record", async () => {
         const clock = new ManualClock(0);
         const { reader, put, invokedAt } = shard(clock, { maximumBatchingWindowInSeconds: 5 });
