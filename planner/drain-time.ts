@@ -6,7 +6,9 @@
  * 1. Splitter (one invocation per file). It sends put calls one after another, each carrying
  *    `recordsPerPutCall` records (500 by default, PutRecords' maximum, fewer if 5 MiB is reached;
  *    1 models the seed's PutRecord per line). Client rate = recordsPerPutCall / putRecordsCallMs.
- *    The shards it can use cap it: min(1,000 records/s, 1 MiB/s / record bytes) per shard used.
+ *    The shards it can use cap it: min(1,000 records/s, 1 MiB/s / record bytes) per shard used,
+ *    after a first second at the client's rate (the limits are per second: an idle shard takes a
+ *    second's worth at once, as the runtime's token buckets do).
  *    A constant partition key uses 1 shard; otherwise min(shards, distinct keys).
  * 2. Writer. Concurrent batches ("lanes") = shards used × parallelizationFactor, at most the
  *    distinct keys and Lambda's concurrency. A full batch holds min(batchSize, what 6 MB of
@@ -14,25 +16,28 @@
  *    × S3 PutObject latency, plus one GetRecords call before it. Rate = lanes × batch / cycle,
  *    capped by each used shard's reads: 2 MiB/s, and 5 GetRecords calls/s of at most 10,000
  *    records or 10 MiB each.
- * 3. Pipeline. Two stages in series, each at its steady rate (the usual bound for a pipeline):
- *      seconds = max(split time + the last batch's wait and run,
- *                    the first record's arrival at the writer + write time)
- *    When the splitter is the slower stage, writers see fewer records than a full batch: the mean
- *    batch b solves b = (split rate / lanes) × max(batching window, 0.2 s between polls of a
- *    shard, cycle(b)), at most a full batch. The last records wait out the batching window.
- *    The bottleneck reported is the largest term of the bound that wins ("poll" when waiting for
- *    GetRecords and batching windows is the largest).
+ * 3. Pipeline. One lane's batches in time (the records spread evenly over the lanes): the
+ *    splitter's records reach the stream at its rate; the mapping reads them half a second later
+ *    (it polls a caught-up shard once a second), then every 0.2 s while more come. A lane starts a
+ *    batch when it is free and holds a full batch, or holds some records and its batching window
+ *    has passed; the window starts when its previous invocation completes (AWS's rule for Kinesis).
+ *    A lane's last batch waits out the window: keys spread unevenly, so it is rarely full.
+ *    The lanes together read no faster than the shards' reads and S3's prefix allow. The drain ends
+ *    with the lane's last batch. The bottleneck is the slower stage's limit ("poll" when the last
+ *    batch's window is longer than the whole split).
  *
  * 4. CPU. Each function's CPU (planner/measured-cpu.json, measured by `npm run calibrate-cpu`) at
  *    its memory's share of a vCPU (memoryMb / 1,769): a writer batch takes max(its I/O time,
- *    (CPU per invocation + b × CPU per record + ceil(b / writerConcurrency) × CPU per wait) / share),
- *    and a put call of the splitter max(its latency, (its records' CPU + one wait's) / share). Each
- *    lane's sandbox starts cold: its init (init's CPU on a full vCPU, as on-demand Lambda gives
- *    init), then V8's warm-up CPU (spread over its first thousand or so records, measured) at the
- *    share; the splitter's init comes before everything.
+ *    (CPU per invocation + b × CPU per record) / share) when that CPU is the longer (CPU-bound: it
+ *    never goes idle), and otherwise its I/O time or, if longer, that CPU plus a wake-up's CPU for
+ *    each round of writerConcurrency PutObjects it waits idle on. A put call of the splitter takes
+ *    max(its latency, (its records' CPU + one wait's) / share). Each lane's sandbox starts cold: its
+ *    init (init's CPU on a full vCPU, as on-demand Lambda gives init), then V8's warm-up CPU at the
+ *    share, most of it on the sandbox's first few hundred records (measured); the splitter's init
+ *    comes before everything.
  *
- * Left out: throttling retries and their backoff, cold starts, Lambda's scaling ramp, S3's
- * 3,500 PUT/s per prefix, uneven spreading of keys over shards, the splitter's own S3 read.
+ * Left out: throttling retries and their backoff, Lambda's scaling ramp, uneven spreading of keys
+ * over shards and lanes, the caught-up poll's phase (its mean is used), the splitter's own S3 read.
  */
 import type { FanoutSettings } from "../settings/parse";
 import { effectiveShardCount, writerLanes } from "../settings/parse";
@@ -81,8 +86,10 @@ export interface DrainPrediction {
     /** Records in a full batch, and in the mean batch this drain produces. */
     fullBatchRecords: number;
     meanBatchRecords: number;
-    /** Billed duration of one mean batch (invoke overhead plus the PutObject rounds). */
+    /** Billed duration of one warm mean batch (invoke overhead plus the PutObject rounds, or its CPU). */
     meanBatchSeconds: number;
+    /** Billed duration of one warm full batch. */
+    fullBatchSeconds: number;
     writerInvocations: number;
     notes: string[];
 }
@@ -113,8 +120,9 @@ export function predictDrainTime(
         concurrentBatches: write.lanes,
         fullBatchRecords: write.fullBatch,
         meanBatchRecords: pipeline.meanBatch,
-        meanBatchSeconds: pipeline.lastRun,
-        writerInvocations: Math.ceil(n / pipeline.meanBatch),
+        meanBatchSeconds: write.batchSeconds(pipeline.meanBatch),
+        fullBatchSeconds: write.batchSeconds(write.fullBatch),
+        writerInvocations: pipeline.writerInvocations,
         notes,
     };
 }
@@ -138,7 +146,27 @@ function streamShape(settings: FanoutSettings, workload: Workload, notes: string
 }
 
 /** 1. Splitter: put calls one after another, capped by the shards' write limits. */
-function splitterStage(settings: FanoutSettings, shape: StreamShape, latencies: Latencies, options: DrainOptions, cpu: MeasuredCpu, notes: string[]): { rate: number; limit: Bottleneck } {
+/** The splitter's records into the stream: its steady rate, and the shards' first second, which a full token bucket lets through at once. */
+interface SplitterStage {
+    rate: number;
+    limit: Bottleneck;
+    /** Records/s the splitter's put calls carry, before the shards' limits. */
+    clientRate: number;
+    /** Records the shards take at once when idle: one second of their write limit. */
+    burst: number;
+}
+
+/** Records in the stream `seconds` after the splitter's first put call: at the client's rate until the shards' first second is used up, then at theirs. */
+function recordsSplit(split: SplitterStage, seconds: number): number {
+    return Math.min(split.clientRate * seconds, split.burst + split.rate * seconds);
+}
+
+/** Seconds until the splitter has put n records. */
+function splitSecondsFor(split: SplitterStage, n: number): number {
+    return Math.max(n / split.clientRate, (n - split.burst) / split.rate);
+}
+
+function splitterStage(settings: FanoutSettings, shape: StreamShape, latencies: Latencies, options: DrainOptions, cpu: MeasuredCpu, notes: string[]): SplitterStage {
     const { recordBytes, shardsUsed } = shape;
     const perCall =
         options.recordsPerPutCall ??
@@ -156,9 +184,10 @@ function splitterStage(settings: FanoutSettings, shape: StreamShape, latencies: 
     notes.push(
         `splitter: ${perCall} record(s) per put call every ${fmt(callMs)} ms = ${fmt(clientRate)} records/s; ` +
             `shard writes allow ${shardsUsed} shard(s) × ${fmt(perShardWrite)} records/s (1,000 records/s or 1 MiB/s of ${recordBytes}-byte records) ` +
-            `= ${fmt(shardWriteRate)}; in = ${fmt(rate)} records/s (${limit})`,
+            `= ${fmt(shardWriteRate)}; in = ${fmt(rate)} records/s (${limit})` +
+            (limit === "shard-write" ? `, after a first second at the client's rate (a shard's limits are per second: an idle one takes a second's worth at once)` : ""),
     );
-    return { rate, limit };
+    return { rate, limit, clientRate, burst: shardWriteRate };
 }
 
 interface WriterStage {
@@ -166,11 +195,12 @@ interface WriterStage {
     limit: Bottleneck;
     lanes: number;
     fullBatch: number;
-    /** Billed seconds of a batch of b records, and the same after its GetRecords call. */
+    /** Billed seconds of a warm batch of b records. */
     batchSeconds: (b: number) => number;
-    cycle: (b: number) => number;
-    /** Seconds a lane's first batch takes longer on a cold sandbox: its init, and V8 warming up. */
-    warmUpSeconds: number;
+    /** Seconds of the lane's batch of b records after the sandbox's first `before` records: a warm batch, plus V8's warm-up still due, plus init on a cold start. */
+    laneBatchSeconds: (b: number, before: number) => number;
+    /** Records/s the shards' reads and S3's prefix allow all lanes together. */
+    readCap: number;
 }
 
 /** 2. Writer: concurrent batches ("lanes"), capped by each used shard's reads. */
@@ -180,18 +210,23 @@ function writerStage(settings: FanoutSettings, shape: StreamShape, latencies: La
     const payloadFit = recordsPerPayload(shape.lineBytes);
     const fullBatch = Math.max(1, Math.min(settings.batchSize, payloadFit, Math.ceil(n / lanes) || 1));
     if (payloadFit < settings.batchSize) notes.push(`6 MB invocation payload holds ${payloadFit} records, so batches stop there (batchSize ${settings.batchSize})`);
-    const ioSeconds = (b: number) => (latencies.invokeOverheadMs + Math.ceil(b / settings.writerConcurrency) * latencies.s3PutObjectMs) / 1000;
+    const rounds = (b: number) => Math.ceil(b / settings.writerConcurrency);
+    const ioSeconds = (b: number) => (latencies.invokeOverheadMs + rounds(b) * latencies.s3PutObjectMs) / 1000;
     const memory = settings.writerMemoryMb;
-    // A batch waits once for each round of writerConcurrency PutObjects.
-    const batchCpu = (b: number) => cpuSeconds(cpu.writer, b, memory, { waits: Math.ceil(b / settings.writerConcurrency) });
+    // A batch that is CPU-bound at its share never goes idle; one that waits on its PutObjects wakes once a round of writerConcurrency.
+    const busyCpu = (b: number) => cpuSeconds(cpu.writer, b, memory);
+    const goesIdle = (b: number) => busyCpu(b) < ioSeconds(b);
+    const batchCpu = (b: number) => cpuSeconds(cpu.writer, b, memory, { waits: goesIdle(b) ? rounds(b) : 0 });
     const batchSeconds = (b: number) => Math.max(ioSeconds(b), batchCpu(b));
-    // A new sandbox's init, and V8's warm-up CPU on top of its first batches' own (what I/O waits don't cover).
-    const warmUpSeconds = initSeconds(cpu.writer, memory) + Math.max(ioSeconds(fullBatch), batchCpu(fullBatch) + warmUpCpuSeconds(cpu.writer, memory, n / lanes)) - batchSeconds(fullBatch);
-    const cpuBound = batchCpu(fullBatch) > ioSeconds(fullBatch);
+    const init = initSeconds(cpu.writer, memory);
+    const laneBatchSeconds = (b: number, before: number) =>
+        (before === 0 ? init : 0) + Math.max(ioSeconds(b), batchCpu(b) + warmUpCpuSeconds(cpu.writer, memory, before, before + b));
+    const cpuBound = !goesIdle(fullBatch);
     notes.push(
-        `writer CPU: init ${cpu.writer.msInit} ms on a full vCPU, ${cpu.writer.msPerInvocation} ms an invocation + ${cpu.writer.msPerRecord} ms a record + ${cpu.writer.msPerWait} ms a round of PutObjects + ${cpu.writer.msWarmUp} ms once per sandbox while V8 warms up, measured ${cpu.measuredAt.slice(0, 10)} on ${cpu.machine.cpuModel}; ` +
+        `writer CPU: init ${cpu.writer.msInit} ms on a full vCPU, ${cpu.writer.msPerInvocation} ms an invocation + ${cpu.writer.msPerRecord} ms a record + ${cpu.writer.msPerWait} ms each round of PutObjects it waits idle on, ` +
+            `+ ${cpu.writer.msWarmUp} ms once per sandbox while V8 warms up (63% of it over its first ${cpu.writer.warmUpRecords} records), measured ${cpu.measuredAt.slice(0, 10)} on ${cpu.machine.cpuModel}; ` +
             `at ${memory} MB (${fmt(memory / AWS_LIMITS.lambda.memoryMbPerVcpu)} vCPU) a full batch needs ${fmt(batchCpu(fullBatch))} s of CPU against ${fmt(ioSeconds(fullBatch))} s of I/O` +
-            (cpuBound ? ": CPU-bound" : ""),
+            (cpuBound ? ": CPU-bound, so it never waits idle" : ""),
     );
     const cycle = (b: number) => latencies.getRecordsMs / 1000 + batchSeconds(b);
     // Lanes beyond the file's records have nothing to do: at most N records are in flight.
@@ -209,7 +244,7 @@ function writerStage(settings: FanoutSettings, shape: StreamShape, latencies: La
             `GetRecords calls ${fmt(pollRate)}; out = ${fmt(rate)} records/s (${limit})`,
     );
     if (limit === "s3-prefix") notes.push(`S3 allows ${s3Cap.toLocaleString("en-US")} PutObject/s on the output keys' one prefix (503 SlowDown above it): out is capped there`);
-    return { rate, limit, lanes, fullBatch, batchSeconds, cycle, warmUpSeconds };
+    return { rate, limit, lanes, fullBatch, batchSeconds, laneBatchSeconds, readCap: Math.min(readRate, pollRate, s3Cap) };
 }
 
 interface PipelineStage {
@@ -218,65 +253,95 @@ interface PipelineStage {
     splitSeconds: number;
     writeSeconds: number;
     meanBatch: number;
-    /** Billed seconds of the last (mean) batch. */
+    /** Billed seconds of the lane's last batch. */
     lastRun: number;
+    writerInvocations: number;
 }
 
-/** 3. Pipeline: the two stages in series, each at its steady rate. */
+/** Lambda polls a caught-up shard once a second (with-kinesis, "Polling and batching streams"), so new records wait half of that on average for their first read. */
+const CAUGHT_UP_POLL_SECONDS = 1;
+
+/**
+ * 3. Pipeline: one lane's batches in time, fed by the splitter (every lane alike: the records are
+ * spread evenly over them). The splitter's records reach the stream at its rate from its first
+ * put call on; the mapping reads them half a caught-up poll later, then every 0.2 s (5 GetRecords
+ * a second) while more come. A lane starts its next batch when it is free and has a full batch, or
+ * when it has records and its batching window has passed; the window starts when the lane's
+ * previous invocation completes ("the next batching window begins as soon as the previous function
+ * invocation completes", invocation-eventsourcemapping). A lane's first batch also pays the
+ * sandbox's init, and its first records V8's warm-up.
+ */
 function pipelineStage(
     settings: FanoutSettings,
     shape: StreamShape,
     latencies: Latencies,
-    split: { rate: number; limit: Bottleneck },
+    split: SplitterStage,
     write: WriterStage,
     splitterInit: number,
     notes: string[],
 ): PipelineStage {
     const n = shape.records;
-    const window = settings.maximumBatchingWindowInSeconds;
-    // A shard is polled at most 5 times a second, so a lane gets a new batch at most that often.
-    const minimumWait = Math.max(window, 1 / kinesis.shardGetRecordsCallsPerSecond);
-    const meanBatch = split.rate >= write.rate ? write.fullBatch : meanBatchWhenFed(split.rate / write.lanes, minimumWait, write.fullBatch, write.cycle);
-    const splitSeconds = n / split.rate;
+    const splitSeconds = splitSecondsFor(split, n);
     const writeSeconds = n / write.rate;
-    // The last records rarely fill a batch, so they wait out the batching window.
-    const lastWait = window + latencies.getRecordsMs / 1000;
-    const lastRun = write.batchSeconds(meanBatch);
-    const firstArrival = latencies.putRecordsCallMs / 1000 + Math.min(window, write.fullBatch / split.rate) + latencies.getRecordsMs / 1000;
-    // Everything waits for the splitter's cold start.
-    const splitSide = splitterInit + splitSeconds + lastWait + lastRun;
-    const writeSide = splitterInit + firstArrival + write.warmUpSeconds + writeSeconds;
-    const seconds = n === 0 ? 0 : Math.max(splitSide, writeSide);
-    const bottleneck =
-        splitSide >= writeSide
-            ? largest([splitSeconds, split.limit], [lastWait, "poll"], [lastRun, "writers"])
-            : largest([writeSeconds, write.limit], [firstArrival, "poll"]);
+    if (n === 0) return { seconds: 0, bottleneck: write.limit, splitSeconds, writeSeconds, meanBatch: 0, lastRun: 0, writerInvocations: 0 };
+    const window = settings.maximumBatchingWindowInSeconds;
+    const perLane = n / write.lanes;
+    const start = splitterInit + latencies.putRecordsCallMs / 1000;
+    const firstRead = start + CAUGHT_UP_POLL_SECONDS / 2;
+    const readEvery = 1 / kinesis.shardGetRecordsCallsPerSecond;
+    const readLag = latencies.getRecordsMs / 1000;
+    // The k-th read's records are the lane's from `start` to the read, in hand getRecordsMs later.
+    const readDone = (k: number) => firstRead + k * readEvery + readLag;
+    const visibleAfterRead = (k: number) => Math.min(perLane, recordsSplit(split, firstRead + k * readEvery - start) / write.lanes);
+    const lastRead = Math.max(0, Math.ceil((start + splitSeconds - firstRead) / readEvery));
+    const visible = (t: number) => (t < readDone(0) ? 0 : visibleAfterRead(Math.min(lastRead, Math.floor((t - readDone(0)) / readEvery + 1e-9))));
+    const nextReadAfter = (t: number) => (t < readDone(0) ? readDone(0) : readDone(Math.floor((t - readDone(0)) / readEvery + 1e-9) + 1));
+
+    let consumed = 0;
+    let free = 0;
+    let windowFrom = -Infinity; // the mapping polled long before the file came
+    let batches = 0;
+    let finish = 0;
+    let lastRun = 0;
+    let lastWindowWait = 0;
+    const epsilon = 1e-9;
+    while (consumed < perLane - epsilon) {
+        let t = Math.max(free, readDone(0));
+        for (;;) {
+            const available = visible(t) - consumed;
+            const due = windowFrom + window;
+            const allRead = visible(t) >= perLane - epsilon;
+            // A lane's last batch is partial and waits out its window: the keys' hashes spread records
+            // unevenly, so a lane's share is a whole number of batches only by chance.
+            const full = available >= write.fullBatch - epsilon && !(allRead && available <= write.fullBatch + epsilon && window > 0);
+            if (full || (available > epsilon && t >= due - epsilon)) break;
+            t = allRead ? due : available > epsilon ? Math.min(nextReadAfter(t), due) : nextReadAfter(t);
+        }
+        const batch = Math.min(write.fullBatch, visible(t) - consumed);
+        lastWindowWait = visible(t) >= perLane - epsilon ? t - Math.max(free, readDone(lastRead)) : 0;
+        // The lanes together read and store no faster than the shards' reads and S3's prefix allow.
+        lastRun = Math.max(write.laneBatchSeconds(batch, consumed), (batch * write.lanes) / write.readCap);
+        finish = t + lastRun;
+        consumed += batch;
+        free = windowFrom = finish;
+        batches++;
+    }
+    const seconds = finish;
+    const meanBatch = perLane / batches;
+    const bottleneck = split.rate < write.rate ? (lastWindowWait > splitSeconds ? "poll" : split.limit) : write.limit;
     notes.push(
-        `pipeline: max(split ${fmt(splitSeconds)} s + last batch ${fmt(lastWait + lastRun)} s, first record ${fmt(firstArrival)} s + warm-up ${fmt(write.warmUpSeconds)} s + write ${fmt(writeSeconds)} s) ` +
-            `+ splitter init ${fmt(splitterInit)} s = ${fmt(seconds)} s; mean batch ${fmt(meanBatch)} records; bottleneck ${bottleneck}`,
+        `pipeline: records reach the stream from ${fmt(start)} s (the splitter's init and first put call) to ${fmt(start + splitSeconds)} s; ` +
+            `each of ${write.lanes} lane(s) runs ${batches} batch(es) of ${fmt(meanBatch)} records on average (the batching window of ${window} s starting when its previous one completes), ` +
+            `the last done at ${fmt(seconds)} s; bottleneck ${bottleneck}`,
     );
     if (splitSeconds > settings.splitterTimeoutSeconds) {
         notes.push(`the splitter needs ${fmt(splitSeconds)} s for this file, more than its ${settings.splitterTimeoutSeconds} s timeout`);
     }
-    if (lastRun > settings.writerTimeoutSeconds) {
-        notes.push(`a writer batch needs ${fmt(lastRun)} s, more than the writer's ${settings.writerTimeoutSeconds} s timeout`);
+    const fullRun = write.batchSeconds(write.fullBatch);
+    if (fullRun > settings.writerTimeoutSeconds) {
+        notes.push(`a writer batch needs ${fmt(fullRun)} s, more than the writer's ${settings.writerTimeoutSeconds} s timeout`);
     }
-    return { seconds, bottleneck, splitSeconds, writeSeconds, meanBatch, lastRun };
-}
-
-/** The steady batch size when records arrive at `perLaneRate` per lane: b = rate × max(wait, cycle(b)). */
-function meanBatchWhenFed(perLaneRate: number, minimumWait: number, fullBatch: number, cycle: (b: number) => number): number {
-    let batch = 1;
-    for (let i = 0; i < 100; i++) {
-        const next = Math.min(fullBatch, Math.max(1, perLaneRate * Math.max(minimumWait, cycle(batch))));
-        if (Math.abs(next - batch) < 1e-9) break;
-        batch = next;
-    }
-    return batch;
-}
-
-function largest(...terms: Array<[number, Bottleneck]>): Bottleneck {
-    return terms.reduce((best, term) => (term[0] > best[0] ? term : best))[1];
+    return { seconds, bottleneck, splitSeconds, writeSeconds, meanBatch, lastRun, writerInvocations: batches * write.lanes };
 }
 
 function checkInputs(workload: Workload, latencies: Latencies, options: DrainOptions): void {

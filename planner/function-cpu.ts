@@ -20,14 +20,18 @@ export interface FunctionCpu {
     msPerRecord: number;
     /**
      * Milliseconds of CPU a new sandbox spends over its first invocations beyond what they would
-     * cost warm, while V8 compiles and optimises the handler and the SDK: it is spread over about
-     * the first thousand records, not only the cold start's invocation.
+     * cost warm, while V8 compiles and optimises the handler and the SDK. Most of it comes early:
+     * a sandbox's first r records cost msWarmUp × (1 − e^(−r / warmUpRecords)) more than warm.
      */
     msWarmUp: number;
+    /** Records over which the warm-up decays (its time constant, fitted by calibrate-cpu): 63% of it is spent by then, 95% by three times as many. */
+    warmUpRecords: number;
     /**
-     * Milliseconds of CPU each time the function waits on its calls and wakes up again: the writer's
-     * round of `writerConcurrency` PutObjects, the splitter's put call. Measured here, a writer batch
-     * of 100 took 90 ms of CPU with 50 PutObjects in flight (2 rounds) and 179 ms with 4 (25 rounds).
+     * Milliseconds of CPU each time the function goes idle waiting on its calls and wakes up again:
+     * the writer's round of `writerConcurrency` PutObjects, the splitter's put call. A function that
+     * is CPU-bound at its share never goes idle (its calls' answers queue up while it is throttled),
+     * so it pays none; measured with no share, a writer batch of 100 costs about twice the CPU with 4
+     * PutObjects in flight (25 rounds) as with 50 (2 rounds).
      */
     msPerWait: number;
 }
@@ -46,8 +50,8 @@ export const NO_CPU: MeasuredCpu = {
     measuredAt: "never",
     machine: { cpuModel: "none", cores: 0, node: "none" },
     method: "none: CPU left out",
-    writer: { msInit: 0, msPerInvocation: 0, msPerRecord: 0, msWarmUp: 0, msPerWait: 0 },
-    splitter: { msInit: 0, msPerInvocation: 0, msPerRecord: 0, msWarmUp: 0, msPerWait: 0 },
+    writer: { msInit: 0, msPerInvocation: 0, msPerRecord: 0, msWarmUp: 0, warmUpRecords: 1, msPerWait: 0 },
+    splitter: { msInit: 0, msPerInvocation: 0, msPerRecord: 0, msWarmUp: 0, warmUpRecords: 1, msPerWait: 0 },
 };
 
 export function loadMeasuredCpu(file = MEASURED_CPU_FILE): MeasuredCpu {
@@ -59,6 +63,10 @@ export function loadMeasuredCpu(file = MEASURED_CPU_FILE): MeasuredCpu {
                 throw new Error(`${file}: ${fn}.${key} must be a number of milliseconds, 0 or more (got ${String(value)}); run npm run calibrate-cpu`);
             }
         }
+        const decay = parsed[fn]?.warmUpRecords;
+        if (!(typeof decay === "number" && Number.isFinite(decay) && decay > 0)) {
+            throw new Error(`${file}: ${fn}.warmUpRecords must be a number of records, more than 0 (got ${String(decay)}); run npm run calibrate-cpu`);
+        }
     }
     return parsed;
 }
@@ -68,20 +76,17 @@ export function vcpuShare(memoryMb: number): number {
     return memoryMb / AWS_LIMITS.lambda.memoryMbPerVcpu;
 }
 
-/**
- * The records over which msWarmUp is measured (`npm run calibrate-cpu`: a sandbox's invocations
- * before its 1,500th record, against the same batches warm). Its CPU per invocation is still
- * falling over them: 300 to 400 ms for its first batch of 100, 120 to 250 ms by the 12th.
- */
-export const WARM_UP_RECORDS = 1500;
+/** Milliseconds of warm-up CPU a sandbox spends on its first `records` records: msWarmUp × (1 − e^(−records / warmUpRecords)). */
+export function warmUpCpuMs(cpu: FunctionCpu, records: number): number {
+    return cpu.msWarmUp * (1 - Math.exp(-Math.max(0, records) / cpu.warmUpRecords));
+}
 
 /**
- * Seconds of a new sandbox's time that V8's warm-up adds to its first invocations, at its memory's
- * share: msWarmUp for a sandbox that runs WARM_UP_RECORDS records or more, that part of it for one
- * that runs fewer (`records`), as the warm-up is spread over them.
+ * Seconds of a sandbox's time that V8's warm-up adds to the records from its `from`th to its
+ * `to`th, at its memory's share (most of it lands on the first few hundred).
  */
-export function warmUpCpuSeconds(cpu: FunctionCpu, memoryMb: number, records = WARM_UP_RECORDS): number {
-    return (cpu.msWarmUp * Math.min(1, records / WARM_UP_RECORDS)) / 1000 / vcpuShare(memoryMb);
+export function warmUpCpuSeconds(cpu: FunctionCpu, memoryMb: number, from: number, to: number): number {
+    return (warmUpCpuMs(cpu, to) - warmUpCpuMs(cpu, from)) / 1000 / vcpuShare(memoryMb);
 }
 
 /**

@@ -3,26 +3,32 @@
  * planner/measured-cpu.json, which the planner scales by Lambda's CPU share.
  *
  * Method: the real writer and splitter, in sandboxes, against the embedded stand-ins (fauxqs,
- * kinesalite) with no CPU share and no time dilation, one shard and one writer lane, so one writer
- * sandbox runs every batch; under the AWS profile, so calls are in flight as long as on AWS. Each
- * sandbox reports its invocations' CPU (process.cpuUsage around the handler).
+ * kinesalite), one shard and one writer lane, so one writer sandbox runs every batch; under the
+ * AWS profile, so calls are in flight as long as on AWS; the runs held to a share at the time scale
+ * `npm run compare -- dev prod` picks on this machine, as the runs the planner is checked against. Each sandbox reports its invocations' CPU
+ * (process.cpuUsage around the handler) and records, by ordinal.
  *
- * A writer batch's CPU depends on its records and on how often it waits on its PutObjects and
- * wakes up again (once a round of writerConcurrency calls): batches of 100 with 4 calls in flight
- * cost about twice the CPU of batches of 100 with 50. So three shapes are run (records, calls in
- * flight), each REPEATS times, and the median warm invocation of each is fitted to
- * records × CPU per record + rounds × CPU per wait (least squares). This machine's CPU time of
- * the same run varies by up to a third from run to run (other tenants' steal time), hence the medians.
- * A sandbox counts as warm after its first 1,500 records; what its earlier invocations cost beyond
- * the fit is V8's warm-up, once per sandbox; each sandbox's init
- * reports its CPU (Node's start and the module's load). The splitter's one invocation per file
- * gives its CPU per record.
+ * A writer's CPU depends on whether it goes idle. Held to its memory's share, as on Lambda (and as
+ * in every compare and bench run), a writer that is CPU-bound never waits: its PutObjects' answers
+ * queue up while the kernel throttles it. With no share it goes idle for each round of
+ * writerConcurrency PutObjects and pays to wake up again. So three shapes are run, each REPEATS
+ * times (medians: this machine's CPU time of the same run varies by up to a third from run to run):
+ * - two CPU-bound at their share (batches of 100 at 256 MB, 500 at 512 MB): their warm invocations
+ *   (after a sandbox's first 1,500 records) give the CPU per record and per invocation, and their
+ *   early ones, beyond that, V8's warm-up: fitted to msWarmUp × (1 − e^(−records / warmUpRecords));
+ * - one idle at no share (batches of 100, 4 PutObjects in flight: 25 rounds): what it costs beyond
+ *   the first two's fit, per round, is the CPU of a wait.
+ * Each sandbox's init reports its CPU (Node's start and the module's load). The splitter's one
+ * invocation per file gives its CPU per record.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { MEASURED_CPU_FILE, WARM_UP_RECORDS, type FunctionCpu, type MeasuredCpu } from "../planner/function-cpu";
+import { MEASURED_CPU_FILE, vcpuShare, type FunctionCpu, type MeasuredCpu } from "../planner/function-cpu";
+import type { CpuShareChoice } from "../runtime/lambda/cpu-share";
+import { plannerLatencies } from "../runtime/compare/compare-stacks";
 import { runPipeline } from "../runtime/pipeline/run-pipeline";
+import { autoTimeScale } from "../runtime/time-scale/auto-time-scale";
 import type { RunReport } from "../runtime/pipeline/run-report";
 import { readStackFile } from "../runtime/stack/read-stack-file";
 import { writeWorkloadFile } from "../runtime/workload/seed-workload";
@@ -30,62 +36,85 @@ import { writeWorkloadFile } from "../runtime/workload/seed-workload";
 const PROJECT_DIR = path.join(__dirname, "..");
 const RECORDS = 3000;
 const REPEATS = 3;
-/** Batch size and writerConcurrency of each run: many rounds, few rounds, and a large batch. */
+/** A sandbox counts as warm once it has run this many records (half of each calibration run); the printed curve shows where its CPU levels off. */
+const WARM_AFTER_RECORDS = 1500;
 const SHAPES = [
-    { batchSize: 100, writerConcurrency: 4 },
-    { batchSize: 100, writerConcurrency: 50 },
-    { batchSize: 500, writerConcurrency: 20 },
-] as const;
+    { batchSize: 100, writerConcurrency: 16, writerMemoryMb: 256, cpuShare: "auto" },
+    { batchSize: 500, writerConcurrency: 20, writerMemoryMb: 512, cpuShare: "auto" },
+    { batchSize: 100, writerConcurrency: 4, writerMemoryMb: 256, cpuShare: "off" },
+] as const satisfies ReadonlyArray<{ batchSize: number; writerConcurrency: number; writerMemoryMb: number; cpuShare: CpuShareChoice }>;
 type Shape = (typeof SHAPES)[number];
 
-async function run(shape: Shape, inputFile: string): Promise<RunReport> {
+const label = (shape: Shape) => `${shape.batchSize}/${shape.writerConcurrency} at ${shape.writerMemoryMb} MB${shape.cpuShare === "off" ? " with no share" : ""}`;
+
+/**
+ * The time scale of the runs held to their share: the one `npm run compare -- dev prod` picks on this
+ * machine, so the writer runs in the same slices, with the same idle gaps between them, as in the
+ * runs the planner is checked against (a slice that resumes after a longer gap costs more CPU).
+ */
+function compareTimeScale(): number {
+    const stacks = ["dev", "prod"].map((name) => readStackFile(PROJECT_DIR, name).settings);
+    return autoTimeScale(stacks, { records: 4000, recordBytes: 2048 }, plannerLatencies({}));
+}
+
+async function run(shape: Shape, inputFile: string, timeScale: number): Promise<RunReport> {
     const dev = readStackFile(PROJECT_DIR, "dev");
-    const settings = { ...dev.settings, streamMode: "PROVISIONED" as const, shardCount: 1, parallelizationFactor: 1, maximumBatchingWindowInSeconds: 1, ...shape };
+    const { cpuShare, ...sizes } = shape;
+    const settings = { ...dev.settings, streamMode: "PROVISIONED" as const, shardCount: 1, parallelizationFactor: 1, maximumBatchingWindowInSeconds: 1, ...sizes };
     // Under the AWS profile, so each PutObject is in flight as long as on AWS (the runs the planner is checked against).
     const report = await runPipeline({
-        stack: `calibrate-${shape.batchSize}-${shape.writerConcurrency}`,
+        stack: `calibrate-${shape.batchSize}-${shape.writerConcurrency}-${shape.writerMemoryMb}`,
         settings,
         region: dev.region,
         inputFile,
         inputName: "products.jsonl",
         measureS3Ceiling: false,
         awsProfile: {},
-        cpuShare: "off",
+        cpuShare,
+        timeScale: cpuShare === "off" ? 1 : timeScale,
     });
-    if (!report.output.verified) throw new Error(`the calibration run ${JSON.stringify(shape)} did not verify: ${report.output.problems.join("; ")}`);
+    if (!report.output.verified) throw new Error(`the calibration run ${label(shape)} did not verify: ${report.output.problems.join("; ")}`);
     return report;
 }
 
-interface Sample {
-    /** Mean CPU of a warm writer invocation, its records and its rounds of PutObjects. */
-    warmCpuMs: number;
+/** One writer invocation: its ordinal in the sandbox, records and CPU. */
+interface Invocation {
     records: number;
-    waits: number;
-    /** CPU of the invocations before WARM_AFTER_RECORDS (V8 still warming up), summed, and how many. */
-    earlyCpuMs: number;
-    earlyInvocations: number;
+    cpuMs: number;
+    /** Records the sandbox ran before and including this one. */
+    recordsThrough: number;
+}
+
+interface Sample {
+    shareMode: string;
+    invocations: Invocation[];
+    /** Mean warm invocation (after WARM_AFTER_RECORDS of its sandbox): records and CPU. */
+    warmRecords: number;
+    warmCpuMs: number;
     writerInitMs: number;
     splitterInitMs: number;
     splitterPerRecordMs: number;
 }
 
-/** A sandbox counts as warm once it has run this many records (half of each calibration run); the printed curve shows where its CPU levels off. */
-const WARM_AFTER_RECORDS = WARM_UP_RECORDS;
-
-function sample(report: RunReport, shape: Shape): Sample {
+function sample(report: RunReport): Sample {
     const { writer, splitter } = report.cpuShare;
-    const records = report.mapping.meanBatchSize;
-    // Invocations by their ordinal in their sandbox: the early ones still warm V8 up.
-    const firstWarm = Math.ceil(WARM_AFTER_RECORDS / records);
-    const sum = (values: number[], from: number, to: number) => values.slice(from, to).reduce((total, value) => total + value, 0);
-    const warmCount = sum(writer.invocationsByOrdinal, firstWarm, Infinity);
-    if (warmCount < 3) throw new Error(`too few warm writer invocations (${warmCount}, after ${WARM_AFTER_RECORDS} records of a sandbox) to measure`);
+    if (writer.invocationsByOrdinal.some((count) => count !== 1)) {
+        throw new Error(`a calibration run needs one writer sandbox, each invocation once (got ${writer.invocationsByOrdinal.join(", ")} by ordinal)`);
+    }
+    let through = 0;
+    const invocations = writer.cpuMsByOrdinal.map((cpuMs, i) => {
+        const records = writer.recordsByOrdinal[i];
+        through += records;
+        return { records, cpuMs, recordsThrough: through };
+    });
+    const warm = invocations.filter((inv) => inv.recordsThrough - inv.records >= WARM_AFTER_RECORDS);
+    if (warm.length < 3) throw new Error(`too few warm writer invocations (${warm.length}, after ${WARM_AFTER_RECORDS} records of a sandbox) to measure`);
+    const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
     return {
-        warmCpuMs: sum(writer.cpuMsByOrdinal, firstWarm, Infinity) / warmCount,
-        records,
-        waits: Math.ceil(records / shape.writerConcurrency),
-        earlyCpuMs: sum(writer.cpuMsByOrdinal, 0, firstWarm),
-        earlyInvocations: sum(writer.invocationsByOrdinal, 0, firstWarm),
+        shareMode: writer.mode,
+        invocations,
+        warmRecords: sum(warm.map((inv) => inv.records)) / warm.length,
+        warmCpuMs: sum(warm.map((inv) => inv.cpuMs)) / warm.length,
         writerInitMs: writer.initCpuMs / Math.max(1, writer.inits),
         splitterInitMs: splitter.initCpuMs / Math.max(1, splitter.inits),
         splitterPerRecordMs: splitter.invocationCpuMs / RECORDS,
@@ -98,17 +127,27 @@ function median(values: number[]): number {
     return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-/** Least squares of y = perRecord × records + perWait × waits, both at least 0. */
-function fitRecordsAndWaits(points: Array<{ records: number; waits: number; cpuMs: number }>): { perRecord: number; perWait: number } {
-    const sum = (f: (p: (typeof points)[number]) => number) => points.reduce((total, p) => total + f(p), 0);
-    const [rr, rw, ww] = [sum((p) => p.records * p.records), sum((p) => p.records * p.waits), sum((p) => p.waits * p.waits)];
-    const [ry, wy] = [sum((p) => p.records * p.cpuMs), sum((p) => p.waits * p.cpuMs)];
-    const determinant = rr * ww - rw * rw;
-    let perRecord = (ry * ww - wy * rw) / determinant;
-    let perWait = (wy * rr - ry * rw) / determinant;
-    if (perWait < 0) [perRecord, perWait] = [ry / rr, 0];
-    if (perRecord < 0) [perRecord, perWait] = [0, wy / ww];
-    return { perRecord, perWait };
+/** CPU per invocation and per record through two (records, CPU) points, both at least 0. */
+function fitInvocationAndRecords(points: Array<{ records: number; cpuMs: number }>): { perInvocation: number; perRecord: number } {
+    const [small, large] = [...points].sort((a, b) => a.records - b.records);
+    const perRecord = (large.cpuMs - small.cpuMs) / (large.records - small.records);
+    const perInvocation = small.cpuMs - small.records * perRecord;
+    if (perRecord > 0 && perInvocation >= 0) return { perInvocation, perRecord };
+    // A negative term is noise: through the origin instead (least squares).
+    const rr = points.reduce((total, p) => total + p.records * p.records, 0);
+    return { perInvocation: 0, perRecord: points.reduce((total, p) => total + p.records * p.cpuMs, 0) / rr };
+}
+
+/** msWarmUp × (1 − e^(−records / warmUpRecords)) fitted to the early invocations' cumulative excess over warm (least squares; the decay by a search over 10 to 5,000 records). */
+function fitWarmUp(points: Array<{ recordsThrough: number; excessMs: number }>): { msWarmUp: number; warmUpRecords: number; rmsMs: number } {
+    let best = { msWarmUp: 0, warmUpRecords: 1, rmsMs: Infinity };
+    for (let decay = 10; decay <= 5000; decay *= 1.02) {
+        const shape = points.map((p) => 1 - Math.exp(-p.recordsThrough / decay));
+        const scale = Math.max(0, points.reduce((total, p, i) => total + p.excessMs * shape[i], 0) / shape.reduce((total, f) => total + f * f, 0));
+        const rmsMs = Math.sqrt(points.reduce((total, p, i) => total + (p.excessMs - scale * shape[i]) ** 2, 0) / points.length);
+        if (rmsMs < best.rmsMs) best = { msWarmUp: scale, warmUpRecords: decay, rmsMs };
+    }
+    return best;
 }
 
 async function main(): Promise<void> {
@@ -117,57 +156,80 @@ async function main(): Promise<void> {
         const inputFile = path.join(scratch, "products.jsonl");
         await writeWorkloadFile(inputFile, { records: RECORDS, recordBytes: 2048, seed: 42 });
         const byShape = new Map<Shape, Sample[]>(SHAPES.map((shape) => [shape, []]));
+        const timeScale = compareTimeScale();
+        process.stdout.write(`runs held to their share at K = ${timeScale} (what compare -- dev prod picks here), the one with no share at K = 1\n`);
         for (let repeat = 1; repeat <= REPEATS; repeat++) {
             for (const shape of SHAPES) {
-                const report = await run(shape, inputFile);
-                const measured = sample(report, shape);
-                const { cpuMsByOrdinal, invocationsByOrdinal } = report.cpuShare.writer;
-                const curve = cpuMsByOrdinal.slice(0, 12).map((cpu, i) => (cpu / Math.max(1, invocationsByOrdinal[i])).toFixed(0));
+                const measured = sample(await run(shape, inputFile, timeScale));
                 byShape.get(shape)?.push(measured);
+                const curve = measured.invocations.slice(0, 12).map((inv) => `${inv.cpuMs.toFixed(0)}/${inv.records}`);
                 process.stdout.write(
-                    `run ${repeat}/${REPEATS}, batches of ${shape.batchSize} with ${shape.writerConcurrency} PutObjects in flight: ${measured.warmCpuMs.toFixed(1)} ms of CPU a warm invocation of ${measured.records} records; a sandbox's invocations 1 to ${curve.length}: ${curve.join(", ")} ms\n`,
+                    `run ${repeat}/${REPEATS}, ${label(shape)} (CPU share ${measured.shareMode}): ${measured.warmCpuMs.toFixed(1)} ms of CPU a warm invocation of ${measured.warmRecords.toFixed(0)} records; ` +
+                        `a sandbox's invocations 1 to ${curve.length}, ms of CPU/records: ${curve.join(", ")}\n`,
                 );
             }
         }
-        const all = [...byShape.values()].flat();
-        const points = SHAPES.map((shape) => {
+        const medianOf = (shape: Shape) => {
             const samples = byShape.get(shape) ?? [];
-            return { shape, records: median(samples.map((s) => s.records)), waits: median(samples.map((s) => s.waits)), cpuMs: median(samples.map((s) => s.warmCpuMs)) };
+            return { shape, records: median(samples.map((s) => s.warmRecords)), cpuMs: median(samples.map((s) => s.warmCpuMs)) };
+        };
+        const [small, large, idle] = SHAPES.map(medianOf);
+        const { perInvocation, perRecord } = fitInvocationAndRecords([small, large]);
+        const busy = (records: number) => perInvocation + records * perRecord;
+        // Both CPU-bound shapes must really have been: their warm CPU at the share longer than their I/O.
+        const cpuBound = [small, large].map((p) => {
+            const cpuSeconds = p.cpuMs / 1000 / vcpuShare(p.shape.writerMemoryMb);
+            const ioSeconds = (20 + Math.ceil(p.records / p.shape.writerConcurrency) * 48) / 1000;
+            return `${label(p.shape)}: ${p.cpuMs.toFixed(1)} ms a warm batch of ${p.records.toFixed(0)} = ${cpuSeconds.toFixed(2)} s at its share against ${ioSeconds.toFixed(2)} s of I/O${cpuSeconds > ioSeconds ? "" : " (NOT CPU-bound)"}`;
         });
-        const { perRecord, perWait } = fitRecordsAndWaits(points);
-        const residuals = points.map((p) => `${p.shape.batchSize}/${p.shape.writerConcurrency}: ${p.cpuMs.toFixed(1)} ms measured, ${(p.records * perRecord + p.waits * perWait).toFixed(1)} fitted`);
-        // V8's warm-up: what a sandbox's early invocations cost beyond the fitted warm cost of the same batches.
-        const warmUp = median(all.map((s) => s.earlyCpuMs - s.earlyInvocations * (s.records * perRecord + s.waits * perWait)));
+        const rounds = Math.ceil(idle.records / idle.shape.writerConcurrency);
+        const perWait = Math.max(0, (idle.cpuMs - busy(idle.records)) / rounds);
+        // V8's warm-up: each early invocation's CPU beyond its warm cost, cumulated over the sandbox's records.
+        const warmUpPoints = [small, large].flatMap((p) =>
+            (byShape.get(p.shape) ?? []).flatMap((s) => {
+                let excess = 0;
+                return s.invocations
+                    .filter((inv) => inv.recordsThrough - inv.records < WARM_AFTER_RECORDS)
+                    .map((inv) => ({ recordsThrough: inv.recordsThrough, excessMs: (excess += inv.cpuMs - busy(inv.records)) }));
+            }),
+        );
+        const warmUp = fitWarmUp(warmUpPoints);
+        const all = [...byShape.values()].flat();
         const writer: FunctionCpu = {
             msInit: round(median(all.map((s) => s.writerInitMs))),
-            msPerInvocation: 0,
+            msPerInvocation: round(perInvocation),
             msPerRecord: round(perRecord),
-            msWarmUp: round(Math.max(0, warmUp)),
+            msWarmUp: round(warmUp.msWarmUp),
+            warmUpRecords: round(warmUp.warmUpRecords),
             msPerWait: round(perWait),
         };
-        const splitterPerRecord = median(all.map((s) => s.splitterPerRecordMs));
         const splitter: FunctionCpu = {
             msInit: round(median(all.map((s) => s.splitterInitMs))),
             msPerInvocation: 0,
-            msPerRecord: round(splitterPerRecord),
+            msPerRecord: round(median(all.map((s) => s.splitterPerRecordMs))),
             msWarmUp: 0,
+            warmUpRecords: 1,
             msPerWait: 0,
         };
+        const idleLine = `${label(idle.shape)}: ${idle.cpuMs.toFixed(1)} ms a warm batch of ${idle.records.toFixed(0)}, ${busy(idle.records).toFixed(1)} of it busy, the rest over ${rounds} rounds`;
+        const warmUpLine = `warm-up fitted to ${warmUpPoints.length} points, ${warmUp.rmsMs.toFixed(0)} ms rms`;
         const cpus = os.cpus();
         const measured: MeasuredCpu = {
             measuredAt: new Date().toISOString(),
             machine: { cpuModel: cpus[0]?.model ?? "unknown", cores: cpus.length, node: process.version },
             method:
-                `npm run calibrate-cpu: ${RECORDS} lines of 2 KiB, 1 shard, 1 writer lane, batches/PutObjects in flight of ${SHAPES.map((s) => `${s.batchSize}/${s.writerConcurrency}`).join(", ")}, ` +
-                `${REPEATS} runs each (medians), stand-ins under the AWS profile, no CPU share, no time dilation, process.cpuUsage per invocation in the sandbox; ` +
-                `the writer's warm invocations (after ${WARM_AFTER_RECORDS} records of its sandbox) fitted to records and rounds of PutObjects, the earlier ones' excess as its warm-up (${residuals.join("; ")}); the machine's load at the time is in the figures`,
+                `npm run calibrate-cpu: ${RECORDS} lines of 2 KiB, 1 shard, 1 writer lane, ${REPEATS} runs of each shape (medians), stand-ins under the AWS profile, process.cpuUsage per invocation in the sandbox; ` +
+                `CPU per record and invocation from warm invocations (after ${WARM_AFTER_RECORDS} records of a sandbox) held to their share (CPU share ${all[0]?.shareMode}) at K = ${timeScale}: ${cpuBound.join("; ")}; ` +
+                `CPU per wait from ${idleLine}; ${warmUpLine}; the machine's load at the time is in the figures`,
             writer,
             splitter,
         };
         fs.writeFileSync(MEASURED_CPU_FILE, JSON.stringify(measured, null, 2) + "\n");
         process.stdout.write(
-            `writer: init ${writer.msInit} ms, ${writer.msPerRecord} ms a record warm + ${writer.msPerWait} ms a round of PutObjects + ${writer.msWarmUp} ms once per sandbox warming up; ` +
-                `fit: ${residuals.join("; ")}\nsplitter: init ${splitter.msInit} ms, ${splitter.msPerRecord} ms a record\nwrote ${path.relative(process.cwd(), MEASURED_CPU_FILE)} (${measured.machine.cpuModel}, ${measured.machine.node})\n`,
+            `writer: init ${writer.msInit} ms; warm ${writer.msPerInvocation} ms an invocation + ${writer.msPerRecord} ms a record; ` +
+                `${writer.msWarmUp} ms of warm-up once per sandbox, decaying over ${writer.warmUpRecords} records (${warmUpLine}); ${writer.msPerWait} ms a wait when idle\n` +
+                `  ${cpuBound.join("\n  ")}\n  ${idleLine}\n` +
+                `splitter: init ${splitter.msInit} ms, ${splitter.msPerRecord} ms a record\nwrote ${path.relative(process.cwd(), MEASURED_CPU_FILE)} (${measured.machine.cpuModel}, ${measured.machine.node})\n`,
         );
     } finally {
         fs.rmSync(scratch, { recursive: true, force: true });
