@@ -27,10 +27,11 @@
  *    batch's window is longer than the whole split).
  *
  * 4. CPU. Each function's CPU (planner/measured-cpu.json, measured by `npm run calibrate-cpu`) at
- *    its memory's share of a vCPU (memoryMb / 1,769): a writer batch takes max(its I/O time,
- *    (CPU per invocation + b × CPU per record) / share) when that CPU is the longer (CPU-bound: it
- *    never goes idle), and otherwise its I/O time or, if longer, that CPU plus a wake-up's CPU for
- *    each round of writerConcurrency PutObjects it waits idle on. A put call of the splitter takes
+ *    its memory's share of a vCPU (memoryMb / 1,769): a writer batch takes max(its I/O time, its
+ *    CPU / share), its CPU being CPU per invocation + b × CPU per record, plus a wake-up's CPU for
+ *    the rounds of writerConcurrency PutObjects that find it idle: the share of its I/O time the
+ *    rest of its CPU leaves idle, of its rounds (none for a writer CPU-bound at its share: its
+ *    calls' answers queue up while it is throttled). A put call of the splitter takes
  *    max(its latency, (its records' CPU + one wait's) / share). Each lane's sandbox starts cold: its
  *    init (init's CPU on a full vCPU, as on-demand Lambda gives init), then V8's warm-up CPU at the
  *    share, most of it on the sandbox's first few hundred records (measured); the splitter's init
@@ -213,20 +214,23 @@ function writerStage(settings: FanoutSettings, shape: StreamShape, latencies: La
     const rounds = (b: number) => Math.ceil(b / settings.writerConcurrency);
     const ioSeconds = (b: number) => (latencies.invokeOverheadMs + rounds(b) * latencies.s3PutObjectMs) / 1000;
     const memory = settings.writerMemoryMb;
-    // A batch that is CPU-bound at its share never goes idle; one that waits on its PutObjects wakes once a round of writerConcurrency.
+    // A writer wakes up once a round of writerConcurrency PutObjects when it was idle: the more of a
+    // batch's time it waits on S3, the more of its rounds find it idle; CPU-bound at its share, none do.
     const busyCpu = (b: number) => cpuSeconds(cpu.writer, b, memory);
-    const goesIdle = (b: number) => busyCpu(b) < ioSeconds(b);
-    const batchCpu = (b: number) => cpuSeconds(cpu.writer, b, memory, { waits: goesIdle(b) ? rounds(b) : 0 });
+    const idleFraction = (b: number) => Math.max(0, 1 - busyCpu(b) / ioSeconds(b));
+    const batchCpu = (b: number) => cpuSeconds(cpu.writer, b, memory, { waits: idleFraction(b) * rounds(b) });
     const batchSeconds = (b: number) => Math.max(ioSeconds(b), batchCpu(b));
     const init = initSeconds(cpu.writer, memory);
     const laneBatchSeconds = (b: number, before: number) =>
         (before === 0 ? init : 0) + Math.max(ioSeconds(b), batchCpu(b) + warmUpCpuSeconds(cpu.writer, memory, before, before + b));
-    const cpuBound = !goesIdle(fullBatch);
+    const cpuBound = batchCpu(fullBatch) > ioSeconds(fullBatch);
+    const idle = idleFraction(fullBatch);
     notes.push(
         `writer CPU: init ${cpu.writer.msInit} ms on a full vCPU, ${cpu.writer.msPerInvocation} ms an invocation + ${cpu.writer.msPerRecord} ms a record + ${cpu.writer.msPerWait} ms each round of PutObjects it waits idle on, ` +
             `+ ${cpu.writer.msWarmUp} ms once per sandbox while V8 warms up (63% of it over its first ${cpu.writer.warmUpRecords} records), measured ${cpu.measuredAt.slice(0, 10)} on ${cpu.machine.cpuModel}; ` +
             `at ${memory} MB (${fmt(memory / AWS_LIMITS.lambda.memoryMbPerVcpu)} vCPU) a full batch needs ${fmt(batchCpu(fullBatch))} s of CPU against ${fmt(ioSeconds(fullBatch))} s of I/O` +
-            (cpuBound ? ": CPU-bound, so it never waits idle" : ""),
+            (idle === 0 ? ": CPU-bound, so it never waits idle" : `, idle ${fmt(idle * 100)}% of it, waking up for that share of its ${rounds(fullBatch)} rounds`) +
+            (cpuBound && idle > 0 ? ": CPU-bound" : ""),
     );
     const cycle = (b: number) => latencies.getRecordsMs / 1000 + batchSeconds(b);
     // Lanes beyond the file's records have nothing to do: at most N records are in flight.
@@ -314,8 +318,10 @@ function pipelineStage(
             // A lane's last batch is partial and waits out its window: the keys' hashes spread records
             // unevenly, so a lane's share is a whole number of batches only by chance.
             const full = available >= write.fullBatch - epsilon && !(allRead && available <= write.fullBatch + epsilon && window > 0);
-            if (full || (available > epsilon && t >= due - epsilon)) break;
-            t = allRead ? due : available > epsilon ? Math.min(nextReadAfter(t), due) : nextReadAfter(t);
+            // A batch holds whole records: a lane with less than one (its share of a read) waits for the next read.
+            const some = available >= Math.min(1, perLane - consumed) - epsilon;
+            if (full || (some && t >= due - epsilon)) break;
+            t = allRead ? due : some ? Math.min(nextReadAfter(t), due) : nextReadAfter(t);
         }
         const batch = Math.min(write.fullBatch, visible(t) - consumed);
         lastWindowWait = visible(t) >= perLane - epsilon ? t - Math.max(free, readDone(lastRead)) : 0;

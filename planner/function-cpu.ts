@@ -27,11 +27,12 @@ export interface FunctionCpu {
     /** Records over which the warm-up decays (its time constant, fitted by calibrate-cpu): 63% of it is spent by then, 95% by three times as many. */
     warmUpRecords: number;
     /**
-     * Milliseconds of CPU each time the function goes idle waiting on its calls and wakes up again:
-     * the writer's round of `writerConcurrency` PutObjects, the splitter's put call. A function that
-     * is CPU-bound at its share never goes idle (its calls' answers queue up while it is throttled),
-     * so it pays none; measured with no share, a writer batch of 100 costs about twice the CPU with 4
-     * PutObjects in flight (25 rounds) as with 50 (2 rounds).
+     * Milliseconds of CPU each time the function wakes up from idle when its calls answer: the
+     * writer's round of `writerConcurrency` PutObjects, the splitter's put call. The planner charges
+     * it for the share of rounds that find the function idle (the share of its I/O time its other
+     * CPU leaves idle): none for a function CPU-bound at its share, whose calls' answers queue up
+     * while it is throttled. Measured with no share, a warm writer batch of 100 with 4 PutObjects in
+     * flight (25 rounds) costs about 200 ms of CPU, against about 130 ms held to its share.
      */
     msPerWait: number;
 }

@@ -13,11 +13,11 @@
  * queue up while the kernel throttles it. With no share it goes idle for each round of
  * writerConcurrency PutObjects and pays to wake up again. So three shapes are run, each REPEATS
  * times (medians: this machine's CPU time of the same run varies by up to a third from run to run):
- * - two CPU-bound at their share (batches of 100 at 256 MB, 500 at 512 MB): their warm invocations
+ * - two CPU-bound at their share (batches of 100 and of 500 at 512 MB): their warm invocations
  *   (after a sandbox's first 1,500 records) give the CPU per record and per invocation, and their
  *   early ones, beyond that, V8's warm-up: fitted to msWarmUp × (1 − e^(−records / warmUpRecords));
  * - one idle at no share (batches of 100, 4 PutObjects in flight: 25 rounds): what it costs beyond
- *   the first two's fit, per round, is the CPU of a wait.
+ *   the first two's fit, per round that found it idle, is the CPU of a wait.
  * Each sandbox's init reports its CPU (Node's start and the module's load). The splitter's one
  * invocation per file gives its CPU per record.
  */
@@ -39,7 +39,7 @@ const REPEATS = 3;
 /** A sandbox counts as warm once it has run this many records (half of each calibration run); the printed curve shows where its CPU levels off. */
 const WARM_AFTER_RECORDS = 1500;
 const SHAPES = [
-    { batchSize: 100, writerConcurrency: 16, writerMemoryMb: 256, cpuShare: "auto" },
+    { batchSize: 100, writerConcurrency: 16, writerMemoryMb: 512, cpuShare: "auto" },
     { batchSize: 500, writerConcurrency: 20, writerMemoryMb: 512, cpuShare: "auto" },
     { batchSize: 100, writerConcurrency: 4, writerMemoryMb: 256, cpuShare: "off" },
 ] as const satisfies ReadonlyArray<{ batchSize: number; writerConcurrency: number; writerMemoryMb: number; cpuShare: CpuShareChoice }>;
@@ -75,6 +75,12 @@ async function run(shape: Shape, inputFile: string, timeScale: number): Promise<
     });
     if (!report.output.verified) throw new Error(`the calibration run ${label(shape)} did not verify: ${report.output.problems.join("; ")}`);
     return report;
+}
+
+/** A warm writer batch's I/O as the planner sees it (compare's latencies): invoke overhead + a round of PutObjects' latency per writerConcurrency records. */
+function ioMs(records: number, writerConcurrency: number): number {
+    const latencies = plannerLatencies({});
+    return latencies.invokeOverheadMs + Math.ceil(records / writerConcurrency) * latencies.s3PutObjectMs;
 }
 
 /** One writer invocation: its ordinal in the sandbox, records and CPU. */
@@ -179,11 +185,13 @@ async function main(): Promise<void> {
         // Both CPU-bound shapes must really have been: their warm CPU at the share longer than their I/O.
         const cpuBound = [small, large].map((p) => {
             const cpuSeconds = p.cpuMs / 1000 / vcpuShare(p.shape.writerMemoryMb);
-            const ioSeconds = (20 + Math.ceil(p.records / p.shape.writerConcurrency) * 48) / 1000;
+            const ioSeconds = ioMs(p.records, p.shape.writerConcurrency) / 1000;
             return `${label(p.shape)}: ${p.cpuMs.toFixed(1)} ms a warm batch of ${p.records.toFixed(0)} = ${cpuSeconds.toFixed(2)} s at its share against ${ioSeconds.toFixed(2)} s of I/O${cpuSeconds > ioSeconds ? "" : " (NOT CPU-bound)"}`;
         });
+        // With no share it has a whole core: busy that part of its I/O time, idle the rest, and the rounds that find it idle wake it (as the planner charges them).
         const rounds = Math.ceil(idle.records / idle.shape.writerConcurrency);
-        const perWait = Math.max(0, (idle.cpuMs - busy(idle.records)) / rounds);
+        const idleFraction = Math.max(0, 1 - busy(idle.records) / ioMs(idle.records, idle.shape.writerConcurrency));
+        const perWait = Math.max(0, (idle.cpuMs - busy(idle.records)) / (rounds * idleFraction));
         // V8's warm-up: each early invocation's CPU beyond its warm cost, cumulated over the sandbox's records.
         const warmUpPoints = [small, large].flatMap((p) =>
             (byShape.get(p.shape) ?? []).flatMap((s) => {
@@ -211,7 +219,7 @@ async function main(): Promise<void> {
             warmUpRecords: 1,
             msPerWait: 0,
         };
-        const idleLine = `${label(idle.shape)}: ${idle.cpuMs.toFixed(1)} ms a warm batch of ${idle.records.toFixed(0)}, ${busy(idle.records).toFixed(1)} of it busy, the rest over ${rounds} rounds`;
+        const idleLine = `${label(idle.shape)}: ${idle.cpuMs.toFixed(1)} ms a warm batch of ${idle.records.toFixed(0)}, ${busy(idle.records).toFixed(1)} of it busy, the rest over the ${(idleFraction * 100).toFixed(0)}% of its ${rounds} rounds that found it idle`;
         const warmUpLine = `warm-up fitted to ${warmUpPoints.length} points, ${warmUp.rmsMs.toFixed(0)} ms rms`;
         const cpus = os.cpus();
         const measured: MeasuredCpu = {

@@ -71,9 +71,9 @@ describe("planner: predictDrainTime", () => {
     });
 
     it("never predicts slower with more shards or a higher parallelization factor, beyond where a lane's last batching window falls", () => {
-        // A lane's last batch goes out one batching window after its previous batch completed (AWS's rule
-        // for Kinesis), so with more lanes, each with fewer records, it can fall up to one window (plus a
-        // 0.2 s poll) later; with no window the drain is never slower.
+        // A lane's last batch goes out at a read (every 0.2 s) one batching window after its previous batch
+        // completed (AWS's rule for Kinesis), and holds whole records, so with more lanes, each with fewer
+        // records, it can fall up to one window plus one read later.
         const workloads = [
             { records: 1, recordBytes: 2048 },
             { records: 100, recordBytes: 2048 },
@@ -97,7 +97,7 @@ describe("planner: predictDrainTime", () => {
                         for (const parallelizationFactor of factors) {
                             const { seconds } = predictDrainTime(settings({ ...variant, partitionKey, shardCount, parallelizationFactor }), workload);
                             const label = JSON.stringify({ workload, variant, partitionKey, shardCount, parallelizationFactor });
-                            const phase = variant.maximumBatchingWindowInSeconds > 0 ? variant.maximumBatchingWindowInSeconds + 0.2 : 0;
+                            const phase = variant.maximumBatchingWindowInSeconds + 0.2;
                             assert.ok(seconds <= previousByFactor + phase + 1e-9, `slower with a higher parallelization factor: ${label}`);
                             previousByFactor = seconds;
                         }
@@ -184,12 +184,13 @@ describe("planner: predictDrainTime", () => {
             assert.ok(small.notes.some((note) => note.includes("CPU-bound")));
         });
 
-        it("charges a wake-up's CPU for each round of PutObjects a writer waits idle on, and none when it is CPU-bound", () => {
-            // 1,769 MB, 500 records at writerConcurrency 20: 0.51 s busy against 1.27 s of I/O, so it goes idle
-            // 25 times, at 40 ms each: 0.51 + 25 × 0.04 = 1.51 s of CPU, now more than its I/O.
-            const cpu = { ...CPU, writer: { ...CPU.writer, msPerWait: 40 } };
+        it("charges a wake-up's CPU for the rounds of PutObjects that find a writer idle, and none when it is CPU-bound", () => {
+            // 1,769 MB, 500 records at writerConcurrency 20: 0.51 s busy against 1.27 s of I/O, so it is idle
+            // 1 − 0.51 / 1.27 of the time, and that share of its 25 rounds wakes it, at 80 ms each:
+            // 0.51 + 25 × 0.08 × 0.598 = 1.706 s of CPU, now more than its I/O.
+            const cpu = { ...CPU, writer: { ...CPU.writer, msPerWait: 80 } };
             const idle = predictDrainTime(settings({ ...FOUR_LANES, writerMemoryMb: 1769 }), { records: 4000, recordBytes: 2048 }, SEED_LATENCIES, { cpu });
-            within(idle.fullBatchSeconds, (10 + 500 + 25 * 40) / 1000, 1e-9, "batch seconds with 25 wake-ups");
+            within(idle.fullBatchSeconds, (10 + 500 + 25 * 80 * (1 - 0.51 / 1.27)) / 1000, 1e-9, "batch seconds with its idle rounds' wake-ups");
 
             // 128 MB: 7.048 s busy against 1.27 s of I/O; its PutObjects' answers queue while it is throttled, so 25 or 100 rounds cost the same.
             const wide = predictDrainTime(settings({ ...FOUR_LANES, writerMemoryMb: 128 }), { records: 4000, recordBytes: 2048 }, SEED_LATENCIES, { cpu });
