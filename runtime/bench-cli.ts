@@ -4,6 +4,7 @@ import { Command } from "commander";
 import Table from "cli-table3";
 import { addAwsProfileOptions, addTimeScaleOption, awsProfileFrom, wholeNumber, interruptSignal, keepCoresAwakeFrom, runCommand } from "./cli-options";
 import { flaggedSeconds } from "./pipeline/run-report";
+import { WRITER_CPU_BAND, type WriterCpuCheck } from "../planner";
 import { CPU_BOUND_FRACTION, formatHeadroom } from "./time-scale/headroom";
 import { runBench, type BenchReport, type BenchRun } from "./bench/run-bench";
 import { createProgressDisplay } from "./progress-display";
@@ -41,7 +42,8 @@ export function formatBench(report: BenchReport): string {
     return [
         table.toString(),
         `seed article on AWS:  97 records/s in, 20 records/s out; seedBaseline here: ${n(report.seedBaseline.inRecordsPerSecond)} in, ${n(report.seedBaseline.outRecordsPerSecond)} out`,
-        `speedup               ${n(report.speedup, 1)}×${report.speedupRepresentative ? "" : " ⚠ CPU-bound, not representative"} (prod ÷ seedBaseline records/s, both in AWS time; goal ≥ 50: ${goal(report.goals.speedupAtLeast50)})`,
+        `speedup               ${n(report.speedup, 1)}×${report.speedupRepresentative ? "" : " ⚠ not representative"} (prod ÷ seedBaseline records/s, both in AWS time; goal ≥ 50: ${goal(report.goals.speedupAtLeast50)})`,
+        ...(report.prodWriterCpu ? [formatWriterCpu(report.prodWriterCpu)] : []),
         `time scale            seedBaseline K = ${report.seedBaseline.timeScale}, prod K = ${report.prod.timeScale} (every modelled second took K s of wall time); CPU share: ${report.prod.cpuShareMode ?? "not modelled"}`,
         `headroom              seedBaseline ${formatHeadroom(report.seedBaseline.headroom, true)}; prod ${formatHeadroom(report.prod.headroom, true)}; embedded ${formatHeadroom(report.embedded.headroom, true)} (whole machine; ⚠ above ${CPU_BOUND_FRACTION * 100}%: the timings measure this machine, not the stacks)`,
         `rawS3PutsPerSecond    ${n(report.rawS3PutsPerSecond)} (embedded S3, same client and concurrency as prod's writers, same run)`,
@@ -49,6 +51,12 @@ export function formatBench(report: BenchReport): string {
         `embedded CPU          ${n(report.embeddedCpu.busyCoreSeconds, 1)} of ${n(report.embeddedCpu.capacityCoreSeconds, 1)} core-seconds busy from upload to drained: ${report.embeddedCpu.roles.map((role) => `${role.role} ${n(role.cpuSeconds, 1)} s${role.processes > 1 ? ` (${role.processes} processes)` : ""}`).join(", ")}`,
         `machine               ${report.machine.cpus} cores, ${report.machine.memoryGiB} GiB, Node ${report.machine.node}`,
     ].join("\n");
+}
+
+/** prod's writer CPU against the calibration: a run outside the band, where CPU set the writers' pace, measures this machine. */
+function formatWriterCpu(check: WriterCpuCheck): string {
+    const flag = check.within ? "" : ` ⚠ outside ${WRITER_CPU_BAND.low} to ${WRITER_CPU_BAND.high} where CPU set the writers' pace: prod's seconds are this machine's (cores shared, CPU drift), not the stack's`;
+    return `writer CPU            prod's sandboxes used ${n(check.ratio, 2)}× the CPU npm run calibrate-cpu measured for the same invocations (${n(check.measuredMs / 1000, 1)} s against ${n(check.calibratedMs / 1000, 1)} s)${flag}`;
 }
 
 async function main(): Promise<number> {

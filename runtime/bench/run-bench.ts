@@ -7,7 +7,7 @@ import { runPipeline, type RunOptions } from "../pipeline/run-pipeline";
 import type { RunReport } from "../pipeline/run-report";
 import { parseSettings, type FanoutSettings } from "../../settings/parse";
 import type { AwsProfileOptions } from "../aws-profile";
-import { predictDrainTime, SEED_LATENCIES } from "../../planner";
+import { checkWriterCpu, loadMeasuredCpu, predictDrainTime, SEED_LATENCIES, type WriterCpuCheck } from "../../planner";
 import { createSeedSplitter, createSeedWriter } from "./seed-baseline-functions";
 import { autoTimeScale } from "../time-scale/auto-time-scale";
 import type { Headroom } from "../time-scale/headroom";
@@ -67,7 +67,9 @@ export interface BenchReport {
      */
     embeddedCpu: { seconds: number; capacityCoreSeconds: number; busyCoreSeconds: number; roles: Array<Pick<RoleUsage, "role" | "processes" | "cpuSeconds">> };
     goals: { speedupAtLeast50: boolean; efficiencyAtLeast08: boolean };
-    /** False when either dilated run was CPU-bound: the speedup is then this machine's, not the stacks'. */
+    /** prod's writer CPU against the calibration's for the same invocations (when held to a CPU share). */
+    prodWriterCpu?: WriterCpuCheck;
+    /** False when either dilated run was CPU-bound, or prod's writers used CPU outside the calibration's band where CPU set their pace: the speedup is then this machine's, not the stacks'. */
     speedupRepresentative: boolean;
 }
 
@@ -134,6 +136,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         const prod = summarize(prodRun, prodPlanned);
         const embedded = summarize(embeddedRun, 0);
         const rawS3PutsPerSecond = embeddedRun.s3Ceiling!.putsPerSecond;
+        const prodWriterCpu = prodRun.cpuShare.writer.mode === "off" ? undefined : checkWriterCpu(loadMeasuredCpu().writer, prodRun.cpuShare.writer, prodStack.settings, SEED_LATENCIES);
         const speedup = prod.recordsPerSecond / seedBaseline.recordsPerSecond;
         const efficiency = embedded.recordsPerSecond / rawS3PutsPerSecond;
         return {
@@ -152,7 +155,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
                 roles: roles.map(({ role, processes, cpuSeconds }) => ({ role, processes, cpuSeconds })),
             },
             goals: { speedupAtLeast50: speedup >= 50, efficiencyAtLeast08: efficiency >= 0.8 },
-            speedupRepresentative: !seedBaseline.headroom.cpuBound && !prod.headroom.cpuBound,
+            ...(prodWriterCpu ? { prodWriterCpu } : {}),
+            speedupRepresentative: !seedBaseline.headroom.cpuBound && !prod.headroom.cpuBound && (prodWriterCpu?.within ?? true),
         };
     } finally {
         fs.rmSync(scratch, { recursive: true, force: true });

@@ -9,7 +9,18 @@ import { SEED_CALIBRATION, type AwsProfileOptions } from "../aws-profile";
 import type { FaultOptions } from "../faults/fault-options";
 import { writePoisonedWorkloadFile } from "../faults/poison-lines";
 import { autoTimeScale } from "../time-scale/auto-time-scale";
-import { estimateMonthlyCost, loadPrices, predictDrainTime, SEED_LATENCIES, type CostEstimate, type DrainPrediction, type Latencies } from "../../planner";
+import {
+    checkWriterCpu,
+    estimateMonthlyCost,
+    loadMeasuredCpu,
+    loadPrices,
+    predictDrainTime,
+    SEED_LATENCIES,
+    type CostEstimate,
+    type DrainPrediction,
+    type Latencies,
+    type WriterCpuCheck,
+} from "../../planner";
 
 /**
  * `npm run compare`: the same generated input through each named stack's settings, one stack
@@ -44,8 +55,14 @@ export interface StackComparison {
     settings: StackFile["settings"];
     warnings: string[];
     run: RunReport;
-    /** False when the machine was CPU-bound during the run (run.headroom): its measured figures are the machine's, not the stack's. */
+    /**
+     * False when the machine was CPU-bound during the run (run.headroom), or when the writer's
+     * sandboxes, held to their CPU share, used more or less CPU than the calibration says for the
+     * same invocations (writerCpu): its measured figures are the machine's, not the stack's.
+     */
     representative: boolean;
+    /** The writer's measured CPU against the calibration's for the same invocations; only for runs held to a CPU share. */
+    writerCpu?: WriterCpuCheck;
     prediction: DrainPrediction;
     cost: CostEstimate & { region: string; pricesRetrieved: string };
 }
@@ -110,13 +127,15 @@ export async function compareStacks(options: CompareOptions): Promise<Comparison
                 signal: options.signal,
             });
             const prices = loadPrices(stack.region);
+            const writerCpu = run.cpuShare.writer.mode === "off" ? undefined : checkWriterCpu(loadMeasuredCpu().writer, run.cpuShare.writer, stack.settings, latencies);
             results.push({
                 stack: stack.stack,
                 region: stack.region,
                 settings: stack.settings,
                 warnings: stack.warnings,
                 run,
-                representative: !run.headroom.cpuBound,
+                representative: !run.headroom.cpuBound && (writerCpu?.within ?? true),
+                ...(writerCpu ? { writerCpu } : {}),
                 prediction: predictDrainTime(stack.settings, { records: options.workload.records, recordBytes: options.workload.recordBytes }, latencies),
                 cost: {
                     ...estimateMonthlyCost(stack.settings, { recordsPerDay: options.recordsPerDay, recordBytes: options.workload.recordBytes }, prices, latencies, {

@@ -1,6 +1,7 @@
 import Table from "cli-table3";
 import { SETTING_KEYS, type SettingKey } from "../../settings/definitions";
 import { flaggedSeconds, retriedEntries } from "../pipeline/run-report";
+import { WRITER_CPU_BAND } from "../../planner";
 import { CPU_BOUND_FRACTION } from "../time-scale/headroom";
 import type { Comparison, StackComparison } from "./compare-stacks";
 
@@ -22,9 +23,12 @@ export function comparisonRows(comparison: Comparison): string[][] {
     return [
         ["", ...stacks.map((stack) => stack.stack)],
         ...differing.map((key) => row(key, (stack) => String(stack.settings[key]))),
-        row(`seconds (${measured})`, (stack) => flaggedSeconds(stack.run.seconds.pipeline, stack.run.headroom)),
+        row(`seconds (${measured})`, (stack) => secondsCell(stack)),
         row("records/s", (stack) => `${n(stack.run.recordsPerSecond)}${stack.run.headroom.cpuBound ? " ⚠" : ""}`),
         row("machine cores busy", (stack) => `${Math.round(stack.run.headroom.busyFraction * 100)}%`),
+        ...(stacks.some((stack) => stack.writerCpu)
+            ? [row("writer CPU ÷ calibration", (stack) => (stack.writerCpu ? `${stack.writerCpu.ratio.toFixed(2)}${stack.writerCpu.within ? "" : " ⚠"}` : "–"))]
+            : []),
         row("writer invocations", (stack) => n(stack.run.invocations.writer)),
         row("mean batch size", (stack) => n(stack.run.mapping.meanBatchSize)),
         row("throttled put entries", (stack) => n(stack.run.awsProfile?.stats.kinesis.throttledPutEntries ?? 0)),
@@ -60,7 +64,20 @@ export function comparisonPreamble(comparison: Comparison): string[] {
             `⚠ CPU-bound: ${bound.map((stack) => `${stack.stack} ${Math.round(stack.run.headroom.busyFraction * 100)}%`).join(", ")} of the cores busy. Above ${CPU_BOUND_FRACTION * 100}%, a run's measured figures are this machine's, not the stack's: not representative. Run again on a quieter machine or with a larger --time-scale.`,
         );
     }
+    const offCpu = stacks.filter((stack) => stack.writerCpu && !stack.writerCpu.within);
+    if (offCpu.length) {
+        lines.push(
+            `⚠ writer CPU: ${offCpu.map((stack) => `${stack.stack}'s sandboxes used ${stack.writerCpu?.ratio.toFixed(2)}×`).join(", ")} the CPU that npm run calibrate-cpu measured (planner/measured-cpu.json) for the same invocations. ` +
+                `Outside ${WRITER_CPU_BAND.low} to ${WRITER_CPU_BAND.high}, the run's seconds measure this machine (its cores shared by many sandboxes and the stand-ins, or its CPU's drift since the calibration), not the stack: not representative; the planned seconds use the calibration. Calibrate again close to the run, or compare on a quieter machine.`,
+        );
+    }
     return lines;
+}
+
+/** A run's seconds, flagged when they are this machine's rather than the stack's. */
+function secondsCell(stack: StackComparison): string {
+    const seconds = flaggedSeconds(stack.run.seconds.pipeline, stack.run.headroom);
+    return stack.writerCpu && !stack.writerCpu.within && !stack.run.headroom.cpuBound ? `${seconds} ⚠ writer CPU ${stack.writerCpu.ratio.toFixed(2)}×` : seconds;
 }
 
 export function formatComparisonTable(comparison: Comparison): string {

@@ -50,6 +50,18 @@ describe("npm run compare on a tiny workload", function () {
         }
     });
 
+    it("checks each run's writer CPU against the calibration, and never calls a run outside the band representative", () => {
+        assert.ok(stdout.includes("writer CPU ÷ calibration"), "a row for the check");
+        for (const stack of report.stacks) {
+            const check = stack.writerCpu;
+            assert.ok(check.measuredMs > 0 && check.calibratedMs > 0, `${stack.stack}: ${JSON.stringify(check)}`);
+            assert.ok(Math.abs(check.ratio - check.measuredMs / check.calibratedMs) < 1e-9);
+            assert.equal(check.within, (check.ratio >= 0.8 && check.ratio <= 1.25) || !check.cpuBound);
+            assert.equal(stack.representative, !stack.run.headroom.cpuBound && check.within);
+            if (!check.within) assert.match(stdout, new RegExp(`⚠ writer CPU: .*${stack.stack}'s sandboxes used ${check.ratio.toFixed(2)}×`));
+        }
+    });
+
     it("writes a self-contained page with both charts, the data of each stack and the table", () => {
         assert.ok(html.includes("Records written over time") && html.includes("Iterator age over time"));
         assert.doesNotMatch(html, /<script[^>]+src=|<link[^>]+href=/, "nothing is fetched");

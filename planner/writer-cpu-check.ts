@@ -1,0 +1,71 @@
+import type { FanoutSettings } from "../settings/parse";
+import { cpuSeconds, vcpuShare, warmUpCpuMs, type FunctionCpu } from "./function-cpu";
+import type { Latencies } from "./latencies";
+
+/**
+ * What the calibration (planner/measured-cpu.json) says a run's writer invocations should have cost,
+ * against what the run's sandboxes measured. The planner's seconds rest on the calibration; a run
+ * whose sandboxes used much more or less CPU for the same invocations was slowed or sped up by this
+ * machine (other processes sharing its cores, its CPU's drift since the calibration), not by the
+ * stack, and its seconds are not the stack's.
+ */
+
+/** A run's writer CPU by invocation ordinal within a sandbox (the function pool's CpuShareStats). */
+export interface CpuByOrdinal {
+    cpuMsByOrdinal: number[];
+    invocationsByOrdinal: number[];
+    recordsByOrdinal: number[];
+}
+
+export interface WriterCpuCheck {
+    measuredMs: number;
+    calibratedMs: number;
+    /** measuredMs ÷ calibratedMs. */
+    ratio: number;
+    /** Whether, for some invocation ordinal, the measured CPU at the writer's share took longer than its PutObjects: then it set the run's pace. */
+    cpuBound: boolean;
+    /** Whether the run stands for the stack: the ratio inside WRITER_CPU_BAND, or the writer's pace set by its I/O anyway. */
+    within: boolean;
+}
+
+/** Measured ÷ calibrated CPU a run may be off by and still stand for the stack: the band the planner's seconds are held to. */
+export const WRITER_CPU_BAND = { low: 0.8, high: 1.25 } as const;
+
+/**
+ * The calibrated CPU of the invocations a run made, ordinal by ordinal: per invocation and per record,
+ * V8's warm-up for the sandbox's records so far (its mean sandbox's), and the wake-ups of the rounds
+ * of PutObjects that find it idle, as the planner charges them.
+ */
+export function calibratedWriterCpuMs(cpu: FunctionCpu, run: Omit<CpuByOrdinal, "cpuMsByOrdinal">, settings: FanoutSettings, latencies: Latencies): number {
+    let total = 0;
+    let recordsBefore = 0;
+    run.invocationsByOrdinal.forEach((invocations, i) => {
+        if (invocations === 0) return;
+        const records = run.recordsByOrdinal[i] / invocations;
+        const rounds = Math.ceil(records / settings.writerConcurrency);
+        const busySeconds = cpuSeconds(cpu, records, settings.writerMemoryMb);
+        const ioSeconds = (latencies.invokeOverheadMs + rounds * latencies.s3PutObjectMs) / 1000;
+        const idle = Math.max(0, 1 - busySeconds / ioSeconds);
+        const busyMs = busySeconds * vcpuShare(settings.writerMemoryMb) * 1000;
+        const warmUpMs = warmUpCpuMs(cpu, recordsBefore + records) - warmUpCpuMs(cpu, recordsBefore);
+        total += invocations * (busyMs + warmUpMs + idle * rounds * cpu.msPerWait);
+        recordsBefore += records;
+    });
+    return total;
+}
+
+export function checkWriterCpu(cpu: FunctionCpu, run: CpuByOrdinal, settings: FanoutSettings, latencies: Latencies): WriterCpuCheck {
+    const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+    const measuredMs = sum(run.cpuMsByOrdinal);
+    const calibratedMs = calibratedWriterCpuMs(cpu, run, settings, latencies);
+    const ratio = calibratedMs > 0 ? measuredMs / calibratedMs : 1;
+    // CPU set the pace where a sandbox's n-th invocations took longer at its share than their PutObjects
+    // (a cold sandbox's first batches often do, while V8 warms up, even when later ones wait on S3).
+    const cpuBound = run.invocationsByOrdinal.some((invocations, i) => {
+        if (invocations === 0) return false;
+        const ioMs = latencies.invokeOverheadMs + Math.ceil(run.recordsByOrdinal[i] / invocations / settings.writerConcurrency) * latencies.s3PutObjectMs;
+        return run.cpuMsByOrdinal[i] / invocations / vcpuShare(settings.writerMemoryMb) > ioMs;
+    });
+    const inBand = ratio >= WRITER_CPU_BAND.low && ratio <= WRITER_CPU_BAND.high;
+    return { measuredMs, calibratedMs, ratio, cpuBound, within: inBand || !cpuBound };
+}

@@ -1,0 +1,59 @@
+import { strict as assert } from "node:assert";
+import { parseSettings } from "../../settings/parse";
+import { SEED_LATENCIES, calibratedWriterCpuMs, checkWriterCpu, type FunctionCpu } from "../../planner";
+
+const CPU: FunctionCpu = { msInit: 0, msPerInvocation: 10, msPerRecord: 1, msWarmUp: 100, warmUpRecords: 100, msPerWait: 10 };
+/** Two sandboxes, each running a batch of 100 and then one of 50. */
+const RUN = { invocationsByOrdinal: [2, 2], recordsByOrdinal: [200, 100] };
+const settings = (writerMemoryMb: number) => parseSettings({ writerMemoryMb, writerConcurrency: 20 }).settings;
+
+describe("planner: a run's writer CPU against the calibration", () => {
+    it("charges each invocation its own CPU, its records, and the warm-up its sandbox has left", () => {
+        // 128 MB: 110 ms of CPU is 1.52 s at its share, more than 20 ms + 5 × 50 ms of I/O, so no wake-ups.
+        const warmUp = (records: number) => 100 * (1 - Math.exp(-records / 100));
+        const expected = 2 * (10 + 100 + warmUp(100)) + 2 * (10 + 50 + warmUp(150) - warmUp(100));
+        const calibrated = calibratedWriterCpuMs(CPU, RUN, settings(128), SEED_LATENCIES);
+        assert.ok(Math.abs(calibrated - expected) < 1e-9, `expected ${expected}, got ${calibrated}`);
+    });
+
+    it("adds the wake-ups of the rounds that find an I/O-bound writer idle", () => {
+        // 1,769 MB: 110 ms of CPU against 270 ms of I/O, idle 1 − 110 / 270 of it: that share of 5 rounds at 10 ms;
+        // the batches of 50: 60 ms against 20 + 3 × 50 = 170 ms, idle 1 − 60 / 170 of 3 rounds.
+        const wakeUps = 2 * (1 - 110 / 270) * 5 * 10 + 2 * (1 - 60 / 170) * 3 * 10;
+        const difference = calibratedWriterCpuMs(CPU, RUN, settings(1769), SEED_LATENCIES) - calibratedWriterCpuMs(CPU, RUN, settings(128), SEED_LATENCIES);
+        assert.ok(Math.abs(difference - wakeUps) < 1e-9, `expected ${wakeUps} ms of wake-ups, got ${difference}`);
+    });
+
+    it("flags a CPU-bound run whose sandboxes used 1.5 times the calibrated CPU, and not one within 0.8 to 1.25", () => {
+        const calibrated = calibratedWriterCpuMs(CPU, RUN, settings(128), SEED_LATENCIES);
+        const inflated = checkWriterCpu(CPU, { ...RUN, cpuMsByOrdinal: [calibrated, calibrated / 2] }, settings(128), SEED_LATENCIES);
+        assert.ok(Math.abs(inflated.ratio - 1.5) < 1e-9, `ratio ${inflated.ratio}`);
+        assert.equal(inflated.cpuBound, true);
+        assert.equal(inflated.within, false);
+
+        const close = checkWriterCpu(CPU, { ...RUN, cpuMsByOrdinal: [calibrated * 0.6, calibrated * 0.5] }, settings(128), SEED_LATENCIES);
+        assert.ok(Math.abs(close.ratio - 1.1) < 1e-9, `ratio ${close.ratio}`);
+        assert.equal(close.within, true);
+    });
+
+    it("lets a run stand whose extra CPU still left S3 setting the writer's pace", () => {
+        // 1,769 MB with 5 PutObjects in flight: 1.5 × under 1 s of CPU over 4 invocations is under 0.4 s each at a
+        // full vCPU, against 20 ms + 15 × 50 ms of I/O for the mean batch of 75.
+        const narrow = parseSettings({ writerMemoryMb: 1769, writerConcurrency: 5 }).settings;
+        const calibrated = calibratedWriterCpuMs(CPU, RUN, narrow, SEED_LATENCIES);
+        const check = checkWriterCpu(CPU, { ...RUN, cpuMsByOrdinal: [calibrated, calibrated / 2] }, narrow, SEED_LATENCIES);
+        assert.ok(check.ratio > 1.25);
+        assert.equal(check.cpuBound, false);
+        assert.equal(check.within, true);
+    });
+
+    it("counts a run as CPU-bound when its cold invocations were, though later ones waited on S3", () => {
+        // 1,769 MB, 5 in flight: the first batches of 100 took 1,100 ms of CPU each at a full vCPU, more than their
+        // 20 + 20 × 50 = 1,020 ms of I/O; the batches of 50 took 100 ms against 20 + 10 × 50 = 520 ms.
+        const narrow = parseSettings({ writerMemoryMb: 1769, writerConcurrency: 5 }).settings;
+        const check = checkWriterCpu(CPU, { ...RUN, cpuMsByOrdinal: [2 * 1100, 2 * 100] }, narrow, SEED_LATENCIES);
+        assert.equal(check.cpuBound, true);
+        assert.ok(check.ratio > 1.25, `ratio ${check.ratio}`);
+        assert.equal(check.within, false);
+    });
+});
