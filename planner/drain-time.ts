@@ -29,9 +29,9 @@
  * 4. CPU. Each function's CPU (planner/measured-cpu.json, measured by `npm run calibrate-cpu`) at
  *    its memory's share of a vCPU (memoryMb / 1,769): a writer batch takes max(its I/O time, its
  *    CPU / share), its CPU being CPU per invocation + b × CPU per record, plus a wake-up's CPU for
- *    the rounds of writerConcurrency PutObjects that find it idle: the share of its I/O time the
- *    rest of its CPU leaves idle, of its rounds (none for a writer CPU-bound at its share: its
- *    calls' answers queue up while it is throttled). A put call of the splitter takes
+ *    the rounds of writerConcurrency PutObjects that find it idle: the share of its I/O time it
+ *    spends idle, of its rounds (cpuWithWakeUps: they fill idle time, never past its I/O; none for
+ *    a writer CPU-bound at its share, whose calls' answers queue up while it is throttled). A put call of the splitter takes
  *    max(its latency, (its records' CPU + one wait's) / share). Each lane's sandbox starts cold: its
  *    init (init's CPU on a full vCPU, as on-demand Lambda gives init), then V8's warm-up CPU at the
  *    share, most of it on the sandbox's first few hundred records (measured); the splitter's init
@@ -207,7 +207,7 @@ interface WriterStage {
 /** 2. Writer: concurrent batches ("lanes"), capped by each used shard's reads. */
 function writerStage(settings: FanoutSettings, shape: StreamShape, latencies: Latencies, options: DrainOptions, cpu: MeasuredCpu, notes: string[]): WriterStage {
     const { records: n, recordBytes, shardsUsed } = shape;
-    const lanes = Math.max(1, Math.min(writerLanes(settings, shardsUsed), shape.distinctKeys, options.lambdaConcurrency ?? lambda.concurrency));
+    const lanes = Math.max(1, Math.min(writerLanes(settings, shardsUsed), shape.distinctKeys, n, options.lambdaConcurrency ?? lambda.concurrency));
     const payloadFit = recordsPerPayload(shape.lineBytes);
     const fullBatch = Math.max(1, Math.min(settings.batchSize, payloadFit, Math.ceil(n / lanes) || 1));
     if (payloadFit < settings.batchSize) notes.push(`6 MB invocation payload holds ${payloadFit} records, so batches stop there (batchSize ${settings.batchSize})`);
@@ -217,8 +217,8 @@ function writerStage(settings: FanoutSettings, shape: StreamShape, latencies: La
     // A writer wakes up once a round of writerConcurrency PutObjects when it was idle: the more of a
     // batch's time it waits on S3, the more of its rounds find it idle; CPU-bound at its share, none do.
     const busyCpu = (b: number) => cpuSeconds(cpu.writer, b, memory);
-    const idleFraction = (b: number) => Math.max(0, 1 - busyCpu(b) / ioSeconds(b));
-    const batchCpu = (b: number) => cpuSeconds(cpu.writer, b, memory, { waits: idleFraction(b) * rounds(b) });
+    const batchCpu = (b: number) => cpuWithWakeUps(busyCpu(b), cpuSeconds({ ...cpu.writer, msPerInvocation: 0, msPerRecord: 0 }, 0, memory, { waits: rounds(b) }), ioSeconds(b));
+    const idleFraction = (b: number) => (ioSeconds(b) > 0 ? Math.max(0, 1 - batchCpu(b) / ioSeconds(b)) : 0);
     const batchSeconds = (b: number) => Math.max(ioSeconds(b), batchCpu(b));
     const init = initSeconds(cpu.writer, memory);
     const laneBatchSeconds = (b: number, before: number) =>
@@ -249,6 +249,17 @@ function writerStage(settings: FanoutSettings, shape: StreamShape, latencies: La
     );
     if (limit === "s3-prefix") notes.push(`S3 allows ${s3Cap.toLocaleString("en-US")} PutObject/s on the output keys' one prefix (503 SlowDown above it): out is capped there`);
     return { rate, limit, lanes, fullBatch, batchSeconds, laneBatchSeconds, readCap: Math.min(readRate, pollRate, s3Cap) };
+}
+
+/**
+ * Seconds of CPU a batch takes with its wake-ups: busy seconds b of its own, and w more if every
+ * round found it idle. The rounds that do are the share of its I/O time io it spends idle, 1 − T / io,
+ * so T = b + w × (1 − T / io), that is T = (b + w) × io / (io + w): never more than io while b is
+ * less (its wake-ups fill idle time), and b with no wake-ups once b is io or more (CPU-bound).
+ */
+export function cpuWithWakeUps(busy: number, wakeUps: number, io: number): number {
+    if (busy >= io || wakeUps <= 0) return busy;
+    return ((busy + wakeUps) * io) / (io + wakeUps);
 }
 
 interface PipelineStage {
@@ -298,8 +309,17 @@ function pipelineStage(
     const readDone = (k: number) => firstRead + k * readEvery + readLag;
     const visibleAfterRead = (k: number) => Math.min(perLane, recordsSplit(split, firstRead + k * readEvery - start) / write.lanes);
     const lastRead = Math.max(0, Math.ceil((start + splitSeconds - firstRead) / readEvery));
-    const visible = (t: number) => (t < readDone(0) ? 0 : visibleAfterRead(Math.min(lastRead, Math.floor((t - readDone(0)) / readEvery + 1e-9))));
-    const nextReadAfter = (t: number) => (t < readDone(0) ? readDone(0) : readDone(Math.floor((t - readDone(0)) / readEvery + 1e-9) + 1));
+    // The last read done by t (-1 before the first), with a tolerance relative to t's size for rounding.
+    const readIndexAt = (t: number) => {
+        const x = (t - readDone(0)) / readEvery;
+        return x < -1e-9 ? -1 : Math.floor(x + 1e-9 * Math.max(1, Math.abs(x)));
+    };
+    const visible = (t: number) => (readIndexAt(t) < 0 ? 0 : visibleAfterRead(Math.min(lastRead, readIndexAt(t))));
+    const nextReadAfter = (t: number) => {
+        let k = readIndexAt(t) + 1;
+        while (readDone(k) <= t) k++;
+        return readDone(k);
+    };
 
     let consumed = 0;
     let free = 0;
@@ -309,9 +329,11 @@ function pipelineStage(
     let lastRun = 0;
     let lastWindowWait = 0;
     const epsilon = 1e-9;
+    let steps = 0;
     while (consumed < perLane - epsilon) {
         let t = Math.max(free, readDone(0));
         for (;;) {
+            if (++steps > 50_000_000 || !Number.isFinite(t)) throw new Error(`the drain model did not converge (at ${t} s, ${fmt(consumed)} of ${fmt(perLane)} records of a lane done); please report the settings`);
             const available = visible(t) - consumed;
             const due = windowFrom + window;
             const allRead = visible(t) >= perLane - epsilon;
@@ -323,7 +345,10 @@ function pipelineStage(
             if (full || (some && t >= due - epsilon)) break;
             t = allRead ? due : some ? Math.min(nextReadAfter(t), due) : nextReadAfter(t);
         }
-        const batch = Math.min(write.fullBatch, visible(t) - consumed);
+        const remaining = perLane - consumed;
+        const inHand = visible(t) - consumed;
+        // Whole records, but for a lane's last fraction (the even spread gives a lane n / lanes of them).
+        const batch = Math.min(write.fullBatch, inHand >= remaining - epsilon ? remaining : Math.max(Math.min(1, remaining), Math.floor(inHand + epsilon)));
         lastWindowWait = visible(t) >= perLane - epsilon ? t - Math.max(free, readDone(lastRead)) : 0;
         // The lanes together read and store no faster than the shards' reads and S3's prefix allow.
         lastRun = Math.max(write.laneBatchSeconds(batch, consumed), (batch * write.lanes) / write.readCap);

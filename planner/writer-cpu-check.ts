@@ -1,5 +1,6 @@
 import type { FanoutSettings } from "../settings/parse";
 import { cpuSeconds, vcpuShare, warmUpCpuMs, type FunctionCpu } from "./function-cpu";
+import { cpuWithWakeUps } from "./drain-time";
 import type { Latencies } from "./latencies";
 
 /**
@@ -34,7 +35,7 @@ export const WRITER_CPU_BAND = { low: 0.8, high: 1.25 } as const;
 /**
  * The calibrated CPU of the invocations a run made, ordinal by ordinal: per invocation and per record,
  * V8's warm-up for the sandbox's records so far (its mean sandbox's), and the wake-ups of the rounds
- * of PutObjects that find it idle, as the planner charges them.
+ * of PutObjects that find it idle, as the planner charges them (cpuWithWakeUps).
  */
 export function calibratedWriterCpuMs(cpu: FunctionCpu, run: Omit<CpuByOrdinal, "cpuMsByOrdinal">, settings: FanoutSettings, latencies: Latencies): number {
     let total = 0;
@@ -44,11 +45,11 @@ export function calibratedWriterCpuMs(cpu: FunctionCpu, run: Omit<CpuByOrdinal, 
         const records = run.recordsByOrdinal[i] / invocations;
         const rounds = Math.ceil(records / settings.writerConcurrency);
         const busySeconds = cpuSeconds(cpu, records, settings.writerMemoryMb);
+        const wakeUpSeconds = cpuSeconds({ ...cpu, msPerInvocation: 0, msPerRecord: 0 }, 0, settings.writerMemoryMb, { waits: rounds });
         const ioSeconds = (latencies.invokeOverheadMs + rounds * latencies.s3PutObjectMs) / 1000;
-        const idle = Math.max(0, 1 - busySeconds / ioSeconds);
-        const busyMs = busySeconds * vcpuShare(settings.writerMemoryMb) * 1000;
+        const cpuMs = cpuWithWakeUps(busySeconds, wakeUpSeconds, ioSeconds) * vcpuShare(settings.writerMemoryMb) * 1000;
         const warmUpMs = warmUpCpuMs(cpu, recordsBefore + records) - warmUpCpuMs(cpu, recordsBefore);
-        total += invocations * (busyMs + warmUpMs + idle * rounds * cpu.msPerWait);
+        total += invocations * (cpuMs + warmUpMs);
         recordsBefore += records;
     });
     return total;

@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { parseSettings, type FanoutSettings } from "../../settings/parse";
 import { NO_CPU, SEED_LATENCIES, loadMeasuredCpu, predictDrainTime, recordsPerPayload, type MeasuredCpu } from "../../planner";
+import { cpuWithWakeUps } from "../../planner/drain-time";
 
 function settings(raw: Record<string, unknown>): FanoutSettings {
     return parseSettings(raw).settings;
@@ -21,7 +22,7 @@ describe("planner: predictDrainTime", () => {
         //      so 1000 / 50.038 = 19.98 records/s (seed measured 20)
         // total: the writer is slower: its lane starts on what the first read finds (about 50 records, half a
         //        second of the splitter), then takes what came meanwhile (about 250), then full batches of
-        //        1,000: about 0.5 s + 10,000 / 19.98 = 500.9 s (seed: 500 s) in 11 to 13 invocations
+        //        1,000: about 0.5 s + 10,000 / 19.98 = 501 s (seed: 500 s) in 11 to 13 invocations
         const prediction = predictDrainTime(settings(SEED), SEED_FILE, SEED_LATENCIES, { recordsPerPutCall: 1 });
         within(prediction.stages.splitRecordsPerSecond, 97, 0.1, "records/s in");
         within(prediction.stages.writeRecordsPerSecond, 20, 0.1, "records/s out");
@@ -150,6 +151,24 @@ describe("planner: predictDrainTime", () => {
         assert.ok(Math.abs(faster.stages.writeRecordsPerSecond - 1000 / 10.038) < 1e-6);
     });
 
+    it("finishes for latencies of zero and for drains of months, where rounding could stall a timeline", function () {
+        this.timeout(20_000);
+        const instant = { ...SEED_LATENCIES, invokeOverheadMs: 0, s3PutObjectMs: 0 };
+        assert.ok(Number.isFinite(predictDrainTime(settings({}), { records: 100_000, recordBytes: 2048 }, instant, { cpu: NO_CPU }).seconds));
+        // 3,000,000 records, one a 2 s put call: 6,000,000 s (69 days) of splitting, read every 0.2 s.
+        const slow = predictDrainTime(settings({ batchSize: 100, partitionKey: "constant:k" }), { records: 3_000_000, recordBytes: 2048 }, { ...SEED_LATENCIES, putRecordsCallMs: 2000 }, {
+            cpu: NO_CPU,
+            recordsPerPutCall: 1,
+        });
+        within(slow.seconds, 6_000_000, 1e-4, "seconds to drain");
+    });
+
+    it("runs no more lanes than there are records", () => {
+        const prediction = predictDrainTime(settings({ shardCount: 4, parallelizationFactor: 10 }), { records: 7, recordBytes: 2048, distinctKeys: 1000 });
+        assert.equal(prediction.concurrentBatches, 7);
+        assert.equal(prediction.writerInvocations, 7);
+    });
+
     it("predicts zero seconds for an empty file", () => {
         const prediction = predictDrainTime(settings(SEED), { records: 0, recordBytes: 2048 });
         assert.equal(prediction.seconds, 0);
@@ -184,15 +203,17 @@ describe("planner: predictDrainTime", () => {
             assert.ok(small.notes.some((note) => note.includes("CPU-bound")));
         });
 
-        it("charges a wake-up's CPU for the rounds of PutObjects that find a writer idle, and none when it is CPU-bound", () => {
-            // 1,769 MB, 500 records at writerConcurrency 20: 0.51 s busy against 1.27 s of I/O, so it is idle
-            // 1 − 0.51 / 1.27 of the time, and that share of its 25 rounds wakes it, at 80 ms each:
-            // 0.51 + 25 × 0.08 × 0.598 = 1.706 s of CPU, now more than its I/O.
+        it("lets a writer's wake-ups fill its idle time, never past its I/O, and charges none when it is CPU-bound", () => {
+            // 1,769 MB, 500 records at writerConcurrency 20: 0.51 s busy against 1.27 s of I/O, and 25 rounds × 80 ms
+            // = 2 s of wake-ups if every round found it idle. The share that do is 1 − T / 1.27, so
+            // T = (0.51 + 2) × 1.27 / (1.27 + 2) = 0.975 s of CPU: the batch still takes its 1.27 s of I/O.
+            assert.ok(Math.abs(cpuWithWakeUps(0.51, 2, 1.27) - (2.51 * 1.27) / 3.27) < 1e-12);
             const cpu = { ...CPU, writer: { ...CPU.writer, msPerWait: 80 } };
             const idle = predictDrainTime(settings({ ...FOUR_LANES, writerMemoryMb: 1769 }), { records: 4000, recordBytes: 2048 }, SEED_LATENCIES, { cpu });
-            within(idle.fullBatchSeconds, (10 + 500 + 25 * 80 * (1 - 0.51 / 1.27)) / 1000, 1e-9, "batch seconds with its idle rounds' wake-ups");
+            within(idle.fullBatchSeconds, 1.27, 1e-9, "an I/O-bound batch with its wake-ups");
 
             // 128 MB: 7.048 s busy against 1.27 s of I/O; its PutObjects' answers queue while it is throttled, so 25 or 100 rounds cost the same.
+            assert.equal(cpuWithWakeUps(7.048, 2, 1.27), 7.048);
             const wide = predictDrainTime(settings({ ...FOUR_LANES, writerMemoryMb: 128 }), { records: 4000, recordBytes: 2048 }, SEED_LATENCIES, { cpu });
             const narrow = predictDrainTime(settings({ ...FOUR_LANES, writerConcurrency: 5, writerMemoryMb: 128 }), { records: 4000, recordBytes: 2048 }, SEED_LATENCIES, { cpu });
             within(wide.fullBatchSeconds, (0.51 * 1769) / 128, 1e-9, "CPU-bound batch seconds at writerConcurrency 20");
@@ -200,7 +221,7 @@ describe("planner: predictDrainTime", () => {
         });
 
         it("adds a new sandbox's V8 warm-up CPU once per lane, at the memory's share, most of it on its first records", () => {
-            // 1,000 records a lane: 500 ms × (1 − e^(−1000 / 300)) of CPU / (128 / 1769) = 6.666 s more, once (the lanes run in parallel).
+            // 1,000 records a lane: 500 ms × (1 − e^(−1000 / 300)) of CPU / (128 / 1769) = 6.664 s more, once (the lanes run in parallel).
             const none = predictDrainTime(settings({ ...FOUR_LANES, writerMemoryMb: 128 }), { records: 4000, recordBytes: 2048 }, SEED_LATENCIES, {
                 cpu: { ...CPU, writer: { ...CPU.writer, msWarmUp: 0 } },
             });

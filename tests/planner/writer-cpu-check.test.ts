@@ -16,10 +16,10 @@ describe("planner: a run's writer CPU against the calibration", () => {
         assert.ok(Math.abs(calibrated - expected) < 1e-9, `expected ${expected}, got ${calibrated}`);
     });
 
-    it("adds the wake-ups of the rounds that find an I/O-bound writer idle", () => {
-        // 1,769 MB: 110 ms of CPU against 270 ms of I/O, idle 1 − 110 / 270 of it: that share of 5 rounds at 10 ms;
-        // the batches of 50: 60 ms against 20 + 3 × 50 = 170 ms, idle 1 − 60 / 170 of 3 rounds.
-        const wakeUps = 2 * (1 - 110 / 270) * 5 * 10 + 2 * (1 - 60 / 170) * 3 * 10;
+    it("adds the wake-ups of the rounds that find an I/O-bound writer idle, as the planner charges them", () => {
+        // 1,769 MB: 110 ms busy and 5 rounds × 10 ms of wake-ups against 270 ms of I/O: (110 + 50) × 270 / (270 + 50) ms
+        // in all; the batches of 50: (60 + 30) × 170 / (170 + 30) ms.
+        const wakeUps = 2 * ((160 * 270) / 320 - 110) + 2 * ((90 * 170) / 200 - 60);
         const difference = calibratedWriterCpuMs(CPU, RUN, settings(1769), SEED_LATENCIES) - calibratedWriterCpuMs(CPU, RUN, settings(128), SEED_LATENCIES);
         assert.ok(Math.abs(difference - wakeUps) < 1e-9, `expected ${wakeUps} ms of wake-ups, got ${difference}`);
     });
@@ -37,8 +37,8 @@ describe("planner: a run's writer CPU against the calibration", () => {
     });
 
     it("lets a run stand whose extra CPU still left S3 setting the writer's pace", () => {
-        // 1,769 MB with 5 PutObjects in flight: 1.5 × under 1 s of CPU over 4 invocations is under 0.4 s each at a
-        // full vCPU, against 20 ms + 15 × 50 ms of I/O for the mean batch of 75.
+        // 1,769 MB with 5 PutObjects in flight: 1.5 times the calibrated CPU is about 0.4 s for each batch of 100
+        // (against 20 + 20 × 50 ms of I/O) and 0.1 s for each of 50 (against 20 + 10 × 50 ms), at a full vCPU.
         const narrow = parseSettings({ writerMemoryMb: 1769, writerConcurrency: 5 }).settings;
         const calibrated = calibratedWriterCpuMs(CPU, RUN, narrow, SEED_LATENCIES);
         const check = checkWriterCpu(CPU, { ...RUN, cpuMsByOrdinal: [calibrated, calibrated / 2] }, narrow, SEED_LATENCIES);
