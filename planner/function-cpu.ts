@@ -29,10 +29,10 @@ export interface FunctionCpu {
     /**
      * Milliseconds of CPU each time the function wakes up from idle when its calls answer: the
      * writer's round of `writerConcurrency` PutObjects, the splitter's put call. The planner charges
-     * it for the share of rounds that find the function idle (the share of its I/O time its other
-     * CPU leaves idle): none for a function CPU-bound at its share, whose calls' answers queue up
+     * it for the share of rounds that find the function idle (the share of its I/O time it spends
+     * idle; cpuWithWakeUps): none for a function CPU-bound at its share, whose calls' answers queue up
      * while it is throttled. Measured with no share, a warm writer batch of 100 with 4 PutObjects in
-     * flight (25 rounds) costs about 200 ms of CPU, against about 130 ms held to its share.
+     * flight (25 rounds) costs about 180 ms of CPU, against about 145 ms held to its share.
      */
     msPerWait: number;
 }

@@ -186,11 +186,17 @@ async function main(): Promise<void> {
         const cpuBound = [small, large].map((p) => {
             const cpuSeconds = p.cpuMs / 1000 / vcpuShare(p.shape.writerMemoryMb);
             const ioSeconds = ioMs(p.records, p.shape.writerConcurrency) / 1000;
-            return `${label(p.shape)}: ${p.cpuMs.toFixed(1)} ms a warm batch of ${p.records.toFixed(0)} = ${cpuSeconds.toFixed(2)} s at its share against ${ioSeconds.toFixed(2)} s of I/O${cpuSeconds > ioSeconds ? "" : " (NOT CPU-bound)"}`;
+            const line = `${label(p.shape)}: ${p.cpuMs.toFixed(1)} ms a warm batch of ${p.records.toFixed(0)} = ${cpuSeconds.toFixed(2)} s at its share against ${ioSeconds.toFixed(2)} s of I/O`;
+            // One that went idle would mix its wake-ups into the CPU per record.
+            if (!(cpuSeconds > ioSeconds)) throw new Error(`${line}: not CPU-bound at its share, so it cannot measure the CPU per record; nothing written`);
+            return line;
         });
-        // With no share it has a whole core: busy that part of its I/O time, idle the rest, and the rounds that find it idle wake it (as the planner charges them).
+        // With no share it has a whole core: its CPU c is its busy part b plus the wake-ups of the rounds that
+        // found it idle, 1 − c / io of them (as the planner charges them): c = b + rounds × w × (1 − c / io).
         const rounds = Math.ceil(idle.records / idle.shape.writerConcurrency);
-        const idleFraction = Math.max(0, 1 - busy(idle.records) / ioMs(idle.records, idle.shape.writerConcurrency));
+        const idleIo = ioMs(idle.records, idle.shape.writerConcurrency);
+        if (!(idle.cpuMs < idleIo)) throw new Error(`${label(idle.shape)}: ${idle.cpuMs.toFixed(1)} ms of CPU against ${idleIo} ms of I/O never went idle, so it cannot measure a wake-up; nothing written`);
+        const idleFraction = 1 - idle.cpuMs / idleIo;
         const perWait = Math.max(0, (idle.cpuMs - busy(idle.records)) / (rounds * idleFraction));
         // V8's warm-up: each early invocation's CPU beyond its warm cost, cumulated over the sandbox's records.
         const warmUpPoints = [small, large].flatMap((p) =>

@@ -7,7 +7,8 @@ import { runPipeline, type RunOptions } from "../pipeline/run-pipeline";
 import type { RunReport } from "../pipeline/run-report";
 import { parseSettings, type FanoutSettings } from "../../settings/parse";
 import type { AwsProfileOptions } from "../aws-profile";
-import { checkWriterCpu, loadMeasuredCpu, predictDrainTime, SEED_LATENCIES, type WriterCpuCheck } from "../../planner";
+import { checkWriterCpu, loadMeasuredCpu, predictDrainTime, type WriterCpuCheck } from "../../planner";
+import { plannerLatencies } from "../compare/compare-stacks";
 import { createSeedSplitter, createSeedWriter } from "./seed-baseline-functions";
 import { autoTimeScale } from "../time-scale/auto-time-scale";
 import type { Headroom } from "../time-scale/headroom";
@@ -114,12 +115,14 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         options.onPhase?.(`seedBaseline: the seed's own code and setup, ${options.seedRecords} lines, AWS profile, time scale K = ${seedScale}`);
         const seedRun = await runPipeline({ ...common, stack: "seed-baseline", settings: seedSettings, inputFile: seedFile, awsProfile: options.awsProfile, timeScale: seedScale,
             measureS3Ceiling: false, bench: { functions: { splitter: createSeedSplitter, writer: createSeedWriter } } });
-        const seedPlanned = predictDrainTime(seedSettings, workload(options.seedRecords), SEED_LATENCIES, { recordsPerPutCall: 1 }).recordsPerSecond;
+        // The planner's latencies agree with the profile the runs used, as in compare.
+        const latencies = plannerLatencies(options.awsProfile);
+        const seedPlanned = predictDrainTime(seedSettings, workload(options.seedRecords), latencies, { recordsPerPutCall: 1 }).recordsPerSecond;
 
         const prodScale = options.timeScale ?? autoTimeScale([prodStack.settings], workload(options.records));
         options.onPhase?.(`prod: ${options.records} lines, AWS profile, time scale K = ${prodScale}`);
         const prodRun = await runPipeline({ ...common, stack: "prod", settings: prodStack.settings, inputFile: mainFile, awsProfile: options.awsProfile, measureS3Ceiling: false, timeScale: prodScale });
-        const prodPlanned = predictDrainTime(prodStack.settings, workload(options.records)).recordsPerSecond;
+        const prodPlanned = predictDrainTime(prodStack.settings, workload(options.records), latencies).recordsPerSecond;
 
         options.onPhase?.(`embedded: prod, ${options.records} lines, local speed, then the raw S3 PutObject rate`);
         const sampler = sampleProcessMemory(process.pid, 250);
@@ -136,7 +139,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         const prod = summarize(prodRun, prodPlanned);
         const embedded = summarize(embeddedRun, 0);
         const rawS3PutsPerSecond = embeddedRun.s3Ceiling!.putsPerSecond;
-        const prodWriterCpu = prodRun.cpuShare.writer.mode === "off" ? undefined : checkWriterCpu(loadMeasuredCpu().writer, prodRun.cpuShare.writer, prodStack.settings, SEED_LATENCIES);
+        const prodWriterCpu = prodRun.cpuShare.writer.mode === "off" ? undefined : checkWriterCpu(loadMeasuredCpu().writer, prodRun.cpuShare.writer, prodStack.settings, latencies);
         const speedup = prod.recordsPerSecond / seedBaseline.recordsPerSecond;
         const efficiency = embedded.recordsPerSecond / rawS3PutsPerSecond;
         return {
