@@ -49,6 +49,7 @@ import { SEED_LATENCIES, type Latencies } from "./latencies";
 import { concurrencyWarnings } from "./concurrency-warning";
 import { s3PrefixPutCap } from "./s3-prefix-cap";
 import { cpuSeconds, initSeconds, loadMeasuredCpu, warmUpCpuSeconds, type MeasuredCpu } from "./function-cpu";
+import { laneTimeline } from "./lane-timeline";
 
 export interface Workload {
     /** Lines in the file, each one a record. */
@@ -302,61 +303,19 @@ function pipelineStage(
     const window = settings.maximumBatchingWindowInSeconds;
     const perLane = n / write.lanes;
     const start = splitterInit + latencies.putRecordsCallMs / 1000;
-    const firstRead = start + CAUGHT_UP_POLL_SECONDS / 2;
-    const readEvery = 1 / kinesis.shardGetRecordsCallsPerSecond;
-    const readLag = latencies.getRecordsMs / 1000;
-    // The k-th read's records are the lane's from `start` to the read, in hand getRecordsMs later.
-    const readDone = (k: number) => firstRead + k * readEvery + readLag;
-    const visibleAfterRead = (k: number) => Math.min(perLane, recordsSplit(split, firstRead + k * readEvery - start) / write.lanes);
-    const lastRead = Math.max(0, Math.ceil((start + splitSeconds - firstRead) / readEvery));
-    // The last read done by t (-1 before the first), with a tolerance relative to t's size for rounding.
-    const readIndexAt = (t: number) => {
-        const x = (t - readDone(0)) / readEvery;
-        return x < -1e-9 ? -1 : Math.floor(x + 1e-9 * Math.max(1, Math.abs(x)));
-    };
-    const visible = (t: number) => (readIndexAt(t) < 0 ? 0 : visibleAfterRead(Math.min(lastRead, readIndexAt(t))));
-    const nextReadAfter = (t: number) => {
-        let k = readIndexAt(t) + 1;
-        while (readDone(k) <= t) k++;
-        return readDone(k);
-    };
-
-    let consumed = 0;
-    let free = 0;
-    let windowFrom = -Infinity; // the mapping polled long before the file came
-    let batches = 0;
-    let finish = 0;
-    let lastRun = 0;
-    let lastWindowWait = 0;
-    const epsilon = 1e-9;
-    let steps = 0;
-    while (consumed < perLane - epsilon) {
-        let t = Math.max(free, readDone(0));
-        for (;;) {
-            if (++steps > 50_000_000 || !Number.isFinite(t)) throw new Error(`the drain model did not converge (at ${t} s, ${fmt(consumed)} of ${fmt(perLane)} records of a lane done); please report the settings`);
-            const available = visible(t) - consumed;
-            const due = windowFrom + window;
-            const allRead = visible(t) >= perLane - epsilon;
-            // A lane's last batch is partial and waits out its window: the keys' hashes spread records
-            // unevenly, so a lane's share is a whole number of batches only by chance.
-            const full = available >= write.fullBatch - epsilon && !(allRead && available <= write.fullBatch + epsilon && window > 0);
-            // A batch holds whole records: a lane with less than one (its share of a read) waits for the next read.
-            const some = available >= Math.min(1, perLane - consumed) - epsilon;
-            if (full || (some && t >= due - epsilon)) break;
-            t = allRead ? due : some ? Math.min(nextReadAfter(t), due) : nextReadAfter(t);
-        }
-        const remaining = perLane - consumed;
-        const inHand = visible(t) - consumed;
-        // Whole records, but for a lane's last fraction (the even spread gives a lane n / lanes of them).
-        const batch = Math.min(write.fullBatch, inHand >= remaining - epsilon ? remaining : Math.max(Math.min(1, remaining), Math.floor(inHand + epsilon)));
-        lastWindowWait = visible(t) >= perLane - epsilon ? t - Math.max(free, readDone(lastRead)) : 0;
+    const { finish, batches, lastRun, lastWindowWait } = laneTimeline({
+        perLane,
+        start,
+        splitSeconds,
+        inStream: (seconds) => recordsSplit(split, seconds) / write.lanes,
+        firstReadAfter: CAUGHT_UP_POLL_SECONDS / 2,
+        readEvery: 1 / kinesis.shardGetRecordsCallsPerSecond,
+        readLag: latencies.getRecordsMs / 1000,
+        window,
+        fullBatch: write.fullBatch,
         // The lanes together read and store no faster than the shards' reads and S3's prefix allow.
-        lastRun = Math.max(write.laneBatchSeconds(batch, consumed), (batch * write.lanes) / write.readCap);
-        finish = t + lastRun;
-        consumed += batch;
-        free = windowFrom = finish;
-        batches++;
-    }
+        batchSeconds: (batch, before) => Math.max(write.laneBatchSeconds(batch, before), (batch * write.lanes) / write.readCap),
+    });
     const seconds = finish;
     const meanBatch = perLane / batches;
     const bottleneck = split.rate < write.rate ? (lastWindowWait > splitSeconds ? "poll" : split.limit) : write.limit;
