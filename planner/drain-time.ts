@@ -50,6 +50,7 @@ import { concurrencyWarnings } from "./concurrency-warning";
 import { s3PrefixPutCap } from "./s3-prefix-cap";
 import { cpuSeconds, initSeconds, loadMeasuredCpu, warmUpCpuSeconds, type MeasuredCpu } from "./function-cpu";
 import { laneTimeline } from "./lane-timeline";
+import { batchCpuSeconds, batchIoSeconds, batchRounds } from "./writer-batch";
 
 export interface Workload {
     /** Lines in the file, each one a record. */
@@ -212,13 +213,12 @@ function writerStage(settings: FanoutSettings, shape: StreamShape, latencies: La
     const payloadFit = recordsPerPayload(shape.lineBytes);
     const fullBatch = Math.max(1, Math.min(settings.batchSize, payloadFit, Math.ceil(n / lanes) || 1));
     if (payloadFit < settings.batchSize) notes.push(`6 MB invocation payload holds ${payloadFit} records, so batches stop there (batchSize ${settings.batchSize})`);
-    const rounds = (b: number) => Math.ceil(b / settings.writerConcurrency);
-    const ioSeconds = (b: number) => (latencies.invokeOverheadMs + rounds(b) * latencies.s3PutObjectMs) / 1000;
+    const rounds = (b: number) => batchRounds(b, settings.writerConcurrency);
+    const ioSeconds = (b: number) => batchIoSeconds(b, settings.writerConcurrency, latencies);
     const memory = settings.writerMemoryMb;
     // A writer wakes up once a round of writerConcurrency PutObjects when it was idle: the more of a
     // batch's time it waits on S3, the more of its rounds find it idle; CPU-bound at its share, none do.
-    const busyCpu = (b: number) => cpuSeconds(cpu.writer, b, memory);
-    const batchCpu = (b: number) => cpuWithWakeUps(busyCpu(b), cpuSeconds({ ...cpu.writer, msPerInvocation: 0, msPerRecord: 0 }, 0, memory, { waits: rounds(b) }), ioSeconds(b));
+    const batchCpu = (b: number) => batchCpuSeconds(cpu.writer, b, memory, settings.writerConcurrency, latencies);
     const idleFraction = (b: number) => (ioSeconds(b) > 0 ? Math.max(0, 1 - batchCpu(b) / ioSeconds(b)) : 0);
     const batchSeconds = (b: number) => Math.max(ioSeconds(b), batchCpu(b));
     const init = initSeconds(cpu.writer, memory);
@@ -250,17 +250,6 @@ function writerStage(settings: FanoutSettings, shape: StreamShape, latencies: La
     );
     if (limit === "s3-prefix") notes.push(`S3 allows ${s3Cap.toLocaleString("en-US")} PutObject/s on the output keys' one prefix (503 SlowDown above it): out is capped there`);
     return { rate, limit, lanes, fullBatch, batchSeconds, laneBatchSeconds, readCap: Math.min(readRate, pollRate, s3Cap) };
-}
-
-/**
- * Seconds of CPU a batch takes with its wake-ups: busy seconds b of its own, and w more if every
- * round found it idle. The rounds that do are the share of its I/O time io it spends idle, 1 − T / io,
- * so T = b + w × (1 − T / io), that is T = (b + w) × io / (io + w): never more than io while b is
- * less (its wake-ups fill idle time), and b with no wake-ups once b is io or more (CPU-bound).
- */
-export function cpuWithWakeUps(busy: number, wakeUps: number, io: number): number {
-    if (busy >= io || wakeUps <= 0) return busy;
-    return ((busy + wakeUps) * io) / (io + wakeUps);
 }
 
 interface PipelineStage {

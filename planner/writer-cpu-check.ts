@@ -1,6 +1,6 @@
 import type { FanoutSettings } from "../settings/parse";
-import { cpuSeconds, vcpuShare, warmUpCpuMs, type FunctionCpu } from "./function-cpu";
-import { cpuWithWakeUps } from "./drain-time";
+import { vcpuShare, warmUpCpuMs, type FunctionCpu } from "./function-cpu";
+import { batchCpuSeconds, batchIoSeconds } from "./writer-batch";
 import type { Latencies } from "./latencies";
 
 /**
@@ -35,7 +35,7 @@ export const WRITER_CPU_BAND = { low: 0.8, high: 1.25 } as const;
 /**
  * The calibrated CPU of the invocations a run made, ordinal by ordinal: per invocation and per record,
  * V8's warm-up for the sandbox's records so far (its mean sandbox's), and the wake-ups of the rounds
- * of PutObjects that find it idle, as the planner charges them (cpuWithWakeUps).
+ * of PutObjects that find it idle, as the planner charges them (batchCpuSeconds).
  */
 export function calibratedWriterCpuMs(cpu: FunctionCpu, run: Omit<CpuByOrdinal, "cpuMsByOrdinal">, settings: FanoutSettings, latencies: Latencies): number {
     let total = 0;
@@ -43,11 +43,7 @@ export function calibratedWriterCpuMs(cpu: FunctionCpu, run: Omit<CpuByOrdinal, 
     run.invocationsByOrdinal.forEach((invocations, i) => {
         if (invocations === 0) return;
         const records = run.recordsByOrdinal[i] / invocations;
-        const rounds = Math.ceil(records / settings.writerConcurrency);
-        const busySeconds = cpuSeconds(cpu, records, settings.writerMemoryMb);
-        const wakeUpSeconds = cpuSeconds({ ...cpu, msPerInvocation: 0, msPerRecord: 0 }, 0, settings.writerMemoryMb, { waits: rounds });
-        const ioSeconds = (latencies.invokeOverheadMs + rounds * latencies.s3PutObjectMs) / 1000;
-        const cpuMs = cpuWithWakeUps(busySeconds, wakeUpSeconds, ioSeconds) * vcpuShare(settings.writerMemoryMb) * 1000;
+        const cpuMs = batchCpuSeconds(cpu, records, settings.writerMemoryMb, settings.writerConcurrency, latencies) * vcpuShare(settings.writerMemoryMb) * 1000;
         const warmUpMs = warmUpCpuMs(cpu, recordsBefore + records) - warmUpCpuMs(cpu, recordsBefore);
         total += invocations * (cpuMs + warmUpMs);
         recordsBefore += records;
@@ -64,8 +60,8 @@ export function checkWriterCpu(cpu: FunctionCpu, run: CpuByOrdinal, settings: Fa
     // (a cold sandbox's first batches often do, while V8 warms up, even when later ones wait on S3).
     const cpuBound = run.invocationsByOrdinal.some((invocations, i) => {
         if (invocations === 0) return false;
-        const ioMs = latencies.invokeOverheadMs + Math.ceil(run.recordsByOrdinal[i] / invocations / settings.writerConcurrency) * latencies.s3PutObjectMs;
-        return run.cpuMsByOrdinal[i] / invocations / vcpuShare(settings.writerMemoryMb) > ioMs;
+        const ioSeconds = batchIoSeconds(run.recordsByOrdinal[i] / invocations, settings.writerConcurrency, latencies);
+        return run.cpuMsByOrdinal[i] / 1000 / invocations / vcpuShare(settings.writerMemoryMb) > ioSeconds;
     });
     const inBand = ratio >= WRITER_CPU_BAND.low && ratio <= WRITER_CPU_BAND.high;
     return { measuredMs, calibratedMs, ratio, cpuBound, within: inBand || !cpuBound };

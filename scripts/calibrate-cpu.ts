@@ -25,6 +25,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { MEASURED_CPU_FILE, vcpuShare, type FunctionCpu, type MeasuredCpu } from "../planner/function-cpu";
+import { batchIoSeconds, batchRounds } from "../planner/writer-batch";
 import type { CpuShareChoice } from "../runtime/lambda/cpu-share";
 import { plannerLatencies } from "../runtime/compare/compare-stacks";
 import { runPipeline } from "../runtime/pipeline/run-pipeline";
@@ -77,10 +78,9 @@ async function run(shape: Shape, inputFile: string, timeScale: number): Promise<
     return report;
 }
 
-/** A warm writer batch's I/O as the planner sees it (compare's latencies): invoke overhead + a round of PutObjects' latency per writerConcurrency records. */
+/** A warm writer batch's I/O in ms as the planner sees it (compare's latencies). */
 function ioMs(records: number, writerConcurrency: number): number {
-    const latencies = plannerLatencies({});
-    return latencies.invokeOverheadMs + Math.ceil(records / writerConcurrency) * latencies.s3PutObjectMs;
+    return batchIoSeconds(records, writerConcurrency, plannerLatencies({})) * 1000;
 }
 
 /** One writer invocation: its ordinal in the sandbox, records and CPU. */
@@ -193,7 +193,7 @@ async function main(): Promise<void> {
         });
         // With no share it has a whole core: its CPU c is its busy part b plus the wake-ups of the rounds that
         // found it idle, 1 − c / io of them (as the planner charges them): c = b + rounds × w × (1 − c / io).
-        const rounds = Math.ceil(idle.records / idle.shape.writerConcurrency);
+        const rounds = batchRounds(idle.records, idle.shape.writerConcurrency);
         const idleIo = ioMs(idle.records, idle.shape.writerConcurrency);
         if (!(idle.cpuMs < idleIo)) throw new Error(`${label(idle.shape)}: ${idle.cpuMs.toFixed(1)} ms of CPU against ${idleIo} ms of I/O never went idle, so it cannot measure a wake-up; nothing written`);
         const idleFraction = 1 - idle.cpuMs / idleIo;

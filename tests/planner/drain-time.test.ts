@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { parseSettings, type FanoutSettings } from "../../settings/parse";
 import { NO_CPU, SEED_LATENCIES, loadMeasuredCpu, predictDrainTime, recordsPerPayload, type MeasuredCpu } from "../../planner";
-import { cpuWithWakeUps } from "../../planner/drain-time";
+import { cpuWithWakeUps } from "../../planner/writer-batch";
 
 function settings(raw: Record<string, unknown>): FanoutSettings {
     return parseSettings(raw).settings;
