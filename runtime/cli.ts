@@ -70,7 +70,7 @@ async function main(): Promise<number> {
         const awsProfile = awsProfileFrom(options);
         const settings = options.splitterTimeout === undefined ? configured.settings : { ...configured.settings, splitterTimeoutSeconds: options.splitterTimeout };
         // At local speed no AWS time is modelled, so nothing is dilated unless asked for.
-        const timeScale: number = options.timeScale ?? (awsProfile ? autoTimeScale([settings], { records: options.records, recordBytes: options.recordBytes }) : 1);
+        const timeScale: number = options.timeScale ?? (awsProfile ? autoTimeScale(settings, { records: options.records, recordBytes: options.recordBytes }) : 1);
         if (timeScale !== 1) process.stderr.write(`time scale K = ${timeScale}${options.timeScale === undefined ? " (automatic)" : ""}: the run takes about ${timeScale}× its AWS time\n`);
         const report = await runPipeline({
             stack: stack.stack,

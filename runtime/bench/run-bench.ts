@@ -111,7 +111,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
 
         const seedSettings = seedBaselineSettings(devStack.settings);
         // Each dilated run gets the smallest K it needs: the seed's one writer needs almost no CPU, so it runs at about K = 1.
-        const seedScale = options.timeScale ?? autoTimeScale([seedSettings], workload(options.seedRecords));
+        const seedScale = options.timeScale ?? autoTimeScale(seedSettings, workload(options.seedRecords));
         options.onPhase?.(`seedBaseline: the seed's own code and setup, ${options.seedRecords} lines, AWS profile, time scale K = ${seedScale}`);
         const seedRun = await runPipeline({ ...common, stack: "seed-baseline", settings: seedSettings, inputFile: seedFile, awsProfile: options.awsProfile, timeScale: seedScale,
             measureS3Ceiling: false, bench: { functions: { splitter: createSeedSplitter, writer: createSeedWriter } } });
@@ -119,7 +119,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         const latencies = plannerLatencies(options.awsProfile);
         const seedPlanned = predictDrainTime(seedSettings, workload(options.seedRecords), latencies, { recordsPerPutCall: 1 }).recordsPerSecond;
 
-        const prodScale = options.timeScale ?? autoTimeScale([prodStack.settings], workload(options.records));
+        const prodScale = options.timeScale ?? autoTimeScale(prodStack.settings, workload(options.records));
         options.onPhase?.(`prod: ${options.records} lines, AWS profile, time scale K = ${prodScale}`);
         const prodRun = await runPipeline({ ...common, stack: "prod", settings: prodStack.settings, inputFile: mainFile, awsProfile: options.awsProfile, measureS3Ceiling: false, timeScale: prodScale });
         const prodPlanned = predictDrainTime(prodStack.settings, workload(options.records), latencies).recordsPerSecond;

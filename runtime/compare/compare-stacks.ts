@@ -32,7 +32,7 @@ export interface CompareOptions {
     /** Folder of the `Pulumi.<stack>.yaml` files; default projectDir. */
     stackDir?: string;
     stacks: string[];
-    /** Time dilation K for every stack's run; default the automatic one (autoTimeScale) under the AWS profile, 1 at local speed. */
+    /** Time dilation K for every stack's run; default each stack's automatic one (autoTimeScale) under the AWS profile, 1 at local speed. */
     timeScale?: number;
     workload: WorkloadOptions;
     /** AWS's limits and latencies in front of the stand-ins; undefined runs at local speed. */
@@ -54,6 +54,8 @@ export interface StackComparison {
     region: string;
     settings: StackFile["settings"];
     warnings: string[];
+    /** The stack's run's time scale K (run.timeScale): its own automatic one unless --time-scale set one for all. */
+    timeScale: number;
     run: RunReport;
     /**
      * False when the machine was CPU-bound during the run (run.headroom), or when the writer's
@@ -71,9 +73,7 @@ export interface Comparison {
     generatedAt: string;
     workload: WorkloadOptions;
     awsProfile: boolean;
-    /** The one time scale K every stack ran at; the runs' figures are in AWS time. */
-    timeScale: number;
-    /** Whether K was chosen automatically. */
+    /** Whether each stack's K was chosen automatically (its own), or set for all with --time-scale. The runs' figures are in AWS time either way. */
     timeScaleAutomatic: boolean;
     faults?: FaultOptions;
     recordsPerDay: number;
@@ -101,8 +101,8 @@ export async function compareStacks(options: CompareOptions): Promise<Comparison
     // Read (and validate) every stack before running any, so a typo fails at once.
     const stacks = options.stacks.map((stack) => readStackFile(options.stackDir ?? options.projectDir, stack));
     const latencies = plannerLatencies(options.awsProfile);
-    // One K for every stack, the largest any of them needs, so the runs are alike but for their settings.
-    const timeScale = options.timeScale ?? (options.awsProfile ? autoTimeScale(stacks.map((stack) => stack.settings), options.workload, latencies) : 1);
+    // Each stack at the K it needs (K sets the wall time, not the AWS seconds), unless one is given for all.
+    const timeScaleOf = (settings: StackFile["settings"]) => options.timeScale ?? (options.awsProfile ? autoTimeScale(settings, options.workload, latencies) : 1);
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "kinesis-fanout-compare-"));
     try {
         const inputFile = path.join(scratch, "products.jsonl");
@@ -122,7 +122,7 @@ export async function compareStacks(options: CompareOptions): Promise<Comparison
                 keepCoresAwake: options.keepCoresAwake,
                 faults: options.faults,
                 measureS3Ceiling: false,
-                timeScale,
+                timeScale: timeScaleOf(stack.settings),
                 onProgress: options.onProgress,
                 signal: options.signal,
             });
@@ -133,6 +133,7 @@ export async function compareStacks(options: CompareOptions): Promise<Comparison
                 region: stack.region,
                 settings: stack.settings,
                 warnings: stack.warnings,
+                timeScale: run.timeScale,
                 run,
                 representative: !run.headroom.cpuBound && (writerCpu?.within ?? true),
                 ...(writerCpu ? { writerCpu } : {}),
@@ -150,7 +151,6 @@ export async function compareStacks(options: CompareOptions): Promise<Comparison
             generatedAt: new Date().toISOString(),
             workload: options.workload,
             awsProfile: options.awsProfile !== undefined,
-            timeScale,
             timeScaleAutomatic: options.timeScale === undefined,
             faults: options.faults,
             recordsPerDay: options.recordsPerDay,

@@ -25,6 +25,7 @@ export function comparisonRows(comparison: Comparison): string[][] {
         ...differing.map((key) => row(key, (stack) => String(stack.settings[key]))),
         row(`seconds (${measured})`, (stack) => secondsCell(stack)),
         row("records/s", (stack) => `${n(stack.run.recordsPerSecond)}${stack.run.headroom.cpuBound ? " ⚠" : ""}`),
+        ...(comparison.awsProfile ? [row("time scale K", (stack) => String(stack.timeScale))] : []),
         row("machine cores busy", (stack) => `${Math.round(stack.run.headroom.busyFraction * 100)}%`),
         ...(stacks.some((stack) => stack.writerCpu)
             ? [row("writer CPU ÷ calibration", (stack) => (stack.writerCpu ? `${stack.writerCpu.ratio.toFixed(2)}${stack.writerCpu.within ? "" : " ⚠"}` : "–"))]
@@ -49,13 +50,13 @@ export function comparisonRows(comparison: Comparison): string[][] {
  * share's mode, and what a ⚠ means when a run was CPU-bound.
  */
 export function comparisonPreamble(comparison: Comparison): string[] {
-    const { stacks, timeScale } = comparison;
+    const { stacks } = comparison;
     const cores = stacks[0]?.run.headroom.availableCores;
     const busiest = stacks.reduce((most, stack) => Math.max(most, stack.run.headroom.busyFraction), 0);
     const modes = [...new Set(stacks.map((stack) => stack.run.cpuShare.writer.mode).filter((mode) => mode !== undefined))];
     const awake = stacks.some((stack) => (stack.run.headroom.coresKeptAwake ?? "off") !== "off");
     const lines = [
-        `time scale K = ${timeScale}${comparison.timeScaleAutomatic && timeScale > 1 ? " (automatic)" : ""}: ${timeScale === 1 ? "no dilation" : `every modelled second took ${timeScale} s of wall time`}; all figures are in AWS time`,
+        timeScaleLine(comparison),
         `headroom: at most ${Math.round(busiest * 100)}% of ${cores} cores busy during a run (whole machine, other load included${awake ? "; cores kept awake by idle-priority loops, not counted" : ""})${modes.length ? `; CPU share: ${modes.join(", ")}` : ""}`,
     ];
     const bound = stacks.filter((stack) => stack.run.headroom.cpuBound);
@@ -72,6 +73,17 @@ export function comparisonPreamble(comparison: Comparison): string[] {
         );
     }
     return lines;
+}
+
+/** "time scale K = 1.5 (dev), 9 (prod), each stack's own: …", or one K when every run had the same. */
+function timeScaleLine(comparison: Comparison): string {
+    const scales = [...new Set(comparison.stacks.map((stack) => stack.timeScale))];
+    if (scales.length === 1) {
+        const [k] = scales;
+        return `time scale K = ${k}${comparison.timeScaleAutomatic && k > 1 ? " (automatic)" : ""}: ${k === 1 ? "no dilation" : `every modelled second took ${k} s of wall time`}; all figures are in AWS time`;
+    }
+    const each = comparison.stacks.map((stack) => `${stack.timeScale} (${stack.stack})`).join(", ");
+    return `time scale K = ${each}${comparison.timeScaleAutomatic ? ", each stack's own (automatic: the smallest that keeps its busiest moment, the writers' cold starts included, under 60% of the cores)" : ""}: every modelled second took K s of wall time; all figures are in AWS time`;
 }
 
 /** A run's seconds, flagged when they are this machine's rather than the stack's. */

@@ -4,9 +4,11 @@ import { chooseTimeScale, demandOf } from "./choose-time-scale";
 import { availableCores } from "./machine-cpu";
 
 /**
- * The automatic time scale for runs of these stacks on this machine: the largest K any of them
- * needs (chooseTimeScale), so one K serves a whole comparison. The rate comes from the planner.
+ * The automatic time scale for a run of this stack on this machine (chooseTimeScale): the planner
+ * gives the rate and how many writer lanes start at once. Each stack gets its own: K changes how
+ * long a run takes on the wall, not the AWS seconds it reports, so a light stack need not wait at
+ * the K a heavy one needs.
  */
-export function autoTimeScale(stacks: FanoutSettings[], workload: { records: number; recordBytes: number }, latencies?: Latencies, cores = availableCores()): number {
-    return Math.max(1, ...stacks.map((settings) => chooseTimeScale(demandOf(settings, predictDrainTime(settings, workload, latencies).recordsPerSecond), cores)));
+export function autoTimeScale(settings: FanoutSettings, workload: { records: number; recordBytes: number }, latencies?: Latencies, cores = availableCores()): number {
+    return chooseTimeScale(demandOf(settings, predictDrainTime(settings, workload, latencies)), cores);
 }

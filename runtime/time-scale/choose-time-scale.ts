@@ -1,25 +1,33 @@
 import { vcpuShare } from "../../planner/function-cpu";
 import { writerLanes, type FanoutSettings } from "../../settings/parse";
+import { initCores } from "../lambda/cpu-share";
 
 /**
  * The automatic time scale K: the smallest one that keeps the emulated system well inside this
- * machine. At AWS speed the system wants
+ * machine at its busiest. At AWS speed the system wants
  * - the sandboxes' CPU shares: every writer lane (shards × parallelization) and the splitter at
- *   memoryMb ÷ 1,769 of a core each (Lambda: 1,769 MB is one vCPU), and
+ *   memoryMb ÷ 1,769 of a core each (Lambda: 1,769 MB is one vCPU);
+ * - at the cold start, more: every writer lane that gets records in the first read starts its
+ *   sandbox at once, and an on-demand function's init runs on a full vCPU whatever its memory
+ *   (initCores, cpu-share.ts), while the splitter keeps running at its share. For a stack of many
+ *   lanes this burst is the busiest moment of the run: 40 lanes want 40 cores for one init
+ *   (about 0.14 s of AWS time), against 40 × 0.29 once they run;
  * - the stand-ins' and the runtime's own CPU (kinesalite, fauxqs, the AWS profile's proxies, the
- *   event source mapping): the planned records/s × their CPU per record;
- * and under dilation by K it gets all of it K times more slowly, so it needs the sum ÷ K cores.
+ *   event source mapping): the planned records/s × their CPU per record.
+ * Under dilation by K it gets all of it K times more slowly, so it needs the busiest sum ÷ K cores.
  * K is the smallest step of 0.5 (at least 1) that brings that under TARGET_BUSY_FRACTION of the
- * cores. Pure: the caller measures the cores and plans the rate.
+ * cores. Pure: the caller measures the cores and plans the rate and the lanes.
  */
 export interface TimeScaleDemand {
-    /** Sandboxes' CPU shares at AWS speed, in cores. */
+    /** Sandboxes' CPU shares at AWS speed while they run, in cores. */
     sandboxCores: number;
+    /** Sandboxes' CPU at AWS speed while the writer lanes start at once (their inits at a full vCPU each, the splitter at its share), in cores. */
+    coldStartCores: number;
     /** Stand-ins' and runtime's CPU at AWS speed, in cores. */
     runtimeCores: number;
 }
 
-/** The share of the machine's cores the automatic K aims to use; the rest is for other load and bursts. */
+/** The share of the machine's cores the automatic K aims to use at the run's busiest; the rest is for other load. */
 export const TARGET_BUSY_FRACTION = 0.6;
 
 /**
@@ -37,14 +45,27 @@ export function sandboxCores(settings: FanoutSettings): number {
     return vcpuShare(writerLanes(settings) * settings.writerMemoryMb + settings.splitterMemoryMb);
 }
 
-export function demandOf(settings: FanoutSettings, plannedRecordsPerSecond: number, cpuMsPerRecord = RUNTIME_CPU_MS_PER_RECORD): TimeScaleDemand {
-    return { sandboxCores: sandboxCores(settings), runtimeCores: (plannedRecordsPerSecond * cpuMsPerRecord) / 1000 };
+/** `lanes`: the writer lanes that start at once (the planner's concurrentBatches: fewer than writerLanes when there are fewer records). */
+export function coldStartCores(settings: FanoutSettings, lanes = writerLanes(settings)): number {
+    return lanes * initCores(settings.writerMemoryMb) + vcpuShare(settings.splitterMemoryMb);
+}
+
+export function demandOf(settings: FanoutSettings, planned: { recordsPerSecond: number; concurrentBatches?: number }, cpuMsPerRecord = RUNTIME_CPU_MS_PER_RECORD): TimeScaleDemand {
+    return {
+        sandboxCores: sandboxCores(settings),
+        coldStartCores: coldStartCores(settings, planned.concurrentBatches),
+        runtimeCores: (planned.recordsPerSecond * cpuMsPerRecord) / 1000,
+    };
+}
+
+/** Cores the emulated system wants at its busiest, at AWS speed. */
+export function busiestCores(demand: TimeScaleDemand): number {
+    return Math.max(demand.sandboxCores, demand.coldStartCores) + demand.runtimeCores;
 }
 
 export function chooseTimeScale(demand: TimeScaleDemand, availableCores: number, target = TARGET_BUSY_FRACTION): number {
     if (!(availableCores > 0)) throw new Error(`available cores must be more than 0 (got ${availableCores})`);
     if (!(target > 0 && target <= 1)) throw new Error(`the target busy fraction must be in (0, 1] (got ${target})`);
-    const cores = demand.sandboxCores + demand.runtimeCores;
-    const exact = cores / (target * availableCores);
+    const exact = busiestCores(demand) / (target * availableCores);
     return Math.max(1, Math.ceil(exact * 2) / 2);
 }

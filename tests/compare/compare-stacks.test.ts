@@ -62,6 +62,24 @@ describe("npm run compare on a tiny workload", function () {
         }
     });
 
+    it("runs each stack at its own automatic K, shows it in a row, and says the scales once", () => {
+        const { autoTimeScale } = require("../../runtime/time-scale/auto-time-scale") as typeof import("../../runtime/time-scale/auto-time-scale");
+        const { plannerLatencies } = require("../../runtime/compare/compare-stacks") as typeof import("../../runtime/compare/compare-stacks");
+        assert.equal(report.timeScaleAutomatic, true);
+        for (const stack of report.stacks) {
+            const expected = autoTimeScale(stack.settings, { records: 300, recordBytes: report.workload.recordBytes }, plannerLatencies({}));
+            assert.equal(stack.timeScale, expected, `${stack.stack}'s K`);
+            assert.equal(stack.run.timeScale, expected, `${stack.stack}'s run ran at its K`);
+        }
+        const [dev, prod] = report.stacks;
+        // prod's 8 writer lanes start at once; dev's one does not need the same dilation.
+        assert.ok(prod.timeScale > dev.timeScale, `dev K = ${dev.timeScale}, prod K = ${prod.timeScale}`);
+        assert.match(stdout, new RegExp(`time scale K\\s+│\\s+${dev.timeScale}\\s+│\\s+${prod.timeScale}\\s+│`));
+        const line = stdout.split("\n").filter((text) => text.startsWith("time scale K = "));
+        assert.deepEqual(line.length, 1, "said once");
+        assert.ok(line[0].includes(`${dev.timeScale} (dev), ${prod.timeScale} (prod), each stack's own (automatic`), line[0]);
+    });
+
     it("writes a self-contained page with both charts, the data of each stack and the table", () => {
         assert.ok(html.includes("Records written over time") && html.includes("Iterator age over time"));
         assert.doesNotMatch(html, /<script[^>]+src=|<link[^>]+href=/, "nothing is fetched");
