@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { parseSettings } from "../../settings/parse";
-import { SEED_LATENCIES, calibratedWriterCpuMs, checkWriterCpu, type FunctionCpu } from "../../planner";
+import { SEED_LATENCIES, WRITER_BUSY_BOUND, calibratedWriterCpuMs, checkWriterCpu, type FunctionCpu } from "../../planner";
 
 const CPU: FunctionCpu = { msInit: 0, msPerInvocation: 10, msPerRecord: 1, msWarmUp: 100, warmUpRecords: 100, msPerWait: 10 };
 /** Two sandboxes, each running a batch of 100 and then one of 50. */
@@ -45,6 +45,16 @@ describe("planner: a run's writer CPU against the calibration", () => {
         assert.ok(check.ratio > 1.25);
         assert.equal(check.cpuBound, false);
         assert.equal(check.within, true);
+    });
+
+    it("counts an invocation as CPU-bound once its CPU at the share fills more than 85% of its PutObjects' time", () => {
+        // 1,769 MB, 5 in flight: the batches of 100 have 20 + 20 × 50 = 1,020 ms of I/O; 0.85 × 1,020 = 867 ms.
+        assert.equal(WRITER_BUSY_BOUND, 0.85);
+        const narrow = parseSettings({ writerMemoryMb: 1769, writerConcurrency: 5 }).settings;
+        const busy = checkWriterCpu(CPU, { ...RUN, cpuMsByOrdinal: [2 * 900, 2 * 100] }, narrow, SEED_LATENCIES);
+        assert.equal(busy.cpuBound, true, "900 ms of CPU in 1,020 ms of I/O (88%)");
+        const idle = checkWriterCpu(CPU, { ...RUN, cpuMsByOrdinal: [2 * 840, 2 * 100] }, narrow, SEED_LATENCIES);
+        assert.equal(idle.cpuBound, false, "840 ms of CPU in 1,020 ms of I/O (82%)");
     });
 
     it("counts a run as CPU-bound when its cold invocations were, though later ones waited on S3", () => {
