@@ -26,7 +26,7 @@ export function comparisonRows(comparison: Comparison): string[][] {
         row(`seconds (${measured})`, (stack) => secondsCell(stack)),
         row("records/s", (stack) => `${n(stack.run.recordsPerSecond)}${stack.run.headroom.cpuBound ? " ⚠" : ""}`),
         ...(comparison.awsProfile ? [row("time scale K", (stack) => String(stack.timeScale))] : []),
-        row("machine cores busy", (stack) => `${Math.round(stack.run.headroom.busyFraction * 100)}%`),
+        row("machine cores busy (busiest second)", (stack) => `${Math.round(stack.run.headroom.busyFraction * 100)}%${stack.run.headroom.peakBusyFraction === undefined ? "" : ` (${Math.round(stack.run.headroom.peakBusyFraction * 100)}%)`}`),
         ...(stacks.some((stack) => stack.writerCpu)
             ? [row("writer CPU ÷ calibration", (stack) => (stack.writerCpu ? `${stack.writerCpu.ratio.toFixed(2)}${stack.writerCpu.within ? "" : " ⚠"}` : "–"))]
             : []),
@@ -53,11 +53,12 @@ export function comparisonPreamble(comparison: Comparison): string[] {
     const { stacks } = comparison;
     const cores = stacks[0]?.run.headroom.availableCores;
     const busiest = stacks.reduce((most, stack) => Math.max(most, stack.run.headroom.busyFraction), 0);
+    const peak = stacks.reduce((most, stack) => Math.max(most, stack.run.headroom.peakBusyFraction ?? 0), 0);
     const modes = [...new Set(stacks.map((stack) => stack.run.cpuShare.writer.mode).filter((mode) => mode !== undefined))];
     const awake = stacks.some((stack) => (stack.run.headroom.coresKeptAwake ?? "off") !== "off");
     const lines = [
         timeScaleLine(comparison),
-        `headroom: at most ${Math.round(busiest * 100)}% of ${cores} cores busy during a run (whole machine, other load included${awake ? "; cores kept awake by idle-priority loops, not counted" : ""})${modes.length ? `; CPU share: ${modes.join(", ")}` : ""}`,
+        `headroom: at most ${Math.round(busiest * 100)}% of ${cores} cores busy during a run, ${Math.round(peak * 100)}% in a run's busiest second (whole machine, other load included${awake ? "; cores kept awake by idle-priority loops, not counted" : ""})${modes.length ? `; CPU share: ${modes.join(", ")}` : ""}`,
     ];
     const bound = stacks.filter((stack) => stack.run.headroom.cpuBound);
     if (bound.length) {

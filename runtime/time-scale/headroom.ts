@@ -15,6 +15,12 @@ export interface Headroom {
     busyFraction: number;
     /** busyFraction above CPU_BOUND_FRACTION: the run's timings say more about this machine than about the stack. */
     cpuBound: boolean;
+    /**
+     * The busy share of the cores in the run's busiest PEAK_WINDOW_SECONDS of wall time (same
+     * counting as busyFraction): a burst such as many sandboxes' cold starts at once hides in the
+     * mean over a whole run.
+     */
+    peakBusyFraction?: number;
     /** Whether idle-priority loops kept the cores awake (awake-cores.ts), and how; their CPU is not counted as busy. */
     coresKeptAwake?: "sched-idle" | "nice-19" | "off";
 }
@@ -39,16 +45,61 @@ export function headroomBetween(before: CpuTimes, after: CpuTimes, wallSeconds: 
     return { wallSeconds, availableCores: cores, busyCores, busyFraction, cpuBound: busyFraction > CPU_BOUND_FRACTION };
 }
 
-/** Starts measuring; `stop()` gives the headroom since the start, less the CPU `excludedCpuSeconds` counts (a running total). */
+/** The wall time of the windows whose busiest one is a run's peak: long enough for /proc/stat's 10 ms ticks to count a share to 1%, on 2 cores. */
+export const PEAK_WINDOW_SECONDS = 1;
+
+/** A reading of the machine's counters, of the CPU not counted as load so far, and of the wall clock in seconds. */
+export interface CpuReading {
+    times: CpuTimes;
+    excludedSeconds: number;
+    wallSeconds: number;
+}
+
+/**
+ * The busiest window between consecutive readings: each window's busy share (headroomBetween), the
+ * highest kept. A window shorter than half of PEAK_WINDOW_SECONDS (the last one, cut short by the
+ * run's end) is left out: too few ticks to count.
+ */
+export class BusiestWindow {
+    private last: CpuReading | undefined;
+    private peak = 0;
+
+    constructor(private readonly cores: number) {}
+
+    add(reading: CpuReading): void {
+        const previous = this.last;
+        this.last = reading;
+        if (!previous) return;
+        const seconds = reading.wallSeconds - previous.wallSeconds;
+        if (seconds < PEAK_WINDOW_SECONDS / 2) return;
+        const window = headroomBetween(previous.times, reading.times, seconds, this.cores, reading.excludedSeconds - previous.excludedSeconds);
+        this.peak = Math.max(this.peak, window.busyFraction);
+    }
+
+    get busiestFraction(): number {
+        return this.peak;
+    }
+}
+
+/**
+ * Starts measuring; `stop()` gives the headroom since the start, less the CPU `excludedCpuSeconds`
+ * counts (a running total), with the busiest window of PEAK_WINDOW_SECONDS on the way.
+ */
 export function startHeadroomMeter(excludedCpuSeconds: () => number = () => 0): { stop(): Headroom } {
-    const before = readCpuTimes();
-    const excludedBefore = excludedCpuSeconds();
-    const started = performance.now();
     const cores = availableCores();
+    const read = (): CpuReading => ({ times: readCpuTimes(), excludedSeconds: excludedCpuSeconds(), wallSeconds: performance.now() / 1000 });
+    const first = read();
+    const windows = new BusiestWindow(cores);
+    windows.add(first);
+    const timer = setInterval(() => windows.add(read()), PEAK_WINDOW_SECONDS * 1000);
+    timer.unref();
     return {
         stop: () => {
-            const after = readCpuTimes();
-            return headroomBetween(before, after, (performance.now() - started) / 1000, cores, excludedCpuSeconds() - excludedBefore);
+            clearInterval(timer);
+            const last = read();
+            windows.add(last);
+            const headroom = headroomBetween(first.times, last.times, last.wallSeconds - first.wallSeconds, cores, last.excludedSeconds - first.excludedSeconds);
+            return { ...headroom, peakBusyFraction: Math.max(windows.busiestFraction, headroom.busyFraction) };
         },
     };
 }
@@ -56,7 +107,8 @@ export function startHeadroomMeter(excludedCpuSeconds: () => number = () => 0): 
 /** "63% of 2 cores busy …", with the CPU-bound warning (and, unless `brief`, why it matters) when it applies. */
 export function formatHeadroom(headroom: Headroom, brief = false): string {
     const awake = headroom.coresKeptAwake && headroom.coresKeptAwake !== "off" ? `; cores kept awake by ${headroom.coresKeptAwake === "sched-idle" ? "SCHED_IDLE" : "nice 19"} loops, not counted` : "";
-    const text = `${Math.round(headroom.busyFraction * 100)}% of ${headroom.availableCores} cores busy over ${headroom.wallSeconds.toFixed(1)} s wall${brief ? "" : ` (whole machine${awake})`}`;
+    const peak = headroom.peakBusyFraction === undefined ? "" : `, ${Math.round(headroom.peakBusyFraction * 100)}% in the busiest second`;
+    const text = `${Math.round(headroom.busyFraction * 100)}% of ${headroom.availableCores} cores busy over ${headroom.wallSeconds.toFixed(1)} s wall${peak}${brief ? "" : ` (whole machine${awake})`}`;
     if (!headroom.cpuBound) return text;
     return brief ? `${text} ⚠ CPU-bound` : `${text} ⚠ CPU-bound: above ${CPU_BOUND_FRACTION * 100}%, the timings measure this machine, not the stack`;
 }

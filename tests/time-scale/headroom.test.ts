@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { CPU_BOUND_FRACTION, formatHeadroom, headroomBetween } from "../../runtime/time-scale/headroom";
+import { BusiestWindow, CPU_BOUND_FRACTION, formatHeadroom, headroomBetween, PEAK_WINDOW_SECONDS } from "../../runtime/time-scale/headroom";
 import { parseCpuMax, parseProcStat } from "../../runtime/time-scale/machine-cpu";
 
 const STAT = (user: number, idle: number) =>
@@ -34,6 +34,39 @@ describe("the machine's headroom", () => {
         assert.equal(headroom.cpuBound, false);
         assert.match(formatHeadroom({ ...headroom, coresKeptAwake: "sched-idle" }), /10% of 2 cores busy .*cores kept awake by SCHED_IDLE loops, not counted/);
         assert.doesNotMatch(formatHeadroom({ ...headroom, coresKeptAwake: "off" }), /kept awake/);
+    });
+
+    it("finds the busiest second of a run, whose mean hides a burst", () => {
+        assert.equal(PEAK_WINDOW_SECONDS, 1);
+        // 2 cores, 10 s: 9 quiet seconds at 10% busy and one burst second at 95%; the loops' CPU left out.
+        const windows = new BusiestWindow(2);
+        let busy = 0;
+        let excluded = 0;
+        const readings = [];
+        for (let second = 0; second <= 10; second++) {
+            if (second > 0) {
+                // Each second has 200 ticks on 2 cores, all busy to the kernel: the loops fill the idle ones.
+                const load = second === 5 ? 190 : 20;
+                busy += 200;
+                excluded += (200 - load) / 100;
+            }
+            const reading = { times: parseProcStat(STAT(busy, 0)), excludedSeconds: excluded, wallSeconds: second };
+            readings.push(reading);
+            windows.add(reading);
+        }
+        const [first, last] = [readings[0], readings[readings.length - 1]];
+        const mean = headroomBetween(first.times, last.times, 10, 2, last.excludedSeconds - first.excludedSeconds);
+        assert.ok(Math.abs(mean.busyFraction - 0.185) < 1e-9, `mean ${mean.busyFraction}`);
+        assert.ok(Math.abs(windows.busiestFraction - 0.95) < 1e-9, `busiest ${windows.busiestFraction}`);
+    });
+
+    it("leaves out a last window too short to count", () => {
+        const windows = new BusiestWindow(2);
+        windows.add({ times: parseProcStat(STAT(0, 200)), excludedSeconds: 0, wallSeconds: 0 });
+        windows.add({ times: parseProcStat(STAT(40, 360)), excludedSeconds: 0, wallSeconds: 1 });
+        windows.add({ times: parseProcStat(STAT(80, 360)), excludedSeconds: 0, wallSeconds: 1.2 });
+        assert.ok(Math.abs(windows.busiestFraction - 0.2) < 1e-9, `a 0.2 s window of 100% is not a peak: ${windows.busiestFraction}`);
+        assert.match(formatHeadroom({ ...headroomBetween(parseProcStat(STAT(0, 0)), parseProcStat(STAT(40, 160)), 1, 2), peakBusyFraction: 0.62 }), /^20% of 2 cores busy over 1\.0 s wall, 62% in the busiest second/);
     });
 
     it("reads a cgroup v2 quota, and none from max", () => {
