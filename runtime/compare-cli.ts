@@ -24,7 +24,7 @@ const program = new Command()
         "Run the same generated input through each stack's settings, one after another, under AWS's per-shard limits and the seed's latencies; print a side-by-side table with the planner's time and cost for AWS, and write an offline HTML page with charts.",
     )
     .argument("<stacks...>", "stacks to compare (their Pulumi.<stack>.yaml files)")
-    .option("--records <n>", `lines to generate (default ${COMPARE_RECORDS}: under time dilation a run takes K times its AWS time, so \`compare -- dev prod\` stays under about 3 minutes on 2 cores)`, wholeNumber("--records"), COMPARE_RECORDS)
+    .option("--records <n>", `lines to generate (default ${COMPARE_RECORDS}: under time dilation a run takes K times its AWS time, so \`compare -- dev prod\` takes about a minute on 2 cores)`, wholeNumber("--records"), COMPARE_RECORDS)
     .option("--record-bytes <n>", "bytes per generated line", wholeNumber("--record-bytes", 128), SEED_WORKLOAD.recordBytes)
     .option("--seed <n>", "seed of the generated workload", wholeNumber("--seed", 0), SEED_WORKLOAD.seed)
     .option("--records-per-day <n>", "daily volume the monthly cost is planned for", wholeNumber("--records-per-day"), 1_000_000)
@@ -32,7 +32,7 @@ const program = new Command()
     .option("--report <file>", "also write the comparison as JSON, one entry per stack")
     .showHelpAfterError();
 addAwsProfileOptions(program, true);
-addTimeScaleOption(program, "the smallest K that keeps every stack's run under about 60% of this machine's cores; 1 with --no-aws-profile");
+addTimeScaleOption(program, "each stack's own: the smallest K that keeps its run, cold starts included, under about 60% of this machine's cores; --time-scale sets one K for every stack; 1 with --no-aws-profile");
 addStacksDirOption(program);
 addFaultOptions(program);
 

@@ -49,8 +49,8 @@ const label = (shape: Shape) => `${shape.batchSize}/${shape.writerConcurrency} a
 
 /**
  * The time scale of the runs held to their share. Compare and bench run each stack at its own
- * automatic K, from 1.5 (dev) to about 35 (40 writer lanes) on 2 cores; 6 sits between them in
- * the ratio of scales. The writer's CPU for the same invocations grows a little with K, as each
+ * automatic K, from 1.5 (dev) to about 35 (40 writer lanes) on 2 cores; 6 is near the middle of that
+ * range on a log scale (7.3), and what compare picked for dev and prod before each stack had its own. The writer's CPU for the same invocations grows a little with K, as each
  * slice resumes after a longer gap: pf1's lane (batches of 100, 4 in flight, 512 MB) used 1.22,
  * 1.32 and 1.37 times this calibration's CPU at K = 2, 6 and 12, three runs within four minutes
  * of each other on 2026-12-02, while the machine drifted by more than that between hours.

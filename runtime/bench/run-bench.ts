@@ -110,7 +110,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         const workload = (records: number) => ({ records, recordBytes: options.recordBytes });
 
         const seedSettings = seedBaselineSettings(devStack.settings);
-        // Each dilated run gets the smallest K it needs: the seed's one writer needs almost no CPU, so it runs at about K = 1.
+        // Each dilated run gets the smallest K it needs: the seed's one writer needs little CPU, so it runs at K = 1.5 on 2 cores (its cold start sets it).
         const seedScale = options.timeScale ?? autoTimeScale(seedSettings, workload(options.seedRecords));
         options.onPhase?.(`seedBaseline: the seed's own code and setup, ${options.seedRecords} lines, AWS profile, time scale K = ${seedScale}`);
         const seedRun = await runPipeline({ ...common, stack: "seed-baseline", settings: seedSettings, inputFile: seedFile, awsProfile: options.awsProfile, timeScale: seedScale,

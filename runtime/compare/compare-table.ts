@@ -63,7 +63,7 @@ export function comparisonPreamble(comparison: Comparison): string[] {
     const bound = stacks.filter((stack) => stack.run.headroom.cpuBound);
     if (bound.length) {
         lines.push(
-            `⚠ CPU-bound: ${bound.map((stack) => `${stack.stack} ${Math.round(stack.run.headroom.busyFraction * 100)}%`).join(", ")} of the cores busy. Above ${CPU_BOUND_FRACTION * 100}%, a run's measured figures are this machine's, not the stack's: not representative. Run again on a quieter machine or with a larger --time-scale.`,
+            `⚠ CPU-bound: ${bound.map((stack) => `${stack.stack} ${Math.round(stack.run.headroom.busyFraction * 100)}%`).join(", ")} of the cores busy. Above ${CPU_BOUND_FRACTION * 100}%, a run's measured figures are this machine's, not the stack's: not representative. Run again on a quieter machine, or with a --time-scale larger than the stack's K (it sets one K for every stack).`,
         );
     }
     const offCpu = stacks.filter((stack) => stack.writerCpu && !stack.writerCpu.within);

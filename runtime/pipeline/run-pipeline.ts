@@ -39,7 +39,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     await using triggers = await startTriggers(env, stack, functions, options, clock);
     using sampler = new ProgressSampler(clock, { env, stack, triggers, onProgress: options.onProgress });
 
-    const meter = startHeadroomMeter(() => awake?.cpuSeconds() ?? 0);
+    using meter = startHeadroomMeter(() => awake?.cpuSeconds() ?? 0);
     const driven = await driveInput({ env, stack, triggers, sampler }, options, clock);
     const headroom = { ...meter.stop(), coresKeptAwake: awake?.mode ?? ("off" as const) };
     options.bench?.onDrained?.();

@@ -11,7 +11,7 @@ import { initCores } from "../lambda/cpu-share";
  *   sandbox at once, and an on-demand function's init runs on a full vCPU whatever its memory
  *   (initCores, cpu-share.ts), while the splitter keeps running at its share. For a stack of many
  *   lanes this burst is the busiest moment of the run: 40 lanes want 40 cores for one init
- *   (about 0.14 s of AWS time), against 40 × 0.29 once they run;
+ *   (about 0.13 s of AWS time), against 40 × 0.29 once they run;
  * - the stand-ins' and the runtime's own CPU (kinesalite, fauxqs, the AWS profile's proxies, the
  *   event source mapping): the planned records/s × their CPU per record.
  * Under dilation by K it gets all of it K times more slowly, so it needs the busiest sum ÷ K cores.
@@ -41,8 +41,9 @@ export const TARGET_BUSY_FRACTION = 0.6;
  */
 export const RUNTIME_CPU_MS_PER_RECORD = 1.4;
 
-export function sandboxCores(settings: FanoutSettings): number {
-    return vcpuShare(writerLanes(settings) * settings.writerMemoryMb + settings.splitterMemoryMb);
+/** `lanes`: the writer lanes that run (the planner's concurrentBatches: fewer than writerLanes when there are fewer records). */
+export function sandboxCores(settings: FanoutSettings, lanes = writerLanes(settings)): number {
+    return vcpuShare(lanes * settings.writerMemoryMb + settings.splitterMemoryMb);
 }
 
 /** `lanes`: the writer lanes that start at once (the planner's concurrentBatches: fewer than writerLanes when there are fewer records). */
@@ -52,7 +53,7 @@ export function coldStartCores(settings: FanoutSettings, lanes = writerLanes(set
 
 export function demandOf(settings: FanoutSettings, planned: { recordsPerSecond: number; concurrentBatches?: number }, cpuMsPerRecord = RUNTIME_CPU_MS_PER_RECORD): TimeScaleDemand {
     return {
-        sandboxCores: sandboxCores(settings),
+        sandboxCores: sandboxCores(settings, planned.concurrentBatches),
         coldStartCores: coldStartCores(settings, planned.concurrentBatches),
         runtimeCores: (planned.recordsPerSecond * cpuMsPerRecord) / 1000,
     };

@@ -47,6 +47,8 @@ export function headroomBetween(before: CpuTimes, after: CpuTimes, wallSeconds: 
 
 /** The wall time of the windows whose busiest one is a run's peak: long enough for /proc/stat's 10 ms ticks to count a share to 1%, on 2 cores. */
 export const PEAK_WINDOW_SECONDS = 1;
+/** How often the meter reads the counters: windows of PEAK_WINDOW_SECONDS slide in these steps, so a burst is not cut in two by a window's edge. */
+export const PEAK_STEP_SECONDS = 0.25;
 
 /** A reading of the machine's counters, of the CPU not counted as load so far, and of the wall clock in seconds. */
 export interface CpuReading {
@@ -56,24 +58,26 @@ export interface CpuReading {
 }
 
 /**
- * The busiest window between consecutive readings: each window's busy share (headroomBetween), the
- * highest kept. A window shorter than half of PEAK_WINDOW_SECONDS (the last one, cut short by the
- * run's end) is left out: too few ticks to count.
+ * The busiest window of at least PEAK_WINDOW_SECONDS: for each reading, the busy share
+ * (headroomBetween) since the latest earlier reading at least that long before it, the highest kept.
+ * Until a reading that old exists, the window from the first reading counts once it spans half of
+ * PEAK_WINDOW_SECONDS; shorter ones have too few ticks to count.
  */
 export class BusiestWindow {
-    private last: CpuReading | undefined;
+    private readonly readings: CpuReading[] = [];
     private peak = 0;
 
     constructor(private readonly cores: number) {}
 
     add(reading: CpuReading): void {
-        const previous = this.last;
-        this.last = reading;
-        if (!previous) return;
-        const seconds = reading.wallSeconds - previous.wallSeconds;
+        this.readings.push(reading);
+        // Keep, at the front, the latest reading a window ending here may start from.
+        while (this.readings.length > 2 && this.readings[1].wallSeconds <= reading.wallSeconds - PEAK_WINDOW_SECONDS) this.readings.shift();
+        const start = this.readings[0];
+        const seconds = reading.wallSeconds - start.wallSeconds;
         if (seconds < PEAK_WINDOW_SECONDS / 2) return;
-        const window = headroomBetween(previous.times, reading.times, seconds, this.cores, reading.excludedSeconds - previous.excludedSeconds);
-        this.peak = Math.max(this.peak, window.busyFraction);
+        const window = headroomBetween(start.times, reading.times, seconds, this.cores, reading.excludedSeconds - start.excludedSeconds);
+        if (Number.isFinite(window.busyFraction)) this.peak = Math.max(this.peak, window.busyFraction);
     }
 
     get busiestFraction(): number {
@@ -81,17 +85,28 @@ export class BusiestWindow {
     }
 }
 
+export interface HeadroomMeter extends Disposable {
+    /** The headroom since the start; stops the readings. */
+    stop(): Headroom;
+}
+
 /**
  * Starts measuring; `stop()` gives the headroom since the start, less the CPU `excludedCpuSeconds`
- * counts (a running total), with the busiest window of PEAK_WINDOW_SECONDS on the way.
+ * counts (a running total), with the busiest window of PEAK_WINDOW_SECONDS on the way. Disposing
+ * of it (a run that failed) stops the readings too.
  */
-export function startHeadroomMeter(excludedCpuSeconds: () => number = () => 0): { stop(): Headroom } {
+export function startHeadroomMeter(excludedCpuSeconds: () => number = () => 0): HeadroomMeter {
     const cores = availableCores();
-    const read = (): CpuReading => ({ times: readCpuTimes(), excludedSeconds: excludedCpuSeconds(), wallSeconds: performance.now() / 1000 });
+    let excludedSoFar = 0;
+    // The total only grows: a loop that died reads 0 (awake-cores.ts) and must not look like load.
+    const read = (): CpuReading => {
+        excludedSoFar = Math.max(excludedSoFar, excludedCpuSeconds());
+        return { times: readCpuTimes(), excludedSeconds: excludedSoFar, wallSeconds: performance.now() / 1000 };
+    };
     const first = read();
     const windows = new BusiestWindow(cores);
     windows.add(first);
-    const timer = setInterval(() => windows.add(read()), PEAK_WINDOW_SECONDS * 1000);
+    const timer = setInterval(() => windows.add(read()), PEAK_STEP_SECONDS * 1000);
     timer.unref();
     return {
         stop: () => {
@@ -101,6 +116,7 @@ export function startHeadroomMeter(excludedCpuSeconds: () => number = () => 0): 
             const headroom = headroomBetween(first.times, last.times, last.wallSeconds - first.wallSeconds, cores, last.excludedSeconds - first.excludedSeconds);
             return { ...headroom, peakBusyFraction: Math.max(windows.busiestFraction, headroom.busyFraction) };
         },
+        [Symbol.dispose]: () => clearInterval(timer),
     };
 }
 

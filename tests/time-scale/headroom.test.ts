@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
-import { BusiestWindow, CPU_BOUND_FRACTION, formatHeadroom, headroomBetween, PEAK_WINDOW_SECONDS } from "../../runtime/time-scale/headroom";
+import { spawn } from "node:child_process";
+import { BusiestWindow, CPU_BOUND_FRACTION, formatHeadroom, headroomBetween, PEAK_STEP_SECONDS, PEAK_WINDOW_SECONDS, startHeadroomMeter } from "../../runtime/time-scale/headroom";
 import { parseCpuMax, parseProcStat } from "../../runtime/time-scale/machine-cpu";
 
 const STAT = (user: number, idle: number) =>
@@ -60,13 +61,39 @@ describe("the machine's headroom", () => {
         assert.ok(Math.abs(windows.busiestFraction - 0.95) < 1e-9, `busiest ${windows.busiestFraction}`);
     });
 
-    it("leaves out a last window too short to count", () => {
+    it("slides its one-second windows in quarter seconds, so a burst across a second's edge is seen whole", () => {
+        assert.equal(PEAK_STEP_SECONDS, 0.25);
+        // 2 cores read every 0.25 s for 4 s (50 ticks a step): 10% busy, but all busy from 1.75 to 2.25 s. Windows
+        // fixed at whole seconds would see two halves of the burst (32.5% each); the window from 1.25 or 1.5 s holds it all.
         const windows = new BusiestWindow(2);
-        windows.add({ times: parseProcStat(STAT(0, 200)), excludedSeconds: 0, wallSeconds: 0 });
-        windows.add({ times: parseProcStat(STAT(40, 360)), excludedSeconds: 0, wallSeconds: 1 });
-        windows.add({ times: parseProcStat(STAT(80, 360)), excludedSeconds: 0, wallSeconds: 1.2 });
-        assert.ok(Math.abs(windows.busiestFraction - 0.2) < 1e-9, `a 0.2 s window of 100% is not a peak: ${windows.busiestFraction}`);
+        let busy = 0;
+        let idle = 0;
+        for (let step = 0; step <= 16; step++) {
+            if (step > 0) {
+                const share = step === 8 || step === 9 ? 1 : 0.1;
+                busy += 50 * share;
+                idle += 50 * (1 - share);
+            }
+            windows.add({ times: parseProcStat(STAT(busy, idle)), excludedSeconds: 0, wallSeconds: step * 0.25 });
+        }
+        assert.ok(Math.abs(windows.busiestFraction - 0.55) < 1e-9, `busiest ${windows.busiestFraction}`);
         assert.match(formatHeadroom({ ...headroomBetween(parseProcStat(STAT(0, 0)), parseProcStat(STAT(40, 160)), 1, 2), peakBusyFraction: 0.62 }), /^20% of 2 cores busy over 1\.0 s wall, 62% in the busiest second/);
+    });
+
+    it("measures a real burst in its busiest second that the run's mean dilutes, and stops reading when disposed of", async function () {
+        this.timeout(10_000);
+        const meter = startHeadroomMeter();
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        // One core of two kept busy for 1.5 s, by another process, as the sandboxes are: the meter reads on.
+        await new Promise((resolve, reject) => {
+            const child = spawn(process.execPath, ["-e", "const until = Date.now() + 1500; while (Date.now() < until) {}"], { stdio: "ignore" });
+            child.on("error", reject);
+            child.on("exit", resolve);
+        });
+        const headroom = meter.stop();
+        meter[Symbol.dispose]();
+        assert.ok((headroom.peakBusyFraction ?? 0) >= 0.45, `one busy core of two is about 50% in the busiest second (got ${headroom.peakBusyFraction})`);
+        assert.ok((headroom.peakBusyFraction ?? 0) > headroom.busyFraction, `the mean over 3 s (${headroom.busyFraction}) is diluted by the quiet 1.5 s`);
     });
 
     it("reads a cgroup v2 quota, and none from max", () => {
