@@ -7,8 +7,9 @@ import { runPipeline, type RunOptions } from "../pipeline/run-pipeline";
 import type { RunReport } from "../pipeline/run-report";
 import { parseSettings, type FanoutSettings } from "../../settings/parse";
 import type { AwsProfileOptions } from "../aws-profile";
-import { checkWriterCpu, loadMeasuredCpu, predictDrainTime, type WriterCpuCheck } from "../../planner";
+import { predictDrainTime, type WriterCpuCheck } from "../../planner";
 import { plannerLatencies } from "../compare/compare-stacks";
+import { runWriterCpu } from "../compare/run-writer-cpu";
 import { createSeedSplitter, createSeedWriter } from "./seed-baseline-functions";
 import { autoTimeScale } from "../time-scale/auto-time-scale";
 import type { Headroom } from "../time-scale/headroom";
@@ -139,7 +140,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         const prod = summarize(prodRun, prodPlanned);
         const embedded = summarize(embeddedRun, 0);
         const rawS3PutsPerSecond = embeddedRun.s3Ceiling!.putsPerSecond;
-        const prodWriterCpu = prodRun.cpuShare.writer.mode === "off" ? undefined : checkWriterCpu(loadMeasuredCpu().writer, prodRun.cpuShare.writer, prodStack.settings, latencies);
+        const prodWriterCpu = runWriterCpu(prodRun, prodStack.settings, latencies);
         const speedup = prod.recordsPerSecond / seedBaseline.recordsPerSecond;
         const efficiency = embedded.recordsPerSecond / rawS3PutsPerSecond;
         return {

@@ -9,18 +9,8 @@ import { SEED_CALIBRATION, type AwsProfileOptions } from "../aws-profile";
 import type { FaultOptions } from "../faults/fault-options";
 import { writePoisonedWorkloadFile } from "../faults/poison-lines";
 import { autoTimeScale } from "../time-scale/auto-time-scale";
-import {
-    checkWriterCpu,
-    estimateMonthlyCost,
-    loadMeasuredCpu,
-    loadPrices,
-    predictDrainTime,
-    SEED_LATENCIES,
-    type CostEstimate,
-    type DrainPrediction,
-    type Latencies,
-    type WriterCpuCheck,
-} from "../../planner";
+import { estimateMonthlyCost, loadPrices, predictDrainTime, SEED_LATENCIES, type CostEstimate, type DrainPrediction, type Latencies, type WriterCpuCheck } from "../../planner";
+import { runWriterCpu } from "./run-writer-cpu";
 
 /**
  * `npm run compare`: the same generated input through each named stack's settings, one stack
@@ -127,7 +117,7 @@ export async function compareStacks(options: CompareOptions): Promise<Comparison
                 signal: options.signal,
             });
             const prices = loadPrices(stack.region);
-            const writerCpu = run.cpuShare.writer.mode === "off" ? undefined : checkWriterCpu(loadMeasuredCpu().writer, run.cpuShare.writer, stack.settings, latencies);
+            const writerCpu = runWriterCpu(run, stack.settings, latencies);
             results.push({
                 stack: stack.stack,
                 region: stack.region,
