@@ -28,11 +28,9 @@
  *
  * 4. CPU. Each function's CPU (planner/measured-cpu.json, measured by `npm run calibrate-cpu`) at
  *    its memory's share of a vCPU (memoryMb / 1,769): a writer batch takes max(its I/O time, its
- *    CPU / share), its CPU being CPU per invocation + b × CPU per record, plus a wake-up's CPU for
- *    the rounds of writerConcurrency PutObjects that find it idle: the share of its I/O time it
- *    spends idle, of its rounds (cpuWithWakeUps: they fill idle time, never past its I/O; none for
- *    a writer CPU-bound at its share, whose calls' answers queue up while it is throttled). A put call of the splitter takes
- *    max(its latency, (its records' CPU + one wait's) / share). Each lane's sandbox starts cold: its
+ *    CPU / share), its CPU being CPU per invocation + b × CPU per record + CPU per round for each of
+ *    its ceil(b / writerConcurrency) rounds of PutObjects (all three measured held to the share). A put
+ *    call of the splitter takes max(its latency, (its records' CPU + one round's) / share). Each lane's sandbox starts cold: its
  *    init (init's CPU on a full vCPU, as on-demand Lambda gives init), then V8's warm-up CPU at the
  *    share, most of it on the sandbox's first few hundred records (measured); the splitter's init
  *    comes before everything.
@@ -174,7 +172,7 @@ function splitterStage(settings: FanoutSettings, shape: StreamShape, latencies: 
     const perCall =
         options.recordsPerPutCall ??
         Math.min(kinesis.putRecordsMaxRecords, Math.floor(kinesis.putRecordsMaxBytes / (recordBytes + PARTITION_KEY_BYTES_ESTIMATE)));
-    const callCpuMs = cpuSeconds({ ...cpu.splitter, msPerInvocation: 0 }, Math.max(1, perCall), settings.splitterMemoryMb, { waits: 1 }) * 1000;
+    const callCpuMs = cpuSeconds({ ...cpu.splitter, msPerInvocation: 0 }, Math.max(1, perCall), settings.splitterMemoryMb, { rounds: 1 }) * 1000;
     const callMs = Math.max(latencies.putRecordsCallMs, callCpuMs);
     if (callCpuMs > latencies.putRecordsCallMs) {
         notes.push(`splitter CPU: ${fmt(callCpuMs)} ms per put call at ${settings.splitterMemoryMb} MB (${fmt(settings.splitterMemoryMb / AWS_LIMITS.lambda.memoryMbPerVcpu)} vCPU) is more than its ${latencies.putRecordsCallMs} ms latency`);
@@ -216,22 +214,17 @@ function writerStage(settings: FanoutSettings, shape: StreamShape, latencies: La
     const rounds = (b: number) => batchRounds(b, settings.writerConcurrency);
     const ioSeconds = (b: number) => batchIoSeconds(b, settings.writerConcurrency, latencies);
     const memory = settings.writerMemoryMb;
-    // A writer wakes up once a round of writerConcurrency PutObjects when it was idle: the more of a
-    // batch's time it waits on S3, the more of its rounds find it idle; CPU-bound at its share, none do.
-    const batchCpu = (b: number) => batchCpuSeconds(cpu.writer, b, memory, settings.writerConcurrency, latencies);
-    const idleFraction = (b: number) => (ioSeconds(b) > 0 ? Math.max(0, 1 - batchCpu(b) / ioSeconds(b)) : 0);
+    const batchCpu = (b: number) => batchCpuSeconds(cpu.writer, b, memory, settings.writerConcurrency);
     const batchSeconds = (b: number) => Math.max(ioSeconds(b), batchCpu(b));
     const init = initSeconds(cpu.writer, memory);
     const laneBatchSeconds = (b: number, before: number) =>
         (before === 0 ? init : 0) + Math.max(ioSeconds(b), batchCpu(b) + warmUpCpuSeconds(cpu.writer, memory, before, before + b));
     const cpuBound = batchCpu(fullBatch) > ioSeconds(fullBatch);
-    const idle = idleFraction(fullBatch);
     notes.push(
-        `writer CPU: init ${cpu.writer.msInit} ms on a full vCPU, ${cpu.writer.msPerInvocation} ms an invocation + ${cpu.writer.msPerRecord} ms a record + ${cpu.writer.msPerWait} ms each round of PutObjects it waits idle on, ` +
+        `writer CPU: init ${cpu.writer.msInit} ms on a full vCPU, ${cpu.writer.msPerInvocation} ms an invocation + ${cpu.writer.msPerRecord} ms a record + ${cpu.writer.msPerRound} ms a round of PutObjects, ` +
             `+ ${cpu.writer.msWarmUp} ms once per sandbox while V8 warms up (63% of it over its first ${cpu.writer.warmUpRecords} records), measured ${cpu.measuredAt.slice(0, 10)} on ${cpu.machine.cpuModel}; ` +
-            `at ${memory} MB (${fmt(memory / AWS_LIMITS.lambda.memoryMbPerVcpu)} vCPU) a full batch needs ${fmt(batchCpu(fullBatch))} s of CPU against ${fmt(ioSeconds(fullBatch))} s of I/O` +
-            (idle === 0 ? ": CPU-bound, so it never waits idle" : `, idle ${fmt(idle * 100)}% of it, waking up for that share of its ${rounds(fullBatch)} rounds`) +
-            (cpuBound && idle > 0 ? ": CPU-bound" : ""),
+            `at ${memory} MB (${fmt(memory / AWS_LIMITS.lambda.memoryMbPerVcpu)} vCPU) a full batch of ${fullBatch} in ${rounds(fullBatch)} rounds needs ${fmt(batchCpu(fullBatch))} s of CPU against ${fmt(ioSeconds(fullBatch))} s of I/O` +
+            (cpuBound ? ": CPU-bound" : `: its CPU fills ${fmt((batchCpu(fullBatch) / ioSeconds(fullBatch)) * 100)}% of it`),
     );
     const cycle = (b: number) => latencies.getRecordsMs / 1000 + batchSeconds(b);
     // Lanes beyond the file's records have nothing to do: at most N records are in flight.

@@ -27,14 +27,16 @@ export interface FunctionCpu {
     /** Records over which the warm-up decays (its time constant, fitted by calibrate-cpu): 63% of it is spent by then, 95% by three times as many. */
     warmUpRecords: number;
     /**
-     * Milliseconds of CPU each time the function wakes up from idle when its calls answer: the
-     * writer's round of `writerConcurrency` PutObjects, the splitter's put call. The planner charges
-     * it for the share of rounds that find the function idle (the share of its I/O time it spends
-     * idle; cpuWithWakeUps): none for a function CPU-bound at its share, whose calls' answers queue up
-     * while it is throttled. Measured with no share, a warm writer batch of 100 with 4 PutObjects in
-     * flight (25 rounds) costs about 154 ms of CPU, against about 116 ms held to its share (2026-12-02, 16:25).
+     * Milliseconds of CPU per round of calls, held to its share: the writer's round of
+     * `writerConcurrency` PutObjects (a batch of b records makes ceil(b / writerConcurrency)), the
+     * splitter's put call. Each round sends its calls, waits for their answers and handles them; the
+     * CPU of a round beyond its records' own is fitted from three shapes that differ in records and
+     * rounds, all held to their share at the same time scale as compare's runs (calibrate-cpu). On
+     * 2026-12-02 (19:33) a round cost 5.9 ms: a warm batch of 100 with 4 PutObjects in flight (25
+     * rounds) 284 ms of CPU, with 16 in flight (7 rounds) 165 ms. Measured with no share, as a
+     * wake-up from idle, a round had cost about 1.7 ms (16:25, on another machine of the same kind).
      */
-    msPerWait: number;
+    msPerRound: number;
 }
 
 export interface MeasuredCpu {
@@ -51,14 +53,14 @@ export const NO_CPU: MeasuredCpu = {
     measuredAt: "never",
     machine: { cpuModel: "none", cores: 0, node: "none" },
     method: "none: CPU left out",
-    writer: { msInit: 0, msPerInvocation: 0, msPerRecord: 0, msWarmUp: 0, warmUpRecords: 1, msPerWait: 0 },
-    splitter: { msInit: 0, msPerInvocation: 0, msPerRecord: 0, msWarmUp: 0, warmUpRecords: 1, msPerWait: 0 },
+    writer: { msInit: 0, msPerInvocation: 0, msPerRecord: 0, msWarmUp: 0, warmUpRecords: 1, msPerRound: 0 },
+    splitter: { msInit: 0, msPerInvocation: 0, msPerRecord: 0, msWarmUp: 0, warmUpRecords: 1, msPerRound: 0 },
 };
 
 export function loadMeasuredCpu(file = MEASURED_CPU_FILE): MeasuredCpu {
     const parsed = JSON.parse(fs.readFileSync(file, "utf8")) as MeasuredCpu;
     for (const fn of ["writer", "splitter"] as const) {
-        for (const key of ["msInit", "msPerInvocation", "msPerRecord", "msWarmUp", "msPerWait"] as const) {
+        for (const key of ["msInit", "msPerInvocation", "msPerRecord", "msWarmUp", "msPerRound"] as const) {
             const value = parsed[fn]?.[key];
             if (!(typeof value === "number" && Number.isFinite(value) && value >= 0)) {
                 throw new Error(`${file}: ${fn}.${key} must be a number of milliseconds, 0 or more (got ${String(value)}); run npm run calibrate-cpu`);
@@ -101,9 +103,9 @@ export function initSeconds(cpu: FunctionCpu, memoryMb: number): number {
 }
 
 /**
- * Seconds of a function's time that one warm invocation needs for CPU alone: `records` records,
- * and `waits` times it waits on its calls and wakes up again.
+ * Seconds of a function's time that one warm invocation needs for CPU alone, at its memory's share:
+ * `records` records in `rounds` rounds of calls.
  */
-export function cpuSeconds(cpu: FunctionCpu, records: number, memoryMb: number, options: { waits?: number } = {}): number {
-    return (cpu.msPerInvocation + records * cpu.msPerRecord + (options.waits ?? 0) * cpu.msPerWait) / 1000 / vcpuShare(memoryMb);
+export function cpuSeconds(cpu: FunctionCpu, records: number, memoryMb: number, options: { rounds?: number } = {}): number {
+    return (cpu.msPerInvocation + records * cpu.msPerRecord + (options.rounds ?? 0) * cpu.msPerRound) / 1000 / vcpuShare(memoryMb);
 }

@@ -43,17 +43,17 @@ export const WRITER_CPU_BAND = { low: 0.8, high: 1.25 } as const;
 export const WRITER_BUSY_BOUND = 0.85;
 
 /**
- * The calibrated CPU of the invocations a run made, ordinal by ordinal: per invocation and per record,
- * V8's warm-up for the sandbox's records so far (its mean sandbox's), and the wake-ups of the rounds
- * of PutObjects that find it idle, as the planner charges them (batchCpuSeconds).
+ * The calibrated CPU of the invocations a run made, ordinal by ordinal: per invocation, per record and
+ * per round of PutObjects, and V8's warm-up for the sandbox's records so far (its mean sandbox's), as
+ * the planner charges them (batchCpuSeconds, warmUpCpuMs).
  */
-export function calibratedWriterCpuMs(cpu: FunctionCpu, run: Omit<CpuByOrdinal, "cpuMsByOrdinal">, settings: FanoutSettings, latencies: Latencies): number {
+export function calibratedWriterCpuMs(cpu: FunctionCpu, run: Omit<CpuByOrdinal, "cpuMsByOrdinal">, settings: FanoutSettings): number {
     let total = 0;
     let recordsBefore = 0;
     run.invocationsByOrdinal.forEach((invocations, i) => {
         if (invocations === 0) return;
         const records = run.recordsByOrdinal[i] / invocations;
-        const cpuMs = batchCpuSeconds(cpu, records, settings.writerMemoryMb, settings.writerConcurrency, latencies) * vcpuShare(settings.writerMemoryMb) * 1000;
+        const cpuMs = batchCpuSeconds(cpu, records, settings.writerMemoryMb, settings.writerConcurrency) * vcpuShare(settings.writerMemoryMb) * 1000;
         const warmUpMs = warmUpCpuMs(cpu, recordsBefore + records) - warmUpCpuMs(cpu, recordsBefore);
         total += invocations * (cpuMs + warmUpMs);
         recordsBefore += records;
@@ -64,7 +64,7 @@ export function calibratedWriterCpuMs(cpu: FunctionCpu, run: Omit<CpuByOrdinal, 
 export function checkWriterCpu(cpu: FunctionCpu, run: CpuByOrdinal, settings: FanoutSettings, latencies: Latencies): WriterCpuCheck {
     const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
     const measuredMs = sum(run.cpuMsByOrdinal);
-    const calibratedMs = calibratedWriterCpuMs(cpu, run, settings, latencies);
+    const calibratedMs = calibratedWriterCpuMs(cpu, run, settings);
     const ratio = calibratedMs > 0 ? measuredMs / calibratedMs : 1;
     // CPU set the pace where a sandbox's n-th invocations at its share were busy for more than WRITER_BUSY_BOUND
     // of their PutObjects' time (a cold sandbox's first batches often are, while V8 warms up, even when later ones wait on S3).

@@ -47,7 +47,10 @@ export interface CpuCgroups {
  * with cold caches after the others ran, and each slice's restart costs CPU. With the share
  * divided by K and the period kept at 100 ms, a dilated sandbox ran in K times more, K times
  * shorter slices and paid for it: on the dev stack (256 MB writer, K = 3.5, cores kept awake), a
- * warm invocation took 180 ms of CPU against 130 ms planned from runs at K = 1.
+ * warm invocation took 180 ms of CPU against 130 ms planned from runs at K = 1. The kernel's 1 s
+ * bound on the period brings that back past K = 10: one writer lane of pf10's shape (batches of
+ * 100, 4 in flight, 512 MB), alone, used 0.82 and 0.85 times the calibrated CPU at K = 6 and 10
+ * (slices of 29 ms), and 1.34 and 1.37 at K = 35.5 (slices of 8 ms), on 2026-12-02.
  */
 export function quotaFor(cores: number, timeScale = 1): { periodUs: number; quotaUs: number } {
     if (!(cores > 0)) throw new Error(`a CPU quota needs more than 0 cores (got ${cores})`);

@@ -1,7 +1,6 @@
 import { strict as assert } from "node:assert";
 import { parseSettings, type FanoutSettings } from "../../settings/parse";
 import { NO_CPU, SEED_LATENCIES, loadMeasuredCpu, predictDrainTime, recordsPerPayload, type MeasuredCpu } from "../../planner";
-import { cpuWithWakeUps } from "../../planner/writer-batch";
 
 function settings(raw: Record<string, unknown>): FanoutSettings {
     return parseSettings(raw).settings;
@@ -186,8 +185,8 @@ describe("planner: predictDrainTime", () => {
     describe("the functions' CPU at Lambda's memory share (1,769 MB = 1 vCPU)", () => {
         const CPU: MeasuredCpu = {
             ...NO_CPU,
-            writer: { msInit: 0, msPerInvocation: 10, msPerRecord: 1, msWarmUp: 500, warmUpRecords: 300, msPerWait: 0 },
-            splitter: { msInit: 0, msPerInvocation: 0, msPerRecord: 0.1, msWarmUp: 0, warmUpRecords: 1, msPerWait: 0 },
+            writer: { msInit: 0, msPerInvocation: 10, msPerRecord: 1, msWarmUp: 500, warmUpRecords: 300, msPerRound: 0 },
+            splitter: { msInit: 0, msPerInvocation: 0, msPerRecord: 0.1, msWarmUp: 0, warmUpRecords: 1, msPerRound: 0 },
         };
         const FOUR_LANES = { shardCount: 4, batchSize: 500, writerConcurrency: 20, partitionKey: "field:original_id" };
 
@@ -203,21 +202,20 @@ describe("planner: predictDrainTime", () => {
             assert.ok(small.notes.some((note) => note.includes("CPU-bound")));
         });
 
-        it("lets a writer's wake-ups fill its idle time, never past its I/O, and charges none when it is CPU-bound", () => {
-            // 1,769 MB, 500 records at writerConcurrency 20: 0.51 s busy against 1.27 s of I/O, and 25 rounds × 80 ms
-            // = 2 s of wake-ups if every round found it idle. The share that do is 1 − T / 1.27, so
-            // T = (0.51 + 2) × 1.27 / (1.27 + 2) = 0.975 s of CPU: the batch still takes its 1.27 s of I/O.
-            assert.ok(Math.abs(cpuWithWakeUps(0.51, 2, 1.27) - (2.51 * 1.27) / 3.27) < 1e-12);
-            const cpu = { ...CPU, writer: { ...CPU.writer, msPerWait: 80 } };
-            const idle = predictDrainTime(settings({ ...FOUR_LANES, writerMemoryMb: 1769 }), { records: 4000, recordBytes: 2048 }, SEED_LATENCIES, { cpu });
-            within(idle.fullBatchSeconds, 1.27, 1e-9, "an I/O-bound batch with its wake-ups");
+        it("charges a writer's CPU for each round of PutObjects, so fewer calls in flight cost more CPU", () => {
+            // 500 records: 25 rounds at writerConcurrency 20, 100 at 5; 20 ms a round.
+            // 1,769 MB at 20 in flight: 10 + 500 + 25 × 20 = 1,010 ms of CPU against 20 + 25 × 50 = 1,270 ms of I/O: I/O-bound.
+            const cpu = { ...CPU, writer: { ...CPU.writer, msPerRound: 20 } };
+            const wide = predictDrainTime(settings({ ...FOUR_LANES, writerMemoryMb: 1769 }), { records: 4000, recordBytes: 2048 }, SEED_LATENCIES, { cpu });
+            within(wide.fullBatchSeconds, 1.27, 1e-9, "an I/O-bound batch");
+            assert.ok(wide.notes.some((note) => note.includes("in 25 rounds needs 1.010 s of CPU")), wide.notes.join("\n"));
 
-            // 128 MB: 7.048 s busy against 1.27 s of I/O; its PutObjects' answers queue while it is throttled, so 25 or 100 rounds cost the same.
-            assert.equal(cpuWithWakeUps(7.048, 2, 1.27), 7.048);
-            const wide = predictDrainTime(settings({ ...FOUR_LANES, writerMemoryMb: 128 }), { records: 4000, recordBytes: 2048 }, SEED_LATENCIES, { cpu });
+            // At 5 in flight: 10 + 500 + 100 × 20 = 2,510 ms of CPU against 20 + 100 × 50 = 5,020 ms of I/O; at 128 MB
+            // the same CPU takes 2.51 × 1,769 / 128 = 34.7 s, against 25 rounds' (1.01 s of CPU) 14 s at 20 in flight.
             const narrow = predictDrainTime(settings({ ...FOUR_LANES, writerConcurrency: 5, writerMemoryMb: 128 }), { records: 4000, recordBytes: 2048 }, SEED_LATENCIES, { cpu });
-            within(wide.fullBatchSeconds, (0.51 * 1769) / 128, 1e-9, "CPU-bound batch seconds at writerConcurrency 20");
-            within(narrow.fullBatchSeconds, (0.51 * 1769) / 128, 1e-9, "CPU-bound batch seconds at writerConcurrency 5");
+            const wide128 = predictDrainTime(settings({ ...FOUR_LANES, writerMemoryMb: 128 }), { records: 4000, recordBytes: 2048 }, SEED_LATENCIES, { cpu });
+            within(narrow.fullBatchSeconds, (2.51 * 1769) / 128, 1e-9, "CPU-bound batch seconds at writerConcurrency 5");
+            within(wide128.fullBatchSeconds, (1.01 * 1769) / 128, 1e-9, "CPU-bound batch seconds at writerConcurrency 20");
         });
 
         it("adds a new sandbox's V8 warm-up CPU once per lane, at the memory's share, most of it on its first records", () => {
@@ -255,7 +253,7 @@ describe("planner: predictDrainTime", () => {
             assert.ok(measured.machine.cpuModel.length > 0 && measured.machine.cores > 0 && /^v\d+\./.test(measured.machine.node));
             assert.ok(measured.writer.msPerRecord > 0, "a writer record costs some CPU");
             assert.ok(measured.writer.msInit > 0 && measured.splitter.msInit > 0, "a cold start's init costs some CPU");
-            assert.ok(measured.writer.msWarmUp >= 0 && measured.writer.msPerWait >= 0, "warming up and waking up cost no less than nothing");
+            assert.ok(measured.writer.msWarmUp >= 0 && measured.writer.msPerRound >= 0, "warming up and a round of calls cost no less than nothing");
         });
     });
 });

@@ -2,30 +2,30 @@ import { strict as assert } from "node:assert";
 import { parseSettings } from "../../settings/parse";
 import { SEED_LATENCIES, WRITER_BUSY_BOUND, calibratedWriterCpuMs, checkWriterCpu, type FunctionCpu } from "../../planner";
 
-const CPU: FunctionCpu = { msInit: 0, msPerInvocation: 10, msPerRecord: 1, msWarmUp: 100, warmUpRecords: 100, msPerWait: 10 };
+const CPU: FunctionCpu = { msInit: 0, msPerInvocation: 10, msPerRecord: 1, msWarmUp: 100, warmUpRecords: 100, msPerRound: 10 };
 /** Two sandboxes, each running a batch of 100 and then one of 50. */
 const RUN = { invocationsByOrdinal: [2, 2], recordsByOrdinal: [200, 100] };
 const settings = (writerMemoryMb: number) => parseSettings({ writerMemoryMb, writerConcurrency: 20 }).settings;
 
 describe("planner: a run's writer CPU against the calibration", () => {
-    it("charges each invocation its own CPU, its records, and the warm-up its sandbox has left", () => {
-        // 128 MB: 110 ms of CPU is 1.52 s at its share, more than 20 ms + 5 × 50 ms of I/O, so no wake-ups.
+    it("charges each invocation its own CPU, its records, its rounds of PutObjects, and the warm-up its sandbox has left", () => {
+        // 20 in flight: a batch of 100 makes 5 rounds, one of 50 makes 3 (10 ms each).
         const warmUp = (records: number) => 100 * (1 - Math.exp(-records / 100));
-        const expected = 2 * (10 + 100 + warmUp(100)) + 2 * (10 + 50 + warmUp(150) - warmUp(100));
-        const calibrated = calibratedWriterCpuMs(CPU, RUN, settings(128), SEED_LATENCIES);
+        const expected = 2 * (10 + 100 + 5 * 10 + warmUp(100)) + 2 * (10 + 50 + 3 * 10 + warmUp(150) - warmUp(100));
+        const calibrated = calibratedWriterCpuMs(CPU, RUN, settings(128));
         assert.ok(Math.abs(calibrated - expected) < 1e-9, `expected ${expected}, got ${calibrated}`);
     });
 
-    it("adds the wake-ups of the rounds that find an I/O-bound writer idle, as the planner charges them", () => {
-        // 1,769 MB: 110 ms busy and 5 rounds × 10 ms of wake-ups against 270 ms of I/O: (110 + 50) × 270 / (270 + 50) ms
-        // in all; the batches of 50: (60 + 30) × 170 / (170 + 30) ms.
-        const wakeUps = 2 * ((160 * 270) / 320 - 110) + 2 * ((90 * 170) / 200 - 60);
-        const difference = calibratedWriterCpuMs(CPU, RUN, settings(1769), SEED_LATENCIES) - calibratedWriterCpuMs(CPU, RUN, settings(128), SEED_LATENCIES);
-        assert.ok(Math.abs(difference - wakeUps) < 1e-9, `expected ${wakeUps} ms of wake-ups, got ${difference}`);
+    it("charges every round the same whatever the writer's memory: CPU is counted in ms, not at the share", () => {
+        assert.equal(calibratedWriterCpuMs(CPU, RUN, settings(1769)), calibratedWriterCpuMs(CPU, RUN, settings(128)));
+        // 5 in flight instead of 20: 20 rounds a batch of 100 and 10 a batch of 50, 15 + 7 more rounds of 10 ms in each sandbox.
+        const narrow = parseSettings({ writerMemoryMb: 128, writerConcurrency: 5 }).settings;
+        const difference = calibratedWriterCpuMs(CPU, RUN, narrow) - calibratedWriterCpuMs(CPU, RUN, settings(128));
+        assert.ok(Math.abs(difference - 2 * (15 + 7) * 10) < 1e-9, `expected 440 ms more, got ${difference}`);
     });
 
     it("flags a CPU-bound run whose sandboxes used 1.5 times the calibrated CPU, and not one within 0.8 to 1.25", () => {
-        const calibrated = calibratedWriterCpuMs(CPU, RUN, settings(128), SEED_LATENCIES);
+        const calibrated = calibratedWriterCpuMs(CPU, RUN, settings(128));
         const inflated = checkWriterCpu(CPU, { ...RUN, cpuMsByOrdinal: [calibrated, calibrated / 2] }, settings(128), SEED_LATENCIES);
         assert.ok(Math.abs(inflated.ratio - 1.5) < 1e-9, `ratio ${inflated.ratio}`);
         assert.equal(inflated.cpuBound, true);
@@ -37,10 +37,11 @@ describe("planner: a run's writer CPU against the calibration", () => {
     });
 
     it("lets a run stand whose extra CPU still left S3 setting the writer's pace", () => {
-        // 1,769 MB with 5 PutObjects in flight: 1.5 times the calibrated CPU is about 0.4 s for each batch of 100
-        // (against 20 + 20 × 50 ms of I/O) and 0.1 s for each of 50 (against 20 + 10 × 50 ms), at a full vCPU.
+        // 1,769 MB with 5 PutObjects in flight: the run's 1.5 times the calibrated CPU, laid on its ordinals, is about
+        // 0.55 s for each batch of 100 (against 20 + 20 × 50 ms of I/O) and 0.27 s for each of 50 (against 20 + 10 × 50 ms),
+        // at a full vCPU: both under 85%.
         const narrow = parseSettings({ writerMemoryMb: 1769, writerConcurrency: 5 }).settings;
-        const calibrated = calibratedWriterCpuMs(CPU, RUN, narrow, SEED_LATENCIES);
+        const calibrated = calibratedWriterCpuMs(CPU, RUN, narrow);
         const check = checkWriterCpu(CPU, { ...RUN, cpuMsByOrdinal: [calibrated, calibrated / 2] }, narrow, SEED_LATENCIES);
         assert.ok(check.ratio > 1.25);
         assert.equal(check.cpuBound, false);
