@@ -56,7 +56,8 @@ export function formatBench(report: BenchReport): string {
 /** prod's writer CPU against the calibration: a run outside the band, where CPU set the writers' pace, measures this machine. */
 function formatWriterCpu(check: WriterCpuCheck): string {
     const flag = check.within ? "" : ` ⚠ outside ${WRITER_CPU_BAND.low} to ${WRITER_CPU_BAND.high} where CPU set the writers' pace: prod's seconds are this machine's (cores shared, CPU drift), not the stack's`;
-    return `writer CPU            prod's sandboxes used ${n(check.ratio, 2)}× the CPU npm run calibrate-cpu measured for the same invocations (${n(check.measuredMs / 1000, 1)} s against ${n(check.calibratedMs / 1000, 1)} s)${flag}`;
+    const pace = check.paceRatio === undefined ? "; their CPU never set their pace" : `; ${n(check.paceRatio, 2)}× in the invocations where their CPU set their pace`;
+    return `writer CPU            prod's sandboxes used ${n(check.ratio, 2)}× the CPU npm run calibrate-cpu measured for the same invocations (${n(check.measuredMs / 1000, 1)} s against ${n(check.calibratedMs / 1000, 1)} s)${pace}${flag}`;
 }
 
 async function main(): Promise<number> {

@@ -1,7 +1,7 @@
 import Table from "cli-table3";
 import { SETTING_KEYS, type SettingKey } from "../../settings/definitions";
 import { flaggedSeconds, retriedEntries } from "../pipeline/run-report";
-import { WRITER_CPU_BAND } from "../../planner";
+import { WRITER_CPU_BAND, type WriterCpuCheck } from "../../planner";
 import { CPU_BOUND_FRACTION } from "../time-scale/headroom";
 import type { Comparison, StackComparison } from "./compare-stacks";
 
@@ -28,7 +28,7 @@ export function comparisonRows(comparison: Comparison): string[][] {
         ...(comparison.awsProfile ? [row("time scale K", (stack) => String(stack.timeScale))] : []),
         row("machine cores busy (busiest second)", (stack) => `${Math.round(stack.run.headroom.busyFraction * 100)}%${stack.run.headroom.peakBusyFraction === undefined ? "" : ` (${Math.round(stack.run.headroom.peakBusyFraction * 100)}%)`}`),
         ...(stacks.some((stack) => stack.writerCpu)
-            ? [row("writer CPU ÷ calibration", (stack) => (stack.writerCpu ? `${stack.writerCpu.ratio.toFixed(2)}${stack.writerCpu.within ? "" : " ⚠"}` : "–"))]
+            ? [row("writer CPU ÷ calibration (where it set the pace)", (stack) => (stack.writerCpu ? writerCpuCell(stack.writerCpu) : "–"))]
             : []),
         row("writer invocations", (stack) => n(stack.run.invocations.writer)),
         row("mean batch size", (stack) => n(stack.run.mapping.meanBatchSize)),
@@ -69,7 +69,7 @@ export function comparisonPreamble(comparison: Comparison): string[] {
     const offCpu = stacks.filter((stack) => stack.writerCpu && !stack.writerCpu.within);
     if (offCpu.length) {
         lines.push(
-            `⚠ writer CPU: ${offCpu.map((stack) => `${stack.stack}'s sandboxes used ${stack.writerCpu?.ratio.toFixed(2)}×`).join(", ")} the CPU that npm run calibrate-cpu measured (planner/measured-cpu.json) for the same invocations. ` +
+            `⚠ writer CPU: ${offCpu.map((stack) => `${stack.stack}'s sandboxes used ${paceRatioOf(stack.writerCpu).toFixed(2)}×`).join(", ")} the CPU that npm run calibrate-cpu measured (planner/measured-cpu.json) for the same invocations, where their CPU set their pace. ` +
                 `Outside ${WRITER_CPU_BAND.low} to ${WRITER_CPU_BAND.high}, the run's seconds measure this machine (its cores shared by many sandboxes and the stand-ins, or its CPU's drift since the calibration), not the stack: not representative; the planned seconds use the calibration. Calibrate again close to the run, or compare on a quieter machine.`,
         );
     }
@@ -90,7 +90,18 @@ function timeScaleLine(comparison: Comparison): string {
 /** A run's seconds, flagged when they are this machine's rather than the stack's. */
 function secondsCell(stack: StackComparison): string {
     const seconds = flaggedSeconds(stack.run.seconds.pipeline, stack.run.headroom);
-    return stack.writerCpu && !stack.writerCpu.within && !stack.run.headroom.cpuBound ? `${seconds} ⚠ writer CPU ${stack.writerCpu.ratio.toFixed(2)}×` : seconds;
+    return stack.writerCpu && !stack.writerCpu.within && !stack.run.headroom.cpuBound ? `${seconds} ⚠ writer CPU ${paceRatioOf(stack.writerCpu).toFixed(2)}×` : seconds;
+}
+
+/** The writer CPU's verdict figure: the ratio of the invocations whose CPU set the pace, or the whole run's where none did. */
+function paceRatioOf(check: WriterCpuCheck | undefined): number {
+    return check?.paceRatio ?? check?.ratio ?? 1;
+}
+
+/** The whole run's ratio, and the pace-setting invocations' where some were CPU-bound: `1.16 (1.63 ⚠)`. */
+function writerCpuCell(check: WriterCpuCheck): string {
+    const flag = check.within ? "" : " ⚠";
+    return check.paceRatio === undefined ? `${check.ratio.toFixed(2)} (none)` : `${check.ratio.toFixed(2)} (${check.paceRatio.toFixed(2)}${flag})`;
 }
 
 export function formatComparisonTable(comparison: Comparison): string {

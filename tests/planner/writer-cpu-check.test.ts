@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { parseSettings } from "../../settings/parse";
 import { SEED_LATENCIES, WRITER_BUSY_BOUND, calibratedWriterCpuMs, checkWriterCpu, type FunctionCpu } from "../../planner";
+import { calibratedCpuMsByOrdinal } from "../../planner/writer-cpu-check";
 
 const CPU: FunctionCpu = { msInit: 0, msPerInvocation: 10, msPerRecord: 1, msWarmUp: 100, warmUpRecords: 100, msPerRound: 10 };
 /** Two sandboxes, each running a batch of 100 and then one of 50. */
@@ -25,15 +26,26 @@ describe("planner: a run's writer CPU against the calibration", () => {
     });
 
     it("flags a CPU-bound run whose sandboxes used 1.5 times the calibrated CPU, and not one within 0.8 to 1.25", () => {
-        const calibrated = calibratedWriterCpuMs(CPU, RUN, settings(128));
-        const inflated = checkWriterCpu(CPU, { ...RUN, cpuMsByOrdinal: [calibrated, calibrated / 2] }, settings(128), SEED_LATENCIES);
+        const [first, second] = calibratedCpuMsByOrdinal(CPU, RUN, settings(128));
+        const inflated = checkWriterCpu(CPU, { ...RUN, cpuMsByOrdinal: [1.5 * first, 1.5 * second] }, settings(128), SEED_LATENCIES);
         assert.ok(Math.abs(inflated.ratio - 1.5) < 1e-9, `ratio ${inflated.ratio}`);
         assert.equal(inflated.cpuBound, true);
         assert.equal(inflated.within, false);
 
-        const close = checkWriterCpu(CPU, { ...RUN, cpuMsByOrdinal: [calibrated * 0.6, calibrated * 0.5] }, settings(128), SEED_LATENCIES);
+        const close = checkWriterCpu(CPU, { ...RUN, cpuMsByOrdinal: [1.1 * first, 1.1 * second] }, settings(128), SEED_LATENCIES);
         assert.ok(Math.abs(close.ratio - 1.1) < 1e-9, `ratio ${close.ratio}`);
         assert.equal(close.within, true);
+    });
+
+    it("holds a run's cold first invocations and its warm later ones to the band apart", () => {
+        // 128 MB: every batch is CPU-bound. The cold ones at 1.1 times and the warm ones at 1.6: warm sets the verdict.
+        const [first, second] = calibratedCpuMsByOrdinal(CPU, RUN, settings(128));
+        const warmOff = checkWriterCpu(CPU, { ...RUN, cpuMsByOrdinal: [1.1 * first, 1.6 * second] }, settings(128), SEED_LATENCIES);
+        assert.ok(Math.abs((warmOff.paceRatio ?? 0) - 1.6) < 1e-9, `pace ratio ${warmOff.paceRatio}`);
+        assert.equal(warmOff.within, false);
+        const coldLow = checkWriterCpu(CPU, { ...RUN, cpuMsByOrdinal: [0.7 * first, 1.0 * second] }, settings(128), SEED_LATENCIES);
+        assert.ok(Math.abs((coldLow.paceRatio ?? 0) - 0.7) < 1e-9, `pace ratio ${coldLow.paceRatio}`);
+        assert.equal(coldLow.within, false);
     });
 
     it("lets a run stand whose extra CPU still left S3 setting the writer's pace", () => {
@@ -66,5 +78,28 @@ describe("planner: a run's writer CPU against the calibration", () => {
         assert.equal(check.cpuBound, true);
         assert.ok(check.ratio > 1.25, `ratio ${check.ratio}`);
         assert.equal(check.within, false);
+    });
+
+    it("judges a run by the invocations whose CPU set its pace, not by its mean", () => {
+        // 1,769 MB, 5 in flight, 5 ms a record: the batches of 100 are calibrated at 10 + 500 + 20 × 10 ms + warm-up,
+        // those of 50 at 10 + 250 + 10 × 10 ms + warm-up. At 1.6 times that, the first batches take about 1.24 s of CPU
+        // against 1.02 s of I/O (CPU-bound); at half of it, the second ones take 0.19 s against 0.52 s.
+        const heavy = { ...CPU, msPerRecord: 5 };
+        const narrow = parseSettings({ writerMemoryMb: 1769, writerConcurrency: 5 }).settings;
+        const warmUp = (records: number) => 100 * (1 - Math.exp(-records / 100));
+        const first = 2 * (10 + 500 + 200 + warmUp(100));
+        const second = 2 * (10 + 250 + 100 + warmUp(150) - warmUp(100));
+        const check = checkWriterCpu(heavy, { ...RUN, cpuMsByOrdinal: [1.6 * first, 0.5 * second] }, narrow, SEED_LATENCIES);
+        assert.ok(check.ratio >= 0.8 && check.ratio <= 1.25, `the mean, ${check.ratio}, is inside the band`);
+        assert.ok(Math.abs((check.paceRatio ?? 0) - 1.6) < 1e-9, `pace ratio ${check.paceRatio}`);
+        assert.equal(check.within, false);
+    });
+
+    it("has no pace ratio when no invocation's CPU set the pace", () => {
+        const narrow = parseSettings({ writerMemoryMb: 1769, writerConcurrency: 5 }).settings;
+        const check = checkWriterCpu(CPU, { ...RUN, cpuMsByOrdinal: [2 * 100, 2 * 50] }, narrow, SEED_LATENCIES);
+        assert.equal(check.cpuBound, false);
+        assert.equal(check.paceRatio, undefined);
+        assert.equal(check.within, true);
     });
 });
