@@ -50,7 +50,8 @@ export interface CpuCgroups {
  * warm invocation took 180 ms of CPU against 130 ms planned from runs at K = 1. The kernel's 1 s
  * bound on the period brings that back past K = 10: one writer lane of pf10's shape (batches of
  * 100, 4 in flight, 512 MB), alone, used 0.82 and 0.85 times the calibrated CPU at K = 6 and 10
- * (slices of 29 ms), and 1.34 and 1.37 at K = 35.5 (slices of 8 ms), on 2026-12-02.
+ * (slices of 29 ms), and 1.34 at K = 35.5 (slices of 8 ms; 1.37 again with V8's memory reducer
+ * off, so not that), on 2026-12-02.
  */
 export function quotaFor(cores: number, timeScale = 1): { periodUs: number; quotaUs: number } {
     if (!(cores > 0)) throw new Error(`a CPU quota needs more than 0 cores (got ${cores})`);
