@@ -1,5 +1,8 @@
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
+import { realClock, type Timer } from "../clock";
+import { SliceBudget } from "./slice-budget";
 
 /**
  * The kernel's CPU quota for sandboxes: one cgroup per sandbox, under one parent group per run
@@ -9,6 +12,12 @@ import * as path from "node:path";
  *   the subtree_control of the root and of the parent.
  * A group is removed (rmdir) when its sandbox is gone, and every group at the process's exit; a
  * parent left by a killed run (its pid no longer alive) is removed the next time groups are made.
+ *
+ * Past the kernel's 1 s period (K > 10) a group is also given a driver that keeps it to one slice
+ * per window of 100 ms × K (slice-budget.ts): it reads the group's CPU usage (cgroup v1: a group
+ * of the same name in the cpuacct hierarchy, or cpuacct.usage where cpu and cpuacct share one;
+ * v2: usage_usec in cpu.stat) and stops the process with SIGSTOP once the window's slice is used,
+ * until the next window (SIGCONT).
  */
 
 export const CGROUP_ROOT = "/sys/fs/cgroup";
@@ -16,12 +25,16 @@ const PARENT_PREFIX = "kinesis-fanout-";
 const DEFAULT_PERIOD_US = 100_000;
 /** The kernel's bounds: the quota at least 1 ms, the period 1 ms to 1 s. */
 const MIN_QUOTA_US = 1_000;
-const MAX_PERIOD_US = 1_000_000;
+export const MAX_PERIOD_US = 1_000_000;
+/** How often a window's driver reads its group's CPU usage (wall ms): at most, and at least. */
+const USAGE_POLL_MS = { max: 50, min: 1 };
 
 export interface CpuGroup {
     readonly dir: string;
     /** Holds the group's processes to `cores` of a core (more than 1 allowed). */
     setCores(cores: number): void;
+    /** Whether a window longer than the kernel's period is kept by a driver (slice-budget.ts). */
+    readonly windowed: boolean;
     /** Moves any process still in it to the root group and removes it; safe to call twice. */
     remove(): void;
 }
@@ -40,24 +53,28 @@ export interface CpuCgroups {
 }
 
 /**
- * Period and quota for a share of `cores`: the default 100 ms period, times the time scale K (at
- * most the kernel's 1 s), and longer where 1 ms of quota would be too much.
+ * Period and quota for a share of `cores`: a window of the default 100 ms period, times the time
+ * scale K, and longer where 1 ms of quota would be too much. `quotaUs` is the window's slice.
+ * Up to the kernel's 1 s the period is the window; past it the period is the window cut into the
+ * fewest equal parts of at most 1 s, each allowed the whole slice, and a driver keeps the group
+ * to one slice per window (slice-budget.ts).
  *
- * Why the period is dilated: a share of s cores runs in slices of s × period, each one resumed
+ * Why the window is dilated: a share of s cores runs in slices of s × period, each one resumed
  * with cold caches after the others ran, and each slice's restart costs CPU. With the share
  * divided by K and the period kept at 100 ms, a dilated sandbox ran in K times more, K times
  * shorter slices and paid for it: on the dev stack (256 MB writer, K = 3.5, cores kept awake), a
- * warm invocation took 180 ms of CPU against 130 ms planned from runs at K = 1. The kernel's 1 s
- * bound on the period brings that back past K = 10: one writer lane of pf10's shape (batches of
- * 100, 4 in flight, 512 MB), alone, used 0.82 and 0.85 times the calibrated CPU at K = 6 and 10
- * (slices of 29 ms), and 1.34 at K = 35.5 (slices of 8 ms; 1.37 again with V8's memory reducer
- * off, so not that), on 2026-12-02.
+ * warm invocation took 180 ms of CPU against 130 ms planned from runs at K = 1. With the period
+ * capped at the kernel's 1 s and no driver, one writer lane of pf10's shape (batches of 100, 4 in
+ * flight, 512 MB), alone, used 0.82 and 0.85 times the calibrated CPU at K = 6 and 10 (slices of
+ * 29 ms), and 1.34 at K = 35.5 (slices of 8 ms; 1.37 again with V8's memory reducer off, so not
+ * that), on 2026-12-02; 0.79 and 1.31 on 2026-12-03.
  */
-export function quotaFor(cores: number, timeScale = 1): { periodUs: number; quotaUs: number } {
+export function quotaFor(cores: number, timeScale = 1): { periodUs: number; quotaUs: number; windowUs: number } {
     if (!(cores > 0)) throw new Error(`a CPU quota needs more than 0 cores (got ${cores})`);
     if (!(timeScale > 0)) throw new Error(`a CPU quota's time scale must be more than 0 (got ${timeScale})`);
-    const periodUs = Math.min(MAX_PERIOD_US, Math.max(Math.round(DEFAULT_PERIOD_US * Math.max(1, timeScale)), Math.ceil(MIN_QUOTA_US / cores)));
-    return { periodUs, quotaUs: Math.max(MIN_QUOTA_US, Math.round(cores * periodUs)) };
+    const windowUs = Math.max(Math.round(DEFAULT_PERIOD_US * Math.max(1, timeScale)), Math.ceil(MIN_QUOTA_US / cores));
+    const periodUs = Math.round(windowUs / Math.ceil(windowUs / MAX_PERIOD_US));
+    return { periodUs, quotaUs: Math.max(MIN_QUOTA_US, Math.round(cores * windowUs)), windowUs };
 }
 
 let opened: CpuCgroups | null | undefined;
@@ -91,36 +108,77 @@ function tryHierarchy(mode: CpuCgroups["mode"], hierarchy: string): CpuCgroups |
 
 class RunGroups implements CpuCgroups {
     readonly parentDir: string;
+    /** cgroup v1's cpuacct hierarchy where it is mounted apart from cpu: the groups' CPU usage for windows past 1 s. */
+    private readonly accounting?: { hierarchy: string; parentDir: string };
     private readonly live = new Set<string>();
     private next = 0;
     private exitHooked = false;
 
     constructor(readonly mode: CpuCgroups["mode"], private readonly hierarchy: string) {
         this.parentDir = path.join(hierarchy, `${PARENT_PREFIX}${process.pid}`);
+        const accounting = path.join(path.dirname(hierarchy), "cpuacct");
+        if (mode === "cgroup-v1" && accounting !== hierarchy && fs.existsSync(path.join(accounting, "cpuacct.usage"))) {
+            this.accounting = { hierarchy: accounting, parentDir: path.join(accounting, path.basename(this.parentDir)) };
+        }
     }
 
     join(pid: number, cores: number, timeScale = 1): CpuGroup {
         this.ensureParent();
-        const dir = path.join(this.parentDir, `sandbox-${++this.next}`);
+        const name = `sandbox-${++this.next}`;
+        const dir = path.join(this.parentDir, name);
         fs.mkdirSync(dir);
         this.live.add(dir);
+        let driver: SliceDriver | undefined;
+        let quota = quotaFor(cores, timeScale);
         const group: CpuGroup = {
             dir,
-            setCores: (share) => this.setCores(dir, share, timeScale),
+            get windowed() {
+                return driver !== undefined;
+            },
+            setCores: (share) => {
+                quota = this.setCores(dir, share, timeScale);
+                driver?.reset(quota.quotaUs);
+            },
             remove: () => {
+                driver?.stop();
                 if (!this.live.delete(dir)) return;
                 removeGroup(dir, this.hierarchy);
+                if (this.accounting) removeGroup(path.join(this.accounting.parentDir, name), this.accounting.hierarchy);
                 this.releaseParentIfEmpty();
             },
         };
         try {
-            this.setCores(dir, cores, timeScale);
+            const { quotaUs, windowUs, periodUs } = this.setCores(dir, cores, timeScale);
             fs.writeFileSync(path.join(dir, "cgroup.procs"), String(pid));
+            if (windowUs > periodUs) {
+                const readUsageUs = this.usageReader(name, pid);
+                // Writing the quota again refills the kernel's pool for the period running (tg_set_cfs_bandwidth), so a window's
+                // slice is not cut short by what the previous window's slice used of the same kernel period.
+                const refill = () => this.writeQuota(dir, quota);
+                if (readUsageUs) driver = new SliceDriver(pid, readUsageUs, refill, quotaUs, windowUs / 1000);
+            }
         } catch (error) {
             group.remove();
             throw error;
         }
         return group;
+    }
+
+    /**
+     * Reads the group's CPU usage in µs: v2 from its cpu.stat, v1 from cpuacct.usage in the same
+     * folder where cpu and cpuacct share a hierarchy, else from a group of the same name in the
+     * cpuacct hierarchy, made here. Undefined where neither exists (the period stays capped).
+     */
+    private usageReader(name: string, pid: number): (() => number) | undefined {
+        const dir = path.join(this.parentDir, name);
+        if (this.mode === "cgroup-v2") return () => Number(/^usage_usec (\d+)$/m.exec(fs.readFileSync(path.join(dir, "cpu.stat"), "utf8"))?.[1] ?? NaN);
+        if (fs.existsSync(path.join(dir, "cpuacct.usage"))) return () => Number(fs.readFileSync(path.join(dir, "cpuacct.usage"), "utf8")) / 1000;
+        if (!this.accounting) return undefined;
+        const accountingDir = path.join(this.accounting.parentDir, name);
+        if (!fs.existsSync(this.accounting.parentDir)) fs.mkdirSync(this.accounting.parentDir);
+        fs.mkdirSync(accountingDir);
+        fs.writeFileSync(path.join(accountingDir, "cgroup.procs"), String(pid));
+        return () => Number(fs.readFileSync(path.join(accountingDir, "cpuacct.usage"), "utf8")) / 1000;
     }
 
     groupsLeft(): string[] {
@@ -131,6 +189,7 @@ class RunGroups implements CpuCgroups {
     ensureParent(): void {
         if (fs.existsSync(this.parentDir)) return;
         removeStaleParents(this.hierarchy);
+        if (this.accounting) removeStaleParents(this.accounting.hierarchy);
         if (this.mode === "cgroup-v2") enableCpu(this.hierarchy);
         fs.mkdirSync(this.parentDir);
         if (this.mode === "cgroup-v2") enableCpu(this.parentDir);
@@ -142,21 +201,32 @@ class RunGroups implements CpuCgroups {
 
     releaseParentIfEmpty(): void {
         if (this.live.size > 0) return;
-        try {
-            fs.rmdirSync(this.parentDir);
-        } catch {
-            // Still in use by a group not yet gone, or already removed.
+        for (const parent of [this.parentDir, this.accounting?.parentDir]) {
+            try {
+                if (parent) fs.rmdirSync(parent);
+            } catch {
+                // Still in use by a group not yet gone, or already removed (or never made).
+            }
         }
     }
 
     private removeAll(): void {
-        for (const dir of this.live) removeGroup(dir, this.hierarchy);
+        for (const dir of this.live) {
+            removeGroup(dir, this.hierarchy);
+            if (this.accounting) removeGroup(path.join(this.accounting.parentDir, path.basename(dir)), this.accounting.hierarchy);
+        }
         this.live.clear();
         this.releaseParentIfEmpty();
     }
 
-    private setCores(dir: string, cores: number, timeScale: number): void {
-        const { periodUs, quotaUs } = quotaFor(cores, timeScale);
+    private writeQuota(dir: string, { periodUs, quotaUs }: ReturnType<typeof quotaFor>): void {
+        if (this.mode === "cgroup-v2") fs.writeFileSync(path.join(dir, "cpu.max"), `${quotaUs} ${periodUs}`);
+        else fs.writeFileSync(path.join(dir, "cpu.cfs_quota_us"), String(quotaUs));
+    }
+
+    private setCores(dir: string, cores: number, timeScale: number): ReturnType<typeof quotaFor> {
+        const quota = quotaFor(cores, timeScale);
+        const { periodUs, quotaUs } = quota;
         if (this.mode === "cgroup-v2") {
             fs.writeFileSync(path.join(dir, "cpu.max"), `${quotaUs} ${periodUs}`);
         } else {
@@ -164,6 +234,99 @@ class RunGroups implements CpuCgroups {
             fs.writeFileSync(path.join(dir, "cpu.cfs_quota_us"), "-1");
             fs.writeFileSync(path.join(dir, "cpu.cfs_period_us"), String(periodUs));
             fs.writeFileSync(path.join(dir, "cpu.cfs_quota_us"), String(quotaUs));
+        }
+        return quota;
+    }
+}
+
+/**
+ * Keeps one process to one slice per window (SliceBudget): polls its group's usage (every 50 ms,
+ * sooner as the slice runs out), stops the process (SIGSTOP) when the window's slice is used and resumes it
+ * (SIGCONT) when a window gives it CPU again. Wall-clock timers: the window is already the
+ * modelled 100 ms times K, like the kernel's own period.
+ */
+class SliceDriver {
+    private budget: SliceBudget;
+    private stopped = false;
+    private windowTimer: Timer;
+    private pollTimer: Timer;
+    private ended = false;
+    /** A process can use this many cores at once (V8's helper threads), so a slice can end this much sooner. */
+    private readonly cores = os.availableParallelism();
+
+    constructor(
+        private readonly pid: number,
+        private readonly readUsageUs: () => number,
+        private readonly refillKernelQuota: () => void,
+        sliceUs: number,
+        private readonly windowMs: number,
+    ) {
+        this.budget = new SliceBudget(sliceUs, readUsageUs());
+        this.windowTimer = this.scheduleWindows();
+        this.pollTimer = this.schedulePoll();
+    }
+
+    /** A new share (init's cores, then the invocations'): a new window with the new slice, at once. */
+    reset(sliceUs: number): void {
+        if (this.ended) return;
+        this.windowTimer.cancel();
+        this.step((usage) => {
+            this.budget = new SliceBudget(sliceUs, usage);
+            return true;
+        });
+        this.windowTimer = this.scheduleWindows();
+    }
+
+    /** Each window: a fresh slice, and the polls timed to it. */
+    private scheduleWindows(): Timer {
+        return realClock.setInterval(() => {
+            try {
+                this.refillKernelQuota();
+            } catch {
+                // The group is gone with its sandbox; the step below ends the driver.
+            }
+            this.step((usage) => this.budget.startWindow(usage));
+            this.pollTimer.cancel();
+            if (!this.ended) this.pollTimer = this.schedulePoll();
+        }, this.windowMs);
+    }
+
+    /** The next poll: sooner as the slice runs out, so that the stop comes near its end. */
+    private schedulePoll(): Timer {
+        return realClock.setTimeout(() => {
+            if (this.ended) return;
+            this.step((usage) => this.budget.poll(usage));
+            if (!this.ended) this.pollTimer = this.schedulePoll();
+        }, this.stopped ? USAGE_POLL_MS.max : this.budget.nextPollMs(this.cores, USAGE_POLL_MS.min, USAGE_POLL_MS.max));
+    }
+
+    stop(): void {
+        if (this.ended) return;
+        this.ended = true;
+        this.windowTimer.cancel();
+        this.pollTimer.cancel();
+        this.signal(false);
+    }
+
+    private step(decide: (usageUs: number) => boolean): void {
+        let usage: number;
+        try {
+            usage = this.readUsageUs();
+        } catch {
+            this.stop();
+            return;
+        }
+        if (Number.isFinite(usage)) this.signal(!decide(usage));
+    }
+
+    private signal(stop: boolean): void {
+        if (stop === this.stopped) return;
+        try {
+            process.kill(this.pid, stop ? "SIGSTOP" : "SIGCONT");
+            this.stopped = stop;
+        } catch {
+            // The process is gone: its sandbox removes the group.
+            this.stopped = false;
         }
     }
 }

@@ -1,9 +1,10 @@
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { FunctionPool, type InvocationResult } from "../../runtime/lambda/function-pool";
-import { openCpuCgroups, quotaFor } from "../../runtime/lambda/cpu-cgroups";
+import { openCpuCgroups, quotaFor, type CpuCgroups } from "../../runtime/lambda/cpu-cgroups";
 import { initCores, invokeCores, type CpuShareChoice } from "../../runtime/lambda/cpu-share";
 import { formatCpuShareLine } from "../../runtime/pipeline/run-report";
 
@@ -22,6 +23,26 @@ if (process.env.INIT_SPIN) spin(Number(process.env.INIT_SPIN));
 exports.handler = async (event) => spin(event.n);
 `;
 const WORK = 60_000_000;
+
+/** A process's CPU time (user + system, all threads) from /proc, in ms: 10 ms resolution. */
+function processCpuMs(pid: number): number {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command's closing parenthesis.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+/** A node process running `script`, joined to a cgroup at `cores` and time scale K; `end` kills it, waits for its exit, removes the group. */
+function processInGroup(cgroups: CpuCgroups, script: string, cores: number, timeScale: number) {
+    const child = spawn(process.execPath, ["-e", script], { stdio: "ignore" });
+    const group = cgroups.join(child.pid!, cores, timeScale);
+    const end = async () => {
+        const exited = once(child, "exit");
+        child.kill("SIGKILL");
+        await exited;
+        group.remove();
+    };
+    return { pid: child.pid!, group, end };
+}
 
 describe("Lambda's CPU share", function () {
     this.timeout(120_000);
@@ -58,18 +79,23 @@ describe("Lambda's CPU share", function () {
     });
 
     it("turns a share into a quota of at least 1 ms per period, over a 100 ms period where that fits", () => {
-        assert.deepEqual(quotaFor(128 / 1769), { periodUs: 100_000, quotaUs: 7236 });
-        assert.deepEqual(quotaFor(2), { periodUs: 100_000, quotaUs: 200_000 });
-        assert.deepEqual(quotaFor(0.005), { periodUs: 200_000, quotaUs: 1000 });
+        assert.deepEqual(quotaFor(128 / 1769), { periodUs: 100_000, quotaUs: 7236, windowUs: 100_000 });
+        assert.deepEqual(quotaFor(2), { periodUs: 100_000, quotaUs: 200_000, windowUs: 100_000 });
+        assert.deepEqual(quotaFor(0.005), { periodUs: 200_000, quotaUs: 1000, windowUs: 200_000 });
         assert.throws(() => quotaFor(0), /more than 0 cores/);
     });
 
-    it("dilates the quota's period by the time scale, so a sandbox runs in slices as long as at K = 1", () => {
+    it("dilates the quota's window by the time scale, so a sandbox runs in slices as long as at K = 1", () => {
         // 256 MB at K = 4: 0.0362 of a core over a 400 ms period = the same 14.5 ms slice as 0.145 of a core over 100 ms.
-        assert.deepEqual(quotaFor(256 / 1769 / 4, 4), { periodUs: 400_000, quotaUs: 14_471 });
-        assert.deepEqual(quotaFor(256 / 1769, 1), { periodUs: 100_000, quotaUs: 14_471 });
-        assert.equal(quotaFor(1 / 20, 20).periodUs, 1_000_000, "at most the kernel's 1 s period");
+        assert.deepEqual(quotaFor(256 / 1769 / 4, 4), { periodUs: 400_000, quotaUs: 14_471, windowUs: 400_000 });
+        assert.deepEqual(quotaFor(256 / 1769, 1), { periodUs: 100_000, quotaUs: 14_471, windowUs: 100_000 });
         assert.throws(() => quotaFor(0.1, 0), /time scale must be more than 0/);
+    });
+
+    it("cuts a window past the kernel's 1 s period into equal periods of at most 1 s, each allowed the window's whole slice", () => {
+        // 512 MB at K = 35.5: a window of 3.55 s holds one 28.9 ms slice, as 0.289 of a core over 100 ms on AWS.
+        assert.deepEqual(quotaFor(512 / 1769 / 35.5, 35.5), { periodUs: 887_500, quotaUs: 28_943, windowUs: 3_550_000 });
+        assert.deepEqual(quotaFor(1 / 20, 20), { periodUs: 1_000_000, quotaUs: 100_000, windowUs: 2_000_000 });
     });
 
     it("counts each sandbox's CPU and its events' records by invocation ordinal, its cold start's first, for the warm-up curve", async () => {
@@ -140,6 +166,41 @@ describe("Lambda's CPU share", function () {
         assert.ok(cold.ok && cold.coldStart && warm.ok);
         // The same work, once at init (a full core) and once in an invocation (0.072 of a core).
         assert.ok(warm.durationMs >= 3 * cold.durationMs, `init's work took ${cold.durationMs} ms cold, the invocation's ${warm.durationMs} ms`);
+    });
+
+    it("keeps a busy process past K = 10 to one slice per window of 100 ms x K, though the kernel refills its quota sooner", async function () {
+        const cgroups = openCpuCgroups();
+        if (!cgroups) this.skip();
+        // A full vCPU at K = 12: a window of 1.2 s holding one 100 ms slice. The kernel's period is half the
+        // window (600 ms, each allowed the whole slice), so the kernel alone would give it 200 ms a window.
+        const { pid, group, end } = processInGroup(cgroups!, "for (;;) {}", 1 / 12, 12);
+        try {
+            assert.equal(group.windowed, true);
+            assert.equal(fs.readFileSync(path.join(group.dir, "cpu.cfs_period_us"), "utf8").trim(), "600000");
+            assert.equal(fs.readFileSync(path.join(group.dir, "cpu.cfs_quota_us"), "utf8").trim(), "100000");
+            const windows = 4;
+            await new Promise((resolve) => setTimeout(resolve, windows * 1200));
+
+            const usedMs = processCpuMs(pid);
+
+            // One slice per window, give or take one and a half (the poll's lag, and the window running when read).
+            assert.ok(usedMs <= (windows + 1.5) * 100, `used ${usedMs} ms of CPU in ${windows} windows of one 100 ms slice (the kernel alone gives 200 ms a window)`);
+            assert.ok(usedMs >= (windows - 1.5) * 100, `used ${usedMs} ms of CPU in ${windows} windows: the slices were given`);
+        } finally {
+            await end();
+        }
+    });
+
+    it("leaves a window the kernel can hold (K up to 10) to the kernel alone", async function () {
+        const cgroups = openCpuCgroups();
+        if (!cgroups) this.skip();
+        const { group, end } = processInGroup(cgroups!, "setTimeout(() => {}, 60000)", 0.5 / 10, 10);
+        try {
+            assert.equal(group.windowed, false);
+            assert.equal(fs.readFileSync(path.join(group.dir, "cpu.cfs_period_us"), "utf8").trim(), "1000000");
+        } finally {
+            await end();
+        }
     });
 
     it("leaves no cgroup behind after close, also for a sandbox killed by its timeout", async function () {
