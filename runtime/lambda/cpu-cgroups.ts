@@ -23,9 +23,13 @@ import { SliceBudget } from "./slice-budget";
 export const CGROUP_ROOT = "/sys/fs/cgroup";
 const PARENT_PREFIX = "kinesis-fanout-";
 const DEFAULT_PERIOD_US = 100_000;
-/** The kernel's bounds: the quota at least 1 ms, the period 1 ms to 1 s. */
-const MIN_QUOTA_US = 1_000;
+/** The kernel's bound on the period: 1 ms to 1 s (the quota at least 1 ms, which MIN_SLICE_US keeps). */
 export const MAX_PERIOD_US = 1_000_000;
+/**
+ * The shortest slice a sandbox runs in: a 256 MB sandbox's at the 100 ms period. Smaller shares
+ * get a longer window instead of a shorter slice (quotaFor).
+ */
+export const MIN_SLICE_US = 14_471;
 /** How often a window's driver reads its group's CPU usage (wall ms): at most, and at least. */
 const USAGE_POLL_MS = { max: 50, min: 1 };
 
@@ -54,7 +58,8 @@ export interface CpuCgroups {
 
 /**
  * Period and quota for a share of `cores`: a window of the default 100 ms period, times the time
- * scale K, and longer where 1 ms of quota would be too much. `quotaUs` is the window's slice.
+ * scale K, and longer where the slice would be shorter than MIN_SLICE_US. `quotaUs` is the
+ * window's slice.
  * Up to the kernel's 1 s the period is the window; past it the period is the window cut into the
  * fewest equal parts of at most 1 s, each allowed the whole slice, and a driver keeps the group
  * to one slice per window (slice-budget.ts).
@@ -67,14 +72,27 @@ export interface CpuCgroups {
  * capped at the kernel's 1 s and no driver, one writer lane of pf10's shape (batches of 100, 4 in
  * flight, 512 MB), alone, used 0.82 and 0.85 times the calibrated CPU at K = 6 and 10 (slices of
  * 29 ms), and 1.34 at K = 35.5 (slices of 8 ms; 1.37 again with V8's memory reducer off, so not
- * that), on 2026-12-02; 0.79 and 1.31 on 2026-12-03.
+ * that), on 2026-12-02; 0.79 and 1.31 on 2026-12-03. With the driver, 1.03, 1.14 and 1.09 at
+ * K = 35.5, and 0.93 at K = 6, three runs minutes apart (2026-12-03).
+ *
+ * Why no slice is shorter than 14.5 ms: AWS, as measured from inside a function, throttles in
+ * 20 ms periods (github.com/pwrdrvr/lambda-throttling: a 128 MB function runs about 1.45 ms of
+ * each 20 ms), and there the short slices cost little: a step of its CPU-bound work took 4.17 ms
+ * of CPU at 128 MB against 3.59 ms at 1,769 MB (1.16 times; one run per size, 2025-03-01). On
+ * this machine they cost far more: a 128 MB writer (7.2 ms slices at K = 4) used 2.05 times the
+ * calibrated CPU, 512 MB writers in 8 ms slices 1.31 to 1.34 times, while 256 MB writers in
+ * 14.5 ms slices used 0.71 to 0.82 times, and 512 MB ones in 29 ms slices 0.79 to 0.93 times. So
+ * the runtime gives every share AWS's CPU per unit of time, over a window long enough for a
+ * 14.5 ms slice (a 128 MB sandbox: 14.5 ms every 200 ms), and models AWS's share, not its
+ * slice length: CPU-bound work at 128 MB costs the same per record as at 1,769 MB here, where AWS
+ * was measured at about 1.16 times.
  */
 export function quotaFor(cores: number, timeScale = 1): { periodUs: number; quotaUs: number; windowUs: number } {
     if (!(cores > 0)) throw new Error(`a CPU quota needs more than 0 cores (got ${cores})`);
     if (!(timeScale > 0)) throw new Error(`a CPU quota's time scale must be more than 0 (got ${timeScale})`);
-    const windowUs = Math.max(Math.round(DEFAULT_PERIOD_US * Math.max(1, timeScale)), Math.ceil(MIN_QUOTA_US / cores));
+    const windowUs = Math.max(Math.round(DEFAULT_PERIOD_US * Math.max(1, timeScale)), Math.ceil(MIN_SLICE_US / cores));
     const periodUs = Math.round(windowUs / Math.ceil(windowUs / MAX_PERIOD_US));
-    return { periodUs, quotaUs: Math.max(MIN_QUOTA_US, Math.round(cores * windowUs)), windowUs };
+    return { periodUs, quotaUs: Math.round(cores * windowUs), windowUs };
 }
 
 let opened: CpuCgroups | null | undefined;

@@ -78,10 +78,13 @@ describe("Lambda's CPU share", function () {
         assert.equal(initCores(3538), 2, "init never gets less than the memory share");
     });
 
-    it("turns a share into a quota of at least 1 ms per period, over a 100 ms period where that fits", () => {
-        assert.deepEqual(quotaFor(128 / 1769), { periodUs: 100_000, quotaUs: 7236, windowUs: 100_000 });
+    it("turns a share into a slice of at least 14.5 ms (a 256 MB sandbox's), over a 100 ms window where that fits and a longer one where not", () => {
+        assert.deepEqual(quotaFor(256 / 1769), { periodUs: 100_000, quotaUs: 14_471, windowUs: 100_000 });
         assert.deepEqual(quotaFor(2), { periodUs: 100_000, quotaUs: 200_000, windowUs: 100_000 });
-        assert.deepEqual(quotaFor(0.005), { periodUs: 200_000, quotaUs: 1000, windowUs: 200_000 });
+        // 128 MB: 0.072 of a core, 14.5 ms every 200 ms rather than 7.2 ms every 100 ms.
+        assert.deepEqual(quotaFor(128 / 1769), { periodUs: 199_994, quotaUs: 14_471, windowUs: 199_994 });
+        // A window past the kernel's 1 s period is cut into equal parts (here 3), each allowed the whole slice.
+        assert.deepEqual(quotaFor(0.005), { periodUs: 964_733, quotaUs: 14_471, windowUs: 2_894_200 });
         assert.throws(() => quotaFor(0), /more than 0 cores/);
     });
 
