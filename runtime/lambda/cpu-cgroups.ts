@@ -147,7 +147,7 @@ class RunGroups implements CpuCgroups {
         fs.mkdirSync(dir);
         this.live.add(dir);
         let driver: SliceDriver | undefined;
-        let quota = quotaFor(cores, timeScale);
+        let quota: ReturnType<typeof quotaFor>;
         const group: CpuGroup = {
             dir,
             get windowed() {
@@ -166,14 +166,14 @@ class RunGroups implements CpuCgroups {
             },
         };
         try {
-            const { quotaUs, windowUs, periodUs } = this.setCores(dir, cores, timeScale);
+            quota = this.setCores(dir, cores, timeScale);
             fs.writeFileSync(path.join(dir, "cgroup.procs"), String(pid));
-            if (windowUs > periodUs) {
+            if (quota.windowUs > quota.periodUs) {
                 const readUsageUs = this.usageReader(name, pid);
                 // Writing the quota again refills the kernel's pool for the period running (tg_set_cfs_bandwidth), so a window's
                 // slice is not cut short by what the previous window's slice used of the same kernel period.
                 const refill = () => this.writeQuota(dir, quota);
-                if (readUsageUs) driver = new SliceDriver(pid, readUsageUs, refill, quotaUs, windowUs / 1000);
+                if (readUsageUs) driver = new SliceDriver(pid, readUsageUs, refill, quota.quotaUs, quota.windowUs / 1000);
             }
         } catch (error) {
             group.remove();
@@ -244,15 +244,12 @@ class RunGroups implements CpuCgroups {
 
     private setCores(dir: string, cores: number, timeScale: number): ReturnType<typeof quotaFor> {
         const quota = quotaFor(cores, timeScale);
-        const { periodUs, quotaUs } = quota;
-        if (this.mode === "cgroup-v2") {
-            fs.writeFileSync(path.join(dir, "cpu.max"), `${quotaUs} ${periodUs}`);
-        } else {
+        if (this.mode === "cgroup-v1") {
             // Lift the quota first, so the new period never meets an old quota it can't hold.
             fs.writeFileSync(path.join(dir, "cpu.cfs_quota_us"), "-1");
-            fs.writeFileSync(path.join(dir, "cpu.cfs_period_us"), String(periodUs));
-            fs.writeFileSync(path.join(dir, "cpu.cfs_quota_us"), String(quotaUs));
+            fs.writeFileSync(path.join(dir, "cpu.cfs_period_us"), String(quota.periodUs));
         }
+        this.writeQuota(dir, quota);
         return quota;
     }
 }
@@ -293,6 +290,8 @@ class SliceDriver {
             return true;
         });
         this.windowTimer = this.scheduleWindows();
+        this.pollTimer.cancel();
+        if (!this.ended) this.pollTimer = this.schedulePoll();
     }
 
     /** Each window: a fresh slice, and the polls timed to it. */
@@ -305,7 +304,7 @@ class SliceDriver {
             }
             this.step((usage) => this.budget.startWindow(usage));
             this.pollTimer.cancel();
-            if (!this.ended) this.pollTimer = this.schedulePoll();
+            if (!this.ended && !this.stopped) this.pollTimer = this.schedulePoll();
         }, this.windowMs);
     }
 
@@ -314,8 +313,9 @@ class SliceDriver {
         return realClock.setTimeout(() => {
             if (this.ended) return;
             this.step((usage) => this.budget.poll(usage));
-            if (!this.ended) this.pollTimer = this.schedulePoll();
-        }, this.stopped ? USAGE_POLL_MS.max : this.budget.nextPollMs(this.cores, USAGE_POLL_MS.min, USAGE_POLL_MS.max));
+            // A stopped process uses no CPU, so no poll can change anything until the next window restarts them.
+            if (!this.ended && !this.stopped) this.pollTimer = this.schedulePoll();
+        }, this.budget.nextPollMs(this.cores, USAGE_POLL_MS.min, USAGE_POLL_MS.max));
     }
 
     stop(): void {

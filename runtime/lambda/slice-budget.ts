@@ -47,8 +47,8 @@ export class SliceBudget {
     /**
      * How long (wall ms) the driver may wait before its next poll: as long as the slice left would
      * last the process running on all `cores` at once, between `minMs` and `maxMs`. So a slice is
-     * caught within a poll's lag of its end, not a whole poll interval later (a slice is 7 to
-     * 100 ms; a late catch is owed by the next window, whose slice it cuts in two).
+     * caught within a poll's lag of its end, not a whole poll interval later (a slice is at
+     * least 14.5 ms; a late catch is owed by the next window, whose slice it cuts in two).
      */
     nextPollMs(cores: number, minMs: number, maxMs: number): number {
         const lastsMs = this.balanceUs / 1000 / Math.max(1, cores);
