@@ -32,7 +32,7 @@ const program = new Command()
     .option("--report <file>", "also write the comparison as JSON, one entry per stack")
     .showHelpAfterError();
 addAwsProfileOptions(program, true);
-addTimeScaleOption(program, "each stack's own: the smallest K that keeps its run, cold starts included, under about 60% of this machine's cores; --time-scale sets one K for every stack; 1 with --no-aws-profile");
+addTimeScaleOption(program, "each stack's own: the smallest K that keeps its run, cold starts included, under about 60% of this machine's cores, and at least 4 (below it the functions' CPU falls under the planner's calibration); --time-scale sets one K for every stack; 1 with --no-aws-profile");
 addStacksDirOption(program);
 addFaultOptions(program);
 

@@ -112,7 +112,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
 
         const seedSettings = seedBaselineSettings(devStack.settings);
         // Each dilated run gets the smallest K it needs: the seed's one writer needs little CPU, so it runs at K = 1.5 on 2 cores (its cold start sets it).
-        const seedScale = options.timeScale ?? autoTimeScale(seedSettings, workload(options.seedRecords));
+        // Its functions are the seed's own code, not the calibrated ones, so the calibration's floor on K does not apply (floor 1).
+        const seedScale = options.timeScale ?? autoTimeScale(seedSettings, workload(options.seedRecords), undefined, undefined, 1);
         options.onPhase?.(`seedBaseline: the seed's own code and setup, ${options.seedRecords} lines, AWS profile, time scale K = ${seedScale}`);
         const seedRun = await runPipeline({ ...common, stack: "seed-baseline", settings: seedSettings, inputFile: seedFile, awsProfile: options.awsProfile, timeScale: seedScale,
             measureS3Ceiling: false, bench: { functions: { splitter: createSeedSplitter, writer: createSeedWriter } } });

@@ -84,7 +84,7 @@ function timeScaleLine(comparison: Comparison): string {
         return `time scale K = ${k}${comparison.timeScaleAutomatic && k > 1 ? " (automatic)" : ""}: ${k === 1 ? "no dilation" : `every modelled second took ${k} s of wall time`}; all figures are in AWS time`;
     }
     const each = comparison.stacks.map((stack) => `${stack.timeScale} (${stack.stack})`).join(", ");
-    return `time scale K = ${each}${comparison.timeScaleAutomatic ? ", each stack's own (automatic: the smallest that keeps its busiest moment, the writers' cold starts included, under 60% of the cores)" : ""}: every modelled second took K s of wall time; all figures are in AWS time`;
+    return `time scale K = ${each}${comparison.timeScaleAutomatic ? ", each stack's own (automatic: the smallest that keeps its busiest moment, the writers' cold starts included, under 60% of the cores, and at least 4, the least at which the functions' CPU matches the planner's calibration)" : ""}: every modelled second took K s of wall time; all figures are in AWS time`;
 }
 
 /** A run's seconds, flagged when they are this machine's rather than the stack's. */

@@ -15,8 +15,10 @@ import { initCores } from "../lambda/cpu-share";
  * - the stand-ins' and the runtime's own CPU (kinesalite, fauxqs, the AWS profile's proxies, the
  *   event source mapping): the planned records/s × their CPU per record.
  * Under dilation by K it gets all of it K times more slowly, so it needs the busiest sum ÷ K cores.
- * K is the smallest step of 0.5 (at least 1) that brings that under TARGET_BUSY_FRACTION of the
- * cores. Pure: the caller measures the cores and plans the rate and the lanes.
+ * K is the smallest step of 0.5 that brings that under TARGET_BUSY_FRACTION of the cores, and no
+ * less than a floor: 1, or CALIBRATED_TIME_SCALE_FLOOR for a run of the project's own functions,
+ * whose CPU the planner takes from a calibration at K = 6. Pure: the caller measures the cores and
+ * plans the rate and the lanes.
  */
 export interface TimeScaleDemand {
     /** Sandboxes' CPU shares at AWS speed while they run, in cores. */
@@ -41,6 +43,20 @@ export const TARGET_BUSY_FRACTION = 0.6;
  */
 export const RUNTIME_CPU_MS_PER_RECORD = 1.4;
 
+/**
+ * The least automatic K for a run of the project's writer and splitter, on any machine. The planner
+ * charges their CPU as `npm run calibrate-cpu` measured it, held to its share at K = 6, and the
+ * same invocations cost less CPU the lower the K: each wait between a sandbox's slices and rounds
+ * lasts K times longer on the wall, and the writer's CPU per record rises with it. The dev stack's
+ * one writer lane (batches of 100, 16 PutObjects in flight, 512 MB: one of the calibration's own
+ * shapes, 4,000 lines) used 0.65, 0.79, 0.85 and 0.88 times the calibrated CPU at K = 1.5, 3, 4
+ * and 6, and took 0.75, 0.82, 0.91 and 0.94 times its planned seconds (2026-12-03, 2 cores). At
+ * K = 4 a run's CPU is within the calibration's band (0.8 to 1.25) and its wall time is two
+ * thirds of K = 6's. The seed baseline's functions are the seed's own code, which the calibration
+ * does not cover, so its run keeps the floor of 1.
+ */
+export const CALIBRATED_TIME_SCALE_FLOOR = 4;
+
 /** `lanes`: the writer lanes that run (the planner's concurrentBatches: fewer than writerLanes when there are fewer records). */
 export function sandboxCores(settings: FanoutSettings, lanes = writerLanes(settings)): number {
     return vcpuShare(lanes * settings.writerMemoryMb + settings.splitterMemoryMb);
@@ -64,9 +80,10 @@ export function busiestCores(demand: TimeScaleDemand): number {
     return Math.max(demand.sandboxCores, demand.coldStartCores) + demand.runtimeCores;
 }
 
-export function chooseTimeScale(demand: TimeScaleDemand, availableCores: number, target = TARGET_BUSY_FRACTION): number {
+export function chooseTimeScale(demand: TimeScaleDemand, availableCores: number, target = TARGET_BUSY_FRACTION, floor = 1): number {
     if (!(availableCores > 0)) throw new Error(`available cores must be more than 0 (got ${availableCores})`);
     if (!(target > 0 && target <= 1)) throw new Error(`the target busy fraction must be in (0, 1] (got ${target})`);
+    if (!(floor >= 1)) throw new Error(`the least time scale must be at least 1 (got ${floor})`);
     const exact = busiestCores(demand) / (target * availableCores);
-    return Math.max(1, Math.ceil(exact * 2) / 2);
+    return Math.max(floor, Math.ceil(exact * 2) / 2);
 }

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { parseSettings } from "../../settings/parse";
-import { busiestCores, chooseTimeScale, coldStartCores, demandOf, sandboxCores, TARGET_BUSY_FRACTION } from "../../runtime/time-scale/choose-time-scale";
+import { busiestCores, CALIBRATED_TIME_SCALE_FLOOR, chooseTimeScale, coldStartCores, demandOf, sandboxCores, TARGET_BUSY_FRACTION } from "../../runtime/time-scale/choose-time-scale";
 import { autoTimeScale } from "../../runtime/time-scale/auto-time-scale";
 import { AWS_LIMITS } from "../../settings/aws-limits";
 
@@ -52,8 +52,22 @@ describe("the automatic time scale", () => {
         assert.ok(forty >= 34 && forty <= 37, `40 lanes: K = ${forty}`);
     });
 
-    it("never goes below 1, so a light stack on a big machine runs at local speed", () => {
+    it("never goes below its floor: 1 by default, so a light load on a big machine runs at local speed", () => {
         assert.equal(chooseTimeScale({ sandboxCores: 0.2, coldStartCores: 1.1, runtimeCores: 0.1 }, 64), 1);
+        assert.equal(chooseTimeScale({ sandboxCores: 0.2, coldStartCores: 1.1, runtimeCores: 0.1 }, 64, TARGET_BUSY_FRACTION, 4), 4);
+        // A floor below what the load needs changes nothing.
+        assert.equal(chooseTimeScale({ sandboxCores: 2, coldStartCores: 1, runtimeCores: 1 }, 2, TARGET_BUSY_FRACTION, 2), 2.5);
+    });
+
+    it("runs the project's functions at no less than the calibration's floor of K = 4, on any machine, unless told a lower floor", () => {
+        assert.equal(CALIBRATED_TIME_SCALE_FLOOR, 4);
+        const workload = { records: 4000, recordBytes: 2048 };
+        const devLike = settings({ shardCount: 1, parallelizationFactor: 1, writerMemoryMb: 512, splitterMemoryMb: 1024, batchSize: 100 });
+        // On 2 cores the load alone would pick 1.5 (one writer's init, the splitter and the runtime), on 64 cores 1.
+        assert.equal(autoTimeScale(devLike, workload, undefined, 2), 4);
+        assert.equal(autoTimeScale(devLike, workload, undefined, 64), 4);
+        assert.equal(autoTimeScale(devLike, workload, undefined, 2, 1), 1.5);
+        assert.equal(autoTimeScale(devLike, workload, undefined, 64, 1), 1);
     });
 
     it("shrinks as the machine grows", () => {
@@ -61,8 +75,9 @@ describe("the automatic time scale", () => {
         assert.ok(chooseTimeScale(demand, 16) < chooseTimeScale(demand, 2));
     });
 
-    it("refuses a machine without cores or a target outside (0, 1]", () => {
+    it("refuses a machine without cores, a target outside (0, 1] or a floor below 1", () => {
         assert.throws(() => chooseTimeScale({ sandboxCores: 1, coldStartCores: 1, runtimeCores: 0 }, 0), /available cores must be more than 0 \(got 0\)/);
         assert.throws(() => chooseTimeScale({ sandboxCores: 1, coldStartCores: 1, runtimeCores: 0 }, 2, 1.5), /target busy fraction must be in \(0, 1\] \(got 1.5\)/);
+        assert.throws(() => chooseTimeScale({ sandboxCores: 1, coldStartCores: 1, runtimeCores: 0 }, 2, TARGET_BUSY_FRACTION, 0.5), /least time scale must be at least 1 \(got 0.5\)/);
     });
 });
