@@ -222,7 +222,7 @@ function writerStage(settings: FanoutSettings, shape: StreamShape, latencies: La
     const cpuBound = batchCpu(fullBatch) > ioSeconds(fullBatch);
     notes.push(
         `writer CPU: init ${cpu.writer.msInit} ms on a full vCPU, ${cpu.writer.msPerInvocation} ms an invocation + ${cpu.writer.msPerRecord} ms a record + ${cpu.writer.msPerRound} ms a round of PutObjects, ` +
-            `+ ${cpu.writer.msWarmUp} ms once per sandbox while V8 warms up (63% of it over its first ${cpu.writer.warmUpRecords} records), measured ${cpu.measuredAt.slice(0, 10)} on ${cpu.machine.cpuModel}; ` +
+            `+ ${cpu.writer.msFirstInvocation} ms in a sandbox's first invocation and ${cpu.writer.msWarmUp} ms more once per sandbox while V8 warms up (63% of it over its first ${cpu.writer.warmUpRecords} records), measured ${cpu.measuredAt.slice(0, 10)} on ${cpu.machine.cpuModel}; ` +
             `at ${memory} MB (${fmt(memory / AWS_LIMITS.lambda.memoryMbPerVcpu)} vCPU) a full batch of ${fullBatch} in ${rounds(fullBatch)} rounds needs ${fmt(batchCpu(fullBatch))} s of CPU against ${fmt(ioSeconds(fullBatch))} s of I/O` +
             (cpuBound ? ": CPU-bound" : `: its CPU fills ${fmt((batchCpu(fullBatch) / ioSeconds(fullBatch)) * 100)}% of it`),
     );

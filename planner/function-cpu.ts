@@ -19,9 +19,18 @@ export interface FunctionCpu {
     /** Milliseconds of CPU per record once the sandbox is warm. */
     msPerRecord: number;
     /**
+     * Milliseconds of CPU a new sandbox's first invocation spends beyond what it would cost warm,
+     * whatever its records: the first use of the handler's clients and connections, and V8's first
+     * compiles of their code. Fitted beside msWarmUp since 2026-12-03, when pf10's cold first
+     * batches of 50 records used 1.56 times what a warm-up spread over records alone charged them,
+     * while a lone lane's first batches of 100 stayed near it: that calibration (07:28) put 62 ms
+     * here and 516 ms in the curve over 653 records, so most of the warm-up still goes by records.
+     */
+    msFirstInvocation: number;
+    /**
      * Milliseconds of CPU a new sandbox spends over its first invocations beyond what they would
-     * cost warm, while V8 compiles and optimises the handler and the SDK. Most of it comes early:
-     * a sandbox's first r records cost msWarmUp × (1 − e^(−r / warmUpRecords)) more than warm.
+     * cost warm, apart from msFirstInvocation, while V8 compiles and optimises the handler and the
+     * SDK: a sandbox's first r records cost msWarmUp × (1 − e^(−r / warmUpRecords)) more than warm.
      */
     msWarmUp: number;
     /** Records over which the warm-up decays (its time constant, fitted by calibrate-cpu): 63% of it is spent by then, 95% by three times as many. */
@@ -53,14 +62,14 @@ export const NO_CPU: MeasuredCpu = {
     measuredAt: "never",
     machine: { cpuModel: "none", cores: 0, node: "none" },
     method: "none: CPU left out",
-    writer: { msInit: 0, msPerInvocation: 0, msPerRecord: 0, msWarmUp: 0, warmUpRecords: 1, msPerRound: 0 },
-    splitter: { msInit: 0, msPerInvocation: 0, msPerRecord: 0, msWarmUp: 0, warmUpRecords: 1, msPerRound: 0 },
+    writer: { msInit: 0, msPerInvocation: 0, msPerRecord: 0, msFirstInvocation: 0, msWarmUp: 0, warmUpRecords: 1, msPerRound: 0 },
+    splitter: { msInit: 0, msPerInvocation: 0, msPerRecord: 0, msFirstInvocation: 0, msWarmUp: 0, warmUpRecords: 1, msPerRound: 0 },
 };
 
 export function loadMeasuredCpu(file = MEASURED_CPU_FILE): MeasuredCpu {
     const parsed = JSON.parse(fs.readFileSync(file, "utf8")) as MeasuredCpu;
     for (const fn of ["writer", "splitter"] as const) {
-        for (const key of ["msInit", "msPerInvocation", "msPerRecord", "msWarmUp", "msPerRound"] as const) {
+        for (const key of ["msInit", "msPerInvocation", "msPerRecord", "msFirstInvocation", "msWarmUp", "msPerRound"] as const) {
             const value = parsed[fn]?.[key];
             if (!(typeof value === "number" && Number.isFinite(value) && value >= 0)) {
                 throw new Error(`${file}: ${fn}.${key} must be a number of milliseconds, 0 or more (got ${String(value)}); run npm run calibrate-cpu`);
@@ -79,9 +88,14 @@ export function vcpuShare(memoryMb: number): number {
     return memoryMb / AWS_LIMITS.lambda.memoryMbPerVcpu;
 }
 
-/** Milliseconds of warm-up CPU a sandbox spends on its first `records` records: msWarmUp × (1 − e^(−records / warmUpRecords)). */
+/**
+ * Milliseconds of warm-up CPU a sandbox spends on its first `records` records: none before any,
+ * then msFirstInvocation + msWarmUp × (1 − e^(−records / warmUpRecords)). A batch's share is the
+ * difference at its two ends, so the first invocation (from 0) carries msFirstInvocation.
+ */
 export function warmUpCpuMs(cpu: FunctionCpu, records: number): number {
-    return cpu.msWarmUp * (1 - Math.exp(-Math.max(0, records) / cpu.warmUpRecords));
+    if (!(records > 0)) return 0;
+    return cpu.msFirstInvocation + cpu.msWarmUp * (1 - Math.exp(-records / cpu.warmUpRecords));
 }
 
 /**

@@ -57,3 +57,47 @@ function leastSquares(a: number[][], b: number[]): number[] | undefined {
     }
     return m.map((row, i) => row[n] / row[i]);
 }
+
+/** A sandbox's CPU beyond warm, cumulated over its invocations so far: after `recordsThrough` records, `excessMs`. */
+export interface WarmUpPoint {
+    recordsThrough: number;
+    excessMs: number;
+}
+
+export interface WarmUpFit {
+    /** ms of CPU the first invocation spends beyond warm, apart from the decaying part. */
+    msFirstInvocation: number;
+    msWarmUp: number;
+    warmUpRecords: number;
+    rmsMs: number;
+}
+
+/**
+ * A sandbox's warm-up fitted to its invocations' cumulative excess CPU over warm:
+ * msFirstInvocation (all of it in the first invocation, whatever its records, so in every
+ * cumulative point) plus
+ * msWarmUp × (1 − e^(−records / warmUpRecords)). Least squares with both terms 0 or more (where
+ * both together give a negative one, the better of each alone); the decay by a search over 10 to
+ * 5,000 records.
+ */
+export function fitWarmUp(points: WarmUpPoint[]): WarmUpFit {
+    if (points.length === 0) throw new Error("no early invocations to fit the warm-up to");
+    let best: WarmUpFit = { msFirstInvocation: 0, msWarmUp: 0, warmUpRecords: 1, rmsMs: Infinity };
+    const excess = points.map((p) => p.excessMs);
+    for (let decay = 10; decay <= 5000; decay *= 1.02) {
+        const curve = points.map((p) => 1 - Math.exp(-p.recordsThrough / decay));
+        const candidates: Array<{ first: number; warmUp: number }> = [];
+        const both = leastSquares(points.map((_, i) => [1, curve[i]]), excess);
+        if (both && both.every((value) => value >= 0)) candidates.push({ first: both[0], warmUp: both[1] });
+        const onlyFirst = leastSquares(points.map(() => [1]), excess);
+        if (onlyFirst && onlyFirst[0] >= 0) candidates.push({ first: onlyFirst[0], warmUp: 0 });
+        const onlyCurve = leastSquares(points.map((_, i) => [curve[i]]), excess);
+        if (onlyCurve && onlyCurve[0] >= 0) candidates.push({ first: 0, warmUp: onlyCurve[0] });
+        for (const { first, warmUp } of candidates) {
+            const rmsMs = Math.sqrt(points.reduce((total, p, i) => total + (p.excessMs - first - warmUp * curve[i]) ** 2, 0) / points.length);
+            if (rmsMs < best.rmsMs - 1e-9) best = { msFirstInvocation: first, msWarmUp: warmUp, warmUpRecords: decay, rmsMs };
+        }
+    }
+    if (!Number.isFinite(best.rmsMs)) best = { msFirstInvocation: 0, msWarmUp: 0, warmUpRecords: 1, rmsMs: Math.sqrt(excess.reduce((t, e) => t + e * e, 0) / excess.length) };
+    return best;
+}

@@ -185,8 +185,8 @@ describe("planner: predictDrainTime", () => {
     describe("the functions' CPU at Lambda's memory share (1,769 MB = 1 vCPU)", () => {
         const CPU: MeasuredCpu = {
             ...NO_CPU,
-            writer: { msInit: 0, msPerInvocation: 10, msPerRecord: 1, msWarmUp: 500, warmUpRecords: 300, msPerRound: 0 },
-            splitter: { msInit: 0, msPerInvocation: 0, msPerRecord: 0.1, msWarmUp: 0, warmUpRecords: 1, msPerRound: 0 },
+            writer: { msInit: 0, msPerInvocation: 10, msPerRecord: 1, msFirstInvocation: 0, msWarmUp: 500, warmUpRecords: 300, msPerRound: 0 },
+            splitter: { msInit: 0, msPerInvocation: 0, msPerRecord: 0.1, msFirstInvocation: 0, msWarmUp: 0, warmUpRecords: 1, msPerRound: 0 },
         };
         const FOUR_LANES = { shardCount: 4, batchSize: 500, writerConcurrency: 20, partitionKey: "field:original_id" };
 
@@ -228,6 +228,19 @@ describe("planner: predictDrainTime", () => {
             within(cold.seconds - none.seconds, ((500 * (1 - Math.exp(-1000 / 300))) / 1000) * (1769 / 128), 1e-9, "the warm-up's extra seconds");
         });
 
+        it("charges a sandbox's first invocation its first-use CPU once, whatever the batch's size, at the memory's share", () => {
+            // 4 lanes of 1,000 records, batches of 500: 200 ms more in each lane's first batch / (128 / 1769) = 2.764 s, once (the lanes run in parallel).
+            const withFirst = predictDrainTime(settings({ ...FOUR_LANES, writerMemoryMb: 128 }), { records: 4000, recordBytes: 2048 }, SEED_LATENCIES, {
+                cpu: { ...CPU, writer: { ...CPU.writer, msWarmUp: 0, msFirstInvocation: 200 } },
+            });
+            const without = predictDrainTime(settings({ ...FOUR_LANES, writerMemoryMb: 128 }), { records: 4000, recordBytes: 2048 }, SEED_LATENCIES, {
+                cpu: { ...CPU, writer: { ...CPU.writer, msWarmUp: 0 } },
+            });
+
+            within(withFirst.seconds - without.seconds, (0.2 * 1769) / 128, 1e-9, "the first invocations' extra seconds");
+            assert.ok(withFirst.notes.some((note) => note.includes("+ 200 ms in a sandbox's first invocation")), withFirst.notes.join("\n"));
+        });
+
         it("adds each cold start's init at a full vCPU: the splitter's before everything, a writer lane's before its first batch", () => {
             // Init 300 ms of CPU on a full vCPU, whatever the memory below 1,769 MB: 0.3 s each, in series (splitter, then writers in parallel).
             const withInit = predictDrainTime(settings({ ...FOUR_LANES, writerMemoryMb: 128 }), { records: 4000, recordBytes: 2048 }, SEED_LATENCIES, {
@@ -253,7 +266,7 @@ describe("planner: predictDrainTime", () => {
             assert.ok(measured.machine.cpuModel.length > 0 && measured.machine.cores > 0 && /^v\d+\./.test(measured.machine.node));
             assert.ok(measured.writer.msPerRecord > 0, "a writer record costs some CPU");
             assert.ok(measured.writer.msInit > 0 && measured.splitter.msInit > 0, "a cold start's init costs some CPU");
-            assert.ok(measured.writer.msWarmUp >= 0 && measured.writer.msPerRound >= 0, "warming up and a round of calls cost no less than nothing");
+            assert.ok(measured.writer.msWarmUp >= 0 && measured.writer.msFirstInvocation >= 0 && measured.writer.msPerRound >= 0, "warming up and a round of calls cost no less than nothing");
         });
     });
 });

@@ -3,7 +3,7 @@ import { parseSettings } from "../../settings/parse";
 import { SEED_LATENCIES, WRITER_BUSY_BOUND, calibratedWriterCpuMs, checkWriterCpu, type FunctionCpu } from "../../planner";
 import { calibratedCpuMsByOrdinal } from "../../planner/writer-cpu-check";
 
-const CPU: FunctionCpu = { msInit: 0, msPerInvocation: 10, msPerRecord: 1, msWarmUp: 100, warmUpRecords: 100, msPerRound: 10 };
+const CPU: FunctionCpu = { msInit: 0, msPerInvocation: 10, msPerRecord: 1, msFirstInvocation: 0, msWarmUp: 100, warmUpRecords: 100, msPerRound: 10 };
 /** Two sandboxes, each running a batch of 100 and then one of 50. */
 const RUN = { invocationsByOrdinal: [2, 2], recordsByOrdinal: [200, 100] };
 const settings = (writerMemoryMb: number) => parseSettings({ writerMemoryMb, writerConcurrency: 20 }).settings;
@@ -15,6 +15,13 @@ describe("planner: a run's writer CPU against the calibration", () => {
         const expected = 2 * (10 + 100 + 5 * 10 + warmUp(100)) + 2 * (10 + 50 + 3 * 10 + warmUp(150) - warmUp(100));
         const calibrated = calibratedWriterCpuMs(CPU, RUN, settings(128));
         assert.ok(Math.abs(calibrated - expected) < 1e-9, `expected ${expected}, got ${calibrated}`);
+    });
+
+    it("charges a sandbox's first-use CPU to its first invocations only, whatever their records", () => {
+        const withFirst = calibratedCpuMsByOrdinal({ ...CPU, msFirstInvocation: 190 }, RUN, settings(128));
+        const without = calibratedCpuMsByOrdinal(CPU, RUN, settings(128));
+        assert.ok(Math.abs(withFirst[0] - without[0] - 2 * 190) < 1e-9, `first ordinal: ${withFirst[0]} against ${without[0]}`);
+        assert.ok(Math.abs(withFirst[1] - without[1]) < 1e-9, `second ordinal: ${withFirst[1]} against ${without[1]}`);
     });
 
     it("charges every round the same whatever the writer's memory: CPU is counted in ms, not at the share", () => {
