@@ -83,6 +83,23 @@ export interface FunctionPoolOptions {
     cpuShare?: CpuShareChoice;
 }
 
+/** One finished invocation, in the pool's clock (modelled time): which sandbox ran it and when. */
+export interface InvocationTiming {
+    /** The sandbox, numbered from 1 in the order the pool started them. */
+    sandbox: number;
+    /** The invocation's place among its sandbox's invocations, from 0 (the cold start's). */
+    ordinal: number;
+    /** When it was handed to a sandbox slot, and how long it took to its answer, cold start's init included (clock ms). */
+    startMs: number;
+    durationMs: number;
+    /** Records of its event (a Kinesis batch's; 1 for any other event). */
+    records: number;
+    /** CPU the handler used in its sandbox, when the sandbox answered. */
+    cpuMs?: number;
+    coldStart: boolean;
+    ok: boolean;
+}
+
 export interface FunctionPoolStats {
     invocations: number;
     coldStarts: number;
@@ -96,6 +113,8 @@ export interface FunctionPoolStats {
     peakRssBytes: number;
     /** How the sandboxes were held to Lambda's CPU share, and the CPU they used. */
     cpuShare: CpuShareStats;
+    /** Every finished invocation in the order they finished: the runtime's own timeline of each sandbox, to set beside the planner's lanes. */
+    invocationLog: InvocationTiming[];
 }
 
 /** A fault-injection plug-in that watches each invocation as it runs on its sandbox. */
@@ -122,6 +141,10 @@ export class FunctionPool {
     private readonly sandboxes = new Set<Sandbox>();
     private closed = false;
     private readonly counters = { invocations: 0, coldStarts: 0, errors: 0, timeouts: 0, crashes: 0, inFlight: 0, maxConcurrency: 0, peakRssBytes: 0 };
+    private readonly invocationLog: InvocationTiming[] = [];
+    /** Each sandbox's number (InvocationTiming.sandbox), in the order they started. */
+    private readonly sandboxNumbers = new WeakMap<Sandbox, number>();
+    private sandboxesStarted = 0;
     private readonly cpuUsed = { invocationCpuMs: 0, cpuMsByOrdinal: [] as number[], invocationsByOrdinal: [] as number[], recordsByOrdinal: [] as number[], initCpuMs: 0, inits: 0, addedWaitMs: 0 };
 
     constructor(private readonly definition: FunctionDefinition, options: FunctionPoolOptions = {}) {
@@ -167,21 +190,35 @@ export class FunctionPool {
         this.counters.maxConcurrency = Math.max(this.counters.maxConcurrency, this.counters.inFlight);
         let outcome: SandboxOutcome;
         let ordinal = 0;
+        let sandbox: Sandbox | undefined;
         try {
             outcome = await this.runIn(slot, requestId, event, traceId);
-            ordinal = Math.max(0, (slot.sandbox?.invocationsStarted ?? 1) - 1);
+            sandbox = slot.sandbox;
+            ordinal = Math.max(0, (sandbox?.invocationsStarted ?? 1) - 1);
         } finally {
             this.counters.inFlight--;
         }
         this.count(outcome);
         this.slots.release(slot, !outcome.dead && !this.closed);
-        return this.result(requestId, outcome, this.clock.now() - started, coldStart, ordinal, eventRecords(event));
+        const durationMs = this.clock.now() - started;
+        const records = eventRecords(event);
+        this.invocationLog.push({
+            sandbox: (sandbox && this.sandboxNumbers.get(sandbox)) ?? 0,
+            ordinal,
+            startMs: started,
+            durationMs,
+            records,
+            ...(outcome.cpuMs !== undefined ? { cpuMs: outcome.cpuMs } : {}),
+            coldStart,
+            ok: outcome.ok,
+        });
+        return this.result(requestId, outcome, durationMs, coldStart, ordinal, records);
     }
 
     stats(): FunctionPoolStats {
         const { mode, invokeCores, initCores, timeScale } = this.cpuPlan;
         const cores = mode === "off" ? {} : { invokeCores, initCores };
-        return { ...this.counters, sandboxes: this.slots.alive, cpuShare: { mode, ...cores, timeScale, ...this.cpuUsed } };
+        return { ...this.counters, sandboxes: this.slots.alive, cpuShare: { mode, ...cores, timeScale, ...this.cpuUsed }, invocationLog: [...this.invocationLog] };
     }
 
     /** Kills every sandbox, closes the log sink and removes the default work dir. */
@@ -260,7 +297,9 @@ export class FunctionPool {
             exportName: this.definition.handler.exportName,
         });
         const cpuShare = this.cpuPlan.mode === "off" ? undefined : this.cpuPlan;
+        const number = ++this.sandboxesStarted;
         const sandbox = await Sandbox.start({ env, codeDir: this.codeDir, memoryMb, logStreamName, logSink: this.logSink, clock: this.clock, cpuShare, timeScale: this.cpuPlan.timeScale });
+        this.sandboxNumbers.set(sandbox, number);
         this.cpuUsed.addedWaitMs += sandbox.initAddedWaitMs;
         this.cpuUsed.initCpuMs += sandbox.initCpuMs;
         this.cpuUsed.inits++;

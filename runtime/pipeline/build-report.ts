@@ -19,6 +19,8 @@ export interface RunMeasurements {
     writer: FunctionPoolStats;
     splitterResults: InvocationResult[];
     timeline: TimelinePoint[];
+    /** The clock's time (ms) at the timeline's zero. */
+    timelineStartMs: number;
 }
 
 export interface ReportParts {
@@ -69,6 +71,11 @@ export function buildReport(parts: ReportParts): RunReport {
         cpuShare: { splitter: measured.splitter.cpuShare, writer: measured.writer.cpuShare },
         awsProfile: env.profile && { options: env.profile.options, stats: env.profile.stats() },
         timeline: measured.timeline,
+        writerInvocations: measured.writer.invocationLog.map(({ startMs, durationMs, ...invocation }) => ({
+            ...invocation,
+            startSeconds: (startMs - measured.timelineStartMs) / 1000,
+            seconds: durationMs / 1000,
+        })),
     };
     if (env.faults) report.faults = env.faults.report(measured.writer, measured.mapping);
     if (run.restart) {

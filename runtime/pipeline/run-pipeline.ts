@@ -47,7 +47,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     const measured = { mapping: triggers.mapping.stats(), splitter: functions.splitter.stats(), writer: functions.writer.stats(), concurrency: concurrencySection(functions, stack) };
     await triggers.mapping.stop();
     await triggers.s3Source.stop();
-    const flowed: RunMeasurements = { ...measured, splitterResults: triggers.splitterResults, timeline: sampler.timeline };
+    const flowed: RunMeasurements = { ...measured, splitterResults: triggers.splitterResults, timeline: sampler.timeline, timelineStartMs: sampler.startedAt };
 
     const begin = clock.now();
     const checked = await verifyRun(env, stack, driven.expected);

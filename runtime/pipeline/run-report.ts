@@ -80,6 +80,24 @@ export interface RunReport {
     /** The handlers' own metrics (their EMF documents, summed), checked against the run's counts. */
     metrics?: MetricsSection;
     timeline: TimelinePoint[];
+    /**
+     * Every writer invocation, in AWS seconds from the timeline's start, in the order they finished:
+     * each sandbox's own timeline (its batches, their records and CPU, and the gaps between them),
+     * to set beside the planner's writer lanes.
+     */
+    writerInvocations: WriterInvocation[];
+}
+
+/** One writer invocation of a run (runtime/lambda/function-pool.ts InvocationTiming, in seconds from the timeline's start). */
+export interface WriterInvocation {
+    sandbox: number;
+    ordinal: number;
+    startSeconds: number;
+    seconds: number;
+    records: number;
+    cpuMs?: number;
+    coldStart: boolean;
+    ok: boolean;
 }
 
 export interface ConcurrencySection {

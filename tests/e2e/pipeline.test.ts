@@ -70,6 +70,26 @@ describe("the pipeline end to end on the embedded stand-ins", function () {
                 assert.ok(report.invocations.writer >= Math.ceil(1000 / settings.batchSize), `writer invocations ${report.invocations.writer}`);
                 assert.ok(report.mapping.meanBatchSize <= settings.batchSize);
             });
+
+            it("reports each writer sandbox's own timeline: every invocation once, its records, and one batch at a time", () => {
+                const { settings } = readStackFile(PROJECT_DIR, stackName);
+                const invocations = report.writerInvocations;
+                assert.equal(invocations.length, report.invocations.writer);
+                assert.equal(invocations.reduce((sum, invocation) => sum + invocation.records, 0), 1000, "every record in some invocation, once");
+                assert.ok(invocations.every((invocation) => invocation.ok && invocation.records >= 1 && invocation.records <= settings.batchSize && invocation.seconds > 0 && invocation.startSeconds >= 0));
+                const sandboxes = new Set(invocations.map((invocation) => invocation.sandbox));
+                assert.equal(invocations.filter((invocation) => invocation.coldStart).length, sandboxes.size, "one cold start a sandbox");
+                for (const sandbox of sandboxes) {
+                    const own = invocations.filter((invocation) => invocation.sandbox === sandbox).sort((a, b) => a.startSeconds - b.startSeconds);
+                    assert.ok(sandbox >= 1, `sandboxes are numbered from 1 (got ${sandbox})`);
+                    assert.deepEqual(own.map((invocation) => invocation.ordinal), own.map((_, i) => i), `sandbox ${sandbox}: its invocations in order`);
+                    assert.equal(own[0].coldStart, true, `sandbox ${sandbox} starts cold`);
+                    own.slice(1).forEach((invocation, i) => {
+                        const before = own[i];
+                        assert.ok(invocation.startSeconds >= before.startSeconds + before.seconds - 1e-6, `sandbox ${sandbox}: invocation ${i + 1} began before ${i} ended`);
+                    });
+                }
+            });
         });
     }
 });
