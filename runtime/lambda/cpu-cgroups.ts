@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { realClock, type Timer } from "../clock";
+import { AWS_LIMITS } from "../../settings/aws-limits";
 import { SliceBudget } from "./slice-budget";
 
 /**
@@ -13,8 +14,9 @@ import { SliceBudget } from "./slice-budget";
  * A group is removed (rmdir) when its sandbox is gone, and every group at the process's exit; a
  * parent left by a killed run (its pid no longer alive) is removed the next time groups are made.
  *
- * Past the kernel's 1 s period (K > 10) a group is also given a driver that keeps it to one slice
- * per window of 100 ms × K (slice-budget.ts): it reads the group's CPU usage (cgroup v1: a group
+ * Where a window is longer than the kernel's 1 s period (K > 10, or a small share's window
+ * stretched to MIN_SLICE_US) a group is also given a driver that keeps it to one slice per window
+ * (slice-budget.ts): it reads the group's CPU usage (cgroup v1: a group
  * of the same name in the cpuacct hierarchy, or cpuacct.usage where cpu and cpuacct share one;
  * v2: usage_usec in cpu.stat) and stops the process with SIGSTOP once the window's slice is used,
  * until the next window (SIGCONT).
@@ -26,10 +28,15 @@ const DEFAULT_PERIOD_US = 100_000;
 /** The kernel's bound on the period: 1 ms to 1 s (the quota at least 1 ms, which MIN_SLICE_US keeps). */
 export const MAX_PERIOD_US = 1_000_000;
 /**
- * The shortest slice a sandbox runs in: a 256 MB sandbox's at the 100 ms period. Smaller shares
- * get a longer window instead of a shorter slice (quotaFor).
+ * The memory of every shape `npm run calibrate-cpu` measures the writer's CPU in: its sandboxes ran
+ * in slices of this share × 100 ms, the slice length the planner's CPU figures hold for.
  */
-export const MIN_SLICE_US = 14_471;
+const CALIBRATION_MEMORY_MB = 512;
+/**
+ * The shortest slice a sandbox runs in: the calibration's, 512 MB's share of the 100 ms period
+ * (28.9 ms). Smaller shares get a longer window instead of a shorter slice (quotaFor).
+ */
+export const MIN_SLICE_US = Math.floor((CALIBRATION_MEMORY_MB / AWS_LIMITS.lambda.memoryMbPerVcpu) * DEFAULT_PERIOD_US);
 /** How often a window's driver reads its group's CPU usage (wall ms): at most, and at least. */
 const USAGE_POLL_MS = { max: 50, min: 1 };
 
@@ -75,17 +82,21 @@ export interface CpuCgroups {
  * that), on 2026-12-02; 0.79 and 1.31 on 2026-12-03. With the driver, 1.03, 1.14 and 1.09 at
  * K = 35.5, and 0.93 at K = 6, three runs minutes apart (2026-12-03).
  *
- * Why no slice is shorter than 14.5 ms: AWS, as measured from inside a function, throttles in
+ * Why no slice is shorter than the calibration's 28.9 ms: AWS, as measured from inside a function, throttles in
  * 20 ms periods (github.com/pwrdrvr/lambda-throttling: a 128 MB function runs about 1.45 ms of
  * each 20 ms), and there the short slices cost little: a step of its CPU-bound work took 4.17 ms
  * of CPU at 128 MB against 3.59 ms at 1,769 MB (1.16 times; one run per size, 2025-03-01). On
  * this machine they cost far more: a 128 MB writer (7.2 ms slices at K = 4) used 2.05 times the
  * calibrated CPU, 512 MB writers in 8 ms slices 1.31 to 1.34 times, while 256 MB writers in
- * 14.5 ms slices used 0.71 to 0.82 times, and 512 MB ones in 29 ms slices 0.79 to 0.93 times. So
- * the runtime gives every share AWS's CPU per unit of time, over a window long enough for a
- * 14.5 ms slice (a 128 MB sandbox: 14.5 ms every 200 ms), and models AWS's share, not its
- * slice length: CPU-bound work at 128 MB costs the same per record as at 1,769 MB here, where AWS
- * was measured at about 1.16 times.
+ * 14.5 ms slices used 0.71 to 0.82 times, and 512 MB ones in 29 ms slices 0.79 to 0.93 times. A
+ * floor of 14.5 ms still cost the 128 MB writer (14.5 ms every 800 ms of wall time at K = 4) 2.09,
+ * 1.52 and 1.47 times the calibrated CPU, and 2.22, 1.59 and 1.54 times its planned seconds, where
+ * the calibration's 28.9 ms slices (every 1.6 s) cost it 1.11 and 1.21 times, and 1.14 and 1.26
+ * times its planned seconds (2026-12-03, five runs from 07:37 to 08:17, minutes apart). So the runtime gives every
+ * share AWS's CPU per unit of time, over a window long enough for the calibration's slice (a
+ * 128 MB sandbox: 28.9 ms every 400 ms of AWS time), and models AWS's share, not its slice
+ * length: CPU-bound work at 128 MB costs the same per record as at 1,769 MB here, where AWS was
+ * measured at about 1.16 times.
  */
 export function quotaFor(cores: number, timeScale = 1): { periodUs: number; quotaUs: number; windowUs: number } {
     if (!(cores > 0)) throw new Error(`a CPU quota needs more than 0 cores (got ${cores})`);
@@ -148,6 +159,24 @@ class RunGroups implements CpuCgroups {
         this.live.add(dir);
         let driver: SliceDriver | undefined;
         let quota: ReturnType<typeof quotaFor>;
+        /** The group's CPU usage, once found (usageReader makes a cpuacct group for it on v1); null until then. */
+        let readUsageUs: (() => number) | undefined | null = null;
+        // A window longer than the kernel's period needs the driver, whichever share made it so: init's (K past 10) or
+        // the invocations' (a small share's window, stretched to MIN_SLICE_US, past 1 s). Each new share sets the window
+        // and the slice anew, so a sandbox never keeps the kernel's one slice per part of a longer window.
+        const drive = () => {
+            if (quota.windowUs <= quota.periodUs) {
+                driver?.stop();
+                driver = undefined;
+                return;
+            }
+            if (driver) return driver.reset(quota.quotaUs, quota.windowUs / 1000);
+            if (readUsageUs === null) readUsageUs = this.usageReader(name, pid);
+            // Writing the quota again refills the kernel's pool for the period running (tg_set_cfs_bandwidth), so a window's
+            // slice is not cut short by what the previous window's slice used of the same kernel period.
+            const refill = () => this.writeQuota(dir, quota);
+            if (readUsageUs) driver = new SliceDriver(pid, readUsageUs, refill, quota.quotaUs, quota.windowUs / 1000);
+        };
         const group: CpuGroup = {
             dir,
             get windowed() {
@@ -155,7 +184,7 @@ class RunGroups implements CpuCgroups {
             },
             setCores: (share) => {
                 quota = this.setCores(dir, share, timeScale);
-                driver?.reset(quota.quotaUs);
+                drive();
             },
             remove: () => {
                 driver?.stop();
@@ -168,13 +197,7 @@ class RunGroups implements CpuCgroups {
         try {
             quota = this.setCores(dir, cores, timeScale);
             fs.writeFileSync(path.join(dir, "cgroup.procs"), String(pid));
-            if (quota.windowUs > quota.periodUs) {
-                const readUsageUs = this.usageReader(name, pid);
-                // Writing the quota again refills the kernel's pool for the period running (tg_set_cfs_bandwidth), so a window's
-                // slice is not cut short by what the previous window's slice used of the same kernel period.
-                const refill = () => this.writeQuota(dir, quota);
-                if (readUsageUs) driver = new SliceDriver(pid, readUsageUs, refill, quota.quotaUs, quota.windowUs / 1000);
-            }
+            drive();
         } catch (error) {
             group.remove();
             throw error;
@@ -274,16 +297,17 @@ class SliceDriver {
         private readonly readUsageUs: () => number,
         private readonly refillKernelQuota: () => void,
         sliceUs: number,
-        private readonly windowMs: number,
+        private windowMs: number,
     ) {
         this.budget = new SliceBudget(sliceUs, readUsageUs());
         this.windowTimer = this.scheduleWindows();
         this.pollTimer = this.schedulePoll();
     }
 
-    /** A new share (init's cores, then the invocations'): a new window with the new slice, at once. */
-    reset(sliceUs: number): void {
+    /** A new share (init's cores, then the invocations'): a new window of the new length with the new slice, at once. */
+    reset(sliceUs: number, windowMs: number): void {
         if (this.ended) return;
+        this.windowMs = windowMs;
         this.windowTimer.cancel();
         this.step((usage) => {
             this.budget = new SliceBudget(sliceUs, usage);

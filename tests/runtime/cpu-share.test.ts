@@ -4,7 +4,7 @@ import { once } from "node:events";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { FunctionPool, type InvocationResult } from "../../runtime/lambda/function-pool";
-import { openCpuCgroups, quotaFor, type CpuCgroups } from "../../runtime/lambda/cpu-cgroups";
+import { MIN_SLICE_US, openCpuCgroups, quotaFor, type CpuCgroups } from "../../runtime/lambda/cpu-cgroups";
 import { initCores, invokeCores, type CpuShareChoice } from "../../runtime/lambda/cpu-share";
 import { formatCpuShareLine } from "../../runtime/pipeline/run-report";
 
@@ -78,20 +78,22 @@ describe("Lambda's CPU share", function () {
         assert.equal(initCores(3538), 2, "init never gets less than the memory share");
     });
 
-    it("turns a share into a slice of at least 14.5 ms (a 256 MB sandbox's), over a 100 ms window where that fits and a longer one where not", () => {
-        assert.deepEqual(quotaFor(256 / 1769), { periodUs: 100_000, quotaUs: 14_471, windowUs: 100_000 });
+    it("turns a share into a slice of at least the calibration's 28.9 ms (512 MB's), over a 100 ms window where that fits and a longer one where not", () => {
+        assert.equal(MIN_SLICE_US, 28_942);
+        assert.deepEqual(quotaFor(512 / 1769), { periodUs: 100_000, quotaUs: 28_943, windowUs: 100_000 });
         assert.deepEqual(quotaFor(2), { periodUs: 100_000, quotaUs: 200_000, windowUs: 100_000 });
-        // 128 MB: 0.072 of a core, 14.5 ms every 200 ms rather than 7.2 ms every 100 ms.
-        assert.deepEqual(quotaFor(128 / 1769), { periodUs: 199_994, quotaUs: 14_471, windowUs: 199_994 });
-        // A window past the kernel's 1 s period is cut into equal parts (here 3), each allowed the whole slice.
-        assert.deepEqual(quotaFor(0.005), { periodUs: 964_733, quotaUs: 14_471, windowUs: 2_894_200 });
+        // 256 MB: 0.145 of a core, 28.9 ms every 200 ms rather than 14.5 ms every 100 ms; 128 MB, every 400 ms.
+        assert.deepEqual(quotaFor(256 / 1769), { periodUs: 199_994, quotaUs: 28_942, windowUs: 199_994 });
+        assert.deepEqual(quotaFor(128 / 1769), { periodUs: 399_988, quotaUs: 28_942, windowUs: 399_988 });
+        // A window past the kernel's 1 s period is cut into equal parts (here 6), each allowed the whole slice.
+        assert.deepEqual(quotaFor(0.005), { periodUs: 964_733, quotaUs: 28_942, windowUs: 5_788_400 });
         assert.throws(() => quotaFor(0), /more than 0 cores/);
     });
 
     it("dilates the quota's window by the time scale, so a sandbox runs in slices as long as at K = 1", () => {
-        // 256 MB at K = 4: 0.0362 of a core over a 400 ms period = the same 14.5 ms slice as 0.145 of a core over 100 ms.
-        assert.deepEqual(quotaFor(256 / 1769 / 4, 4), { periodUs: 400_000, quotaUs: 14_471, windowUs: 400_000 });
-        assert.deepEqual(quotaFor(256 / 1769, 1), { periodUs: 100_000, quotaUs: 14_471, windowUs: 100_000 });
+        // 512 MB at K = 4: 0.0724 of a core over a 400 ms period = the same 28.9 ms slice as 0.289 of a core over 100 ms.
+        assert.deepEqual(quotaFor(512 / 1769 / 4, 4), { periodUs: 400_000, quotaUs: 28_943, windowUs: 400_000 });
+        assert.deepEqual(quotaFor(512 / 1769, 1), { periodUs: 100_000, quotaUs: 28_943, windowUs: 100_000 });
         assert.throws(() => quotaFor(0.1, 0), /time scale must be more than 0/);
     });
 
@@ -189,6 +191,39 @@ describe("Lambda's CPU share", function () {
             // One slice per window, give or take one and a half (the poll's lag, and the window running when read).
             assert.ok(usedMs <= (windows + 1.5) * 100, `used ${usedMs} ms of CPU in ${windows} windows of one 100 ms slice (the kernel alone gives 200 ms a window)`);
             assert.ok(usedMs >= (windows - 1.5) * 100, `used ${usedMs} ms of CPU in ${windows} windows: the slices were given`);
+        } finally {
+            await end();
+        }
+    });
+
+    it("drives a window the invocations' share stretches past 1 s, though init's window needed no driver", async function () {
+        const cgroups = openCpuCgroups();
+        if (!cgroups) this.skip();
+        // Init on a full vCPU at K = 4: a 400 ms window the kernel holds alone. Then a 128 MB sandbox's share at
+        // K = 4 (0.072 ÷ 4 = 0.018 of a core): its 28.9 ms slice needs a window of 1.6 s, cut into two kernel periods
+        // of 800 ms that each allow the whole slice, so without the driver it would get twice its share.
+        const { pid, group, end } = processInGroup(cgroups!, "for (;;) {}", 1 / 4, 4);
+        try {
+            assert.equal(group.windowed, false);
+            const share = 128 / 1769 / 4;
+            const { windowUs, quotaUs, periodUs } = quotaFor(share, 4);
+            assert.ok(windowUs > 1_000_000 && Math.abs(2 * periodUs - windowUs) <= 1, `window ${windowUs} µs in periods of ${periodUs}`);
+            group.setCores(share);
+            assert.equal(group.windowed, true);
+            const before = processCpuMs(pid);
+            const windows = 4;
+            await new Promise((resolve) => setTimeout(resolve, (windows * windowUs) / 1000));
+            const usedMs = processCpuMs(pid) - before;
+            const sliceMs = quotaUs / 1000;
+            // One slice per window, give or take one and a half (the poll's lag, and the window running when read); the kernel alone gives two.
+            assert.ok(usedMs <= (windows + 1.5) * sliceMs, `used ${usedMs} ms of CPU in ${windows} windows of one ${sliceMs} ms slice (the kernel alone gives ${2 * sliceMs} ms a window)`);
+            assert.ok(usedMs >= (windows - 1.5) * sliceMs, `used ${usedMs} ms of CPU in ${windows} windows: the slices were given`);
+            // Back to a share the kernel holds alone: the driver stops, and the process is not left stopped.
+            group.setCores(1 / 4);
+            assert.equal(group.windowed, false);
+            const resumed = processCpuMs(pid);
+            await new Promise((resolve) => setTimeout(resolve, 1000));
+            assert.ok(processCpuMs(pid) - resumed > 50, "the process runs again under the kernel's quota alone");
         } finally {
             await end();
         }
