@@ -41,8 +41,8 @@ export interface FunctionCpu {
      * splitter's put call. Each round sends its calls, waits for their answers and handles them; the
      * CPU of a round beyond its records' own is fitted from three shapes that differ in records and
      * rounds, all held to their share at the same time scale as compare's runs (calibrate-cpu). On
-     * 2026-12-02 (19:33) a round cost 5.9 ms: a warm batch of 100 with 4 PutObjects in flight (25
-     * rounds) 284 ms of CPU, with 16 in flight (7 rounds) 165 ms. Measured with no share, as a
+     * 2026-12-03 (07:28) a round cost 4.6 ms: a warm batch of 100 with 4 PutObjects in flight (25
+     * rounds) 269 ms of CPU, with 16 in flight (7 rounds) 185 ms (5.9 ms on 2026-12-02). Measured with no share, as a
      * wake-up from idle, a round had cost about 1.7 ms (16:25, on another machine of the same kind).
      */
     msPerRound: number;
