@@ -85,7 +85,7 @@ export interface FunctionPoolOptions {
 
 /** One finished invocation, in the pool's clock (modelled time): which sandbox ran it and when. */
 export interface InvocationTiming {
-    /** The sandbox, numbered from 1 in the order the pool started them. */
+    /** The sandbox, numbered from 1 in the order the pool started them; 0 when none ran it (its init failed). */
     sandbox: number;
     /** The invocation's place among its sandbox's invocations, from 0 (the cold start's). */
     ordinal: number;
