@@ -28,9 +28,9 @@
  * invocation per file gives its CPU per record.
  */
 import * as fs from "node:fs";
-import { Command } from "commander";
 import * as os from "node:os";
 import * as path from "node:path";
+import { Command } from "commander";
 import { MEASURED_CPU_FILE, vcpuShare, type FunctionCpu, type MeasuredCpu } from "../planner/function-cpu";
 import { batchIoSeconds, batchRounds } from "../planner/writer-batch";
 import { plannerLatencies } from "../runtime/compare/compare-stacks";
@@ -218,13 +218,16 @@ async function measure(timeScale: number): Promise<Sample[]> {
     }
 }
 
+/** planner/measured-cpu.json as calibrate-cpu writes it: the planner's figures, the runs' K and the runs themselves. */
+type CalibrationFile = MeasuredCpu & { timeScale: number; samples: Sample[] };
+
 /** The file's runs, for --refit: refused with the reason when it has none, or none of a shape. */
-function savedSamples(file: string): { measured: MeasuredCpu & { samples: Sample[]; timeScale?: number }; samples: Sample[] } {
-    const measured = JSON.parse(fs.readFileSync(file, "utf8")) as MeasuredCpu & { samples?: Sample[]; timeScale?: number };
-    const samples = measured.samples ?? [];
+function savedCalibration(file: string): CalibrationFile {
+    const saved = JSON.parse(fs.readFileSync(file, "utf8")) as MeasuredCpu & Partial<CalibrationFile>;
+    const samples = saved.samples ?? [];
     const missing = SHAPES.filter((shape) => !samples.some((s) => label(s.shape) === label(shape)));
     if (missing.length) throw new Error(`${file} keeps no runs of ${missing.map(label).join(", ")} to fit again (it has ${samples.length} runs); run npm run calibrate-cpu to measure`);
-    return { measured: { ...measured, samples }, samples };
+    return { ...saved, timeScale: saved.timeScale ?? CALIBRATION_TIME_SCALE, samples };
 }
 
 const program = new Command()
@@ -237,24 +240,22 @@ async function main(): Promise<void> {
     const { refit } = program.parse().opts<{ refit?: boolean }>();
     const timeScale = CALIBRATION_TIME_SCALE;
     if (refit) {
-        const { measured, samples } = savedSamples(MEASURED_CPU_FILE);
-        const fitted = fit(samples, measured.timeScale ?? timeScale);
-        const file: MeasuredCpu & { samples: Sample[]; timeScale: number } = {
-            ...measured,
-            method: `npm run calibrate-cpu, fitted again on ${new Date().toISOString()} from the runs of ${measured.measuredAt}: ${fitted.summary}; the machine's load at the time is in the figures`,
+        const saved = savedCalibration(MEASURED_CPU_FILE);
+        const fitted = fit(saved.samples, saved.timeScale);
+        const file: CalibrationFile = {
+            ...saved,
+            method: `npm run calibrate-cpu, fitted again on ${new Date().toISOString()} from the runs of ${saved.measuredAt}: ${fitted.summary}; the machine's load at the time is in the figures`,
             writer: fitted.writer,
             splitter: fitted.splitter,
-            timeScale: measured.timeScale ?? timeScale,
-            samples,
         };
         fs.writeFileSync(MEASURED_CPU_FILE, fileText(file));
-        process.stdout.write(`wrote ${path.relative(process.cwd(), MEASURED_CPU_FILE)} (runs of ${measured.measuredAt}, ${measured.machine.cpuModel}, ${measured.machine.node})\n`);
+        process.stdout.write(`wrote ${path.relative(process.cwd(), MEASURED_CPU_FILE)} (runs of ${saved.measuredAt}, ${saved.machine.cpuModel}, ${saved.machine.node})\n`);
         return;
     }
     const samples = await measure(timeScale);
     const fitted = fit(samples, timeScale);
     const cpus = os.cpus();
-    const file: MeasuredCpu & { samples: Sample[]; timeScale: number } = {
+    const file: CalibrationFile = {
         measuredAt: new Date().toISOString(),
         machine: { cpuModel: cpus[0]?.model ?? "unknown", cores: cpus.length, node: process.version },
         method: `npm run calibrate-cpu: ${fitted.summary}; the machine's load at the time is in the figures`,
@@ -268,7 +269,7 @@ async function main(): Promise<void> {
 }
 
 /** The file as JSON: the figures indented, each saved run on one line of its own (a few hundred invocations in all). */
-function fileText(file: MeasuredCpu & { samples: Sample[]; timeScale: number }): string {
+function fileText(file: CalibrationFile): string {
     const { samples, ...figures } = file;
     const body = JSON.stringify({ ...figures, samples: [] }, null, 2);
     const runs = samples.map((sample) => `    ${JSON.stringify(sample)}`).join(",\n");

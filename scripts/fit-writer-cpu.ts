@@ -1,6 +1,7 @@
 /**
- * The writer's warm CPU as calibrate-cpu fits it: per invocation, per record and per round of
- * PutObjects, from the warm invocations of shapes that differ in records and rounds.
+ * The writer's CPU as calibrate-cpu fits it: warm, per invocation, per record and per round of
+ * PutObjects, from the warm invocations of shapes that differ in records and rounds; and a new
+ * sandbox's warm-up, from its early invocations.
  */
 
 /** A warm invocation's shape and CPU: its records, its rounds of PutObjects, its ms of CPU. */
@@ -16,26 +17,31 @@ export interface WarmPoint {
  * the best fit without it. The records' term is always kept.
  */
 export function fitInvocationRecordsRounds(points: WarmPoint[]): { perInvocation: number; perRecord: number; perRound: number } {
-    const columns = { perInvocation: () => 1, perRecord: (p: WarmPoint) => p.records, perRound: (p: WarmPoint) => p.rounds };
-    type Term = keyof typeof columns;
-    const subsets: Term[][] = [
-        ["perInvocation", "perRecord", "perRound"],
-        ["perRecord", "perRound"],
-        ["perInvocation", "perRecord"],
-        ["perRecord"],
-    ];
-    let best: { fit: Record<Term, number>; residual: number } | undefined;
-    for (const terms of subsets) {
-        const solved = leastSquares(points.map((p) => terms.map((term) => columns[term](p))), points.map((p) => p.cpuMs));
-        if (!solved || solved.some((value) => !(value >= 0))) continue;
-        const fit = { perInvocation: 0, perRecord: 0, perRound: 0 };
-        terms.forEach((term, i) => (fit[term] = solved[i]));
-        const residual = points.reduce((total, p) => total + (fit.perInvocation + fit.perRecord * p.records + fit.perRound * p.rounds - p.cpuMs) ** 2, 0);
-        // The fuller fit wins unless a smaller one fits as well (within rounding).
-        if (!best || residual < best.residual - 1e-6) best = { fit, residual };
-    }
+    // Columns: per invocation, per record, per round; the records' term is in every subset.
+    const rows = points.map((p) => [1, p.records, p.rounds]);
+    const best = nonNegativeFit(rows, points.map((p) => p.cpuMs), [[0, 1, 2], [1, 2], [0, 1], [1]]);
     if (!best) throw new Error(`no fit of the writer's CPU with every term 0 or more through ${JSON.stringify(points)}`);
-    return best.fit;
+    const [perInvocation, perRecord, perRound] = best.coefficients;
+    return { perInvocation, perRecord, perRound };
+}
+
+/**
+ * Least squares of b over the columns of `rows`, each subset of columns in turn (the others held at
+ * 0), keeping only fits whose terms are all 0 or more: the first subset listed wins unless a later
+ * one fits better by more than rounding (1e-6 in the residual). The coefficients of every column
+ * (0 for those left out) and the residual sum of squares; undefined when no subset fits.
+ */
+function nonNegativeFit(rows: number[][], b: number[], subsets: number[][]): { coefficients: number[]; residual: number } | undefined {
+    let best: { coefficients: number[]; residual: number } | undefined;
+    for (const columns of subsets) {
+        const solved = leastSquares(rows.map((row) => columns.map((column) => row[column])), b);
+        if (!solved || solved.some((value) => !(value >= 0))) continue;
+        const coefficients = rows[0].map(() => 0);
+        columns.forEach((column, i) => (coefficients[column] = solved[i]));
+        const residual = rows.reduce((total, row, k) => total + (row.reduce((sum, value, column) => sum + value * coefficients[column], 0) - b[k]) ** 2, 0);
+        if (!best || residual < best.residual - 1e-6) best = { coefficients, residual };
+    }
+    return best;
 }
 
 /** Solves min |A x − b|² by the normal equations (Gaussian elimination); undefined when singular. */
@@ -75,29 +81,20 @@ export interface WarmUpFit {
 /**
  * A sandbox's warm-up fitted to its invocations' cumulative excess CPU over warm:
  * msFirstInvocation (all of it in the first invocation, whatever its records, so in every
- * cumulative point) plus
- * msWarmUp × (1 − e^(−records / warmUpRecords)). Least squares with both terms 0 or more (where
- * both together give a negative one, the better of each alone); the decay by a search over 10 to
- * 5,000 records.
+ * cumulative point) plus msWarmUp × (1 − e^(−records / warmUpRecords)). Least squares with both
+ * terms 0 or more (where both together give a negative one, the better of each alone); the decay
+ * by a search over 10 to 5,000 records.
  */
 export function fitWarmUp(points: WarmUpPoint[]): WarmUpFit {
     if (points.length === 0) throw new Error("no early invocations to fit the warm-up to");
-    let best: WarmUpFit = { msFirstInvocation: 0, msWarmUp: 0, warmUpRecords: 1, rmsMs: Infinity };
     const excess = points.map((p) => p.excessMs);
+    let best: WarmUpFit | undefined;
     for (let decay = 10; decay <= 5000; decay *= 1.02) {
-        const curve = points.map((p) => 1 - Math.exp(-p.recordsThrough / decay));
-        const candidates: Array<{ first: number; warmUp: number }> = [];
-        const both = leastSquares(points.map((_, i) => [1, curve[i]]), excess);
-        if (both && both.every((value) => value >= 0)) candidates.push({ first: both[0], warmUp: both[1] });
-        const onlyFirst = leastSquares(points.map(() => [1]), excess);
-        if (onlyFirst && onlyFirst[0] >= 0) candidates.push({ first: onlyFirst[0], warmUp: 0 });
-        const onlyCurve = leastSquares(points.map((_, i) => [curve[i]]), excess);
-        if (onlyCurve && onlyCurve[0] >= 0) candidates.push({ first: 0, warmUp: onlyCurve[0] });
-        for (const { first, warmUp } of candidates) {
-            const rmsMs = Math.sqrt(points.reduce((total, p, i) => total + (p.excessMs - first - warmUp * curve[i]) ** 2, 0) / points.length);
-            if (rmsMs < best.rmsMs - 1e-9) best = { msFirstInvocation: first, msWarmUp: warmUp, warmUpRecords: decay, rmsMs };
-        }
+        // Columns: the first invocation's part (in every cumulative point), the curve's.
+        const fit = nonNegativeFit(points.map((p) => [1, 1 - Math.exp(-p.recordsThrough / decay)]), excess, [[0, 1], [0], [1]]);
+        if (!fit) continue;
+        const rmsMs = Math.sqrt(fit.residual / points.length);
+        if (!best || rmsMs < best.rmsMs - 1e-9) best = { msFirstInvocation: fit.coefficients[0], msWarmUp: fit.coefficients[1], warmUpRecords: decay, rmsMs };
     }
-    if (!Number.isFinite(best.rmsMs)) best = { msFirstInvocation: 0, msWarmUp: 0, warmUpRecords: 1, rmsMs: Math.sqrt(excess.reduce((t, e) => t + e * e, 0) / excess.length) };
-    return best;
+    return best ?? { msFirstInvocation: 0, msWarmUp: 0, warmUpRecords: 1, rmsMs: Math.sqrt(excess.reduce((t, e) => t + e * e, 0) / excess.length) };
 }
