@@ -13,8 +13,9 @@ import { addFaultOptions, faultOptionsFrom } from "./faults/cli-options";
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
 /**
- * Default lines per stack. At the automatic K (6 for dev and prod on 2 cores) dev's 4,000 records
- * take about 22 s of AWS time, so about 2 min 15 s of wall time, and prod about 30 s.
+ * Default lines per stack. At the automatic K (4 for dev and 8.5 for prod on 2 cores) dev's 4,000
+ * records take about 27 s of AWS time, so about 1 min 50 s of wall time, and prod's 5 s about 45 s:
+ * `compare -- dev prod` took 2 min 41 s in all (2026-12-03). Each --repeat adds as much again.
  */
 const COMPARE_RECORDS = 4000;
 
@@ -24,12 +25,13 @@ const program = new Command()
         "Run the same generated input through each stack's settings, one after another, under AWS's per-shard limits and the seed's latencies; print a side-by-side table with the planner's time and cost for AWS, and write an offline HTML page with charts.",
     )
     .argument("<stacks...>", "stacks to compare (their Pulumi.<stack>.yaml files)")
-    .option("--records <n>", `lines to generate (default ${COMPARE_RECORDS}: under time dilation a run takes K times its AWS time, so \`compare -- dev prod\` takes about a minute on 2 cores)`, wholeNumber("--records"), COMPARE_RECORDS)
+    .option("--records <n>", `lines to generate (default ${COMPARE_RECORDS}: under time dilation a run takes K times its AWS time, so \`compare -- dev prod\` takes about 3 minutes on 2 cores)`, wholeNumber("--records"), COMPARE_RECORDS)
     .option("--record-bytes <n>", "bytes per generated line", wholeNumber("--record-bytes", 128), SEED_WORKLOAD.recordBytes)
     .option("--seed <n>", "seed of the generated workload", wholeNumber("--seed", 0), SEED_WORKLOAD.seed)
     .option("--records-per-day <n>", "daily volume the monthly cost is planned for", wholeNumber("--records-per-day"), 1_000_000)
     .option("--html <file>", "where to write the page", "out/compare.html")
     .option("--report <file>", "also write the comparison as JSON, one entry per stack")
+    .option("--repeat <n>", "runs of each stack, interleaved (A B, B A, …); each column shows the median run and the spread of all", wholeNumber("--repeat"), 1)
     .showHelpAfterError();
 addAwsProfileOptions(program, true);
 addTimeScaleOption(program, "each stack's own: the smallest K that keeps its run, cold starts included, under about 60% of this machine's cores, and at least 4 (below it the functions' CPU falls under the planner's calibration); --time-scale sets one K for every stack; 1 with --no-aws-profile");
@@ -46,15 +48,17 @@ async function main(): Promise<number> {
         stackDir: stacksDirFrom(options, PROJECT_DIR),
         stacks: program.args,
         timeScale: options.timeScale,
+        repeat: options.repeat,
         workload: { records: options.records, recordBytes: options.recordBytes, seed: options.seed },
         awsProfile: awsProfileFrom(options),
         cpuShare: options.cpuShare,
         keepCoresAwake: keepCoresAwakeFrom(options),
         faults: faultOptionsFrom(options),
         recordsPerDay: options.recordsPerDay,
-        onStackStart: (stack, index) => {
+        onStackStart: (stack, index, round) => {
             progress.stop();
-            process.stderr.write(`stack ${stack} (${index + 1} of ${program.args.length})\n`);
+            const of = options.repeat > 1 ? `, run ${round + 1} of ${options.repeat}` : "";
+            process.stderr.write(`stack ${stack} (${index + 1} of ${program.args.length}${of})\n`);
         },
         onProgress: (snapshot) => progress.update(snapshot),
         signal,

@@ -11,6 +11,7 @@ import { writePoisonedWorkloadFile } from "../faults/poison-lines";
 import { autoTimeScale } from "../time-scale/auto-time-scale";
 import { estimateMonthlyCost, loadPrices, predictDrainTime, SEED_LATENCIES, type CostEstimate, type DrainPrediction, type Latencies, type WriterCpuCheck } from "../../planner";
 import { runWriterCpu } from "./run-writer-cpu";
+import { medianRunIndex, runOrder, type RunOfStack } from "./repeated-runs";
 
 /**
  * `npm run compare`: the same generated input through each named stack's settings, one stack
@@ -24,6 +25,8 @@ export interface CompareOptions {
     stacks: string[];
     /** Time dilation K for every stack's run; default each stack's automatic one (autoTimeScale) under the AWS profile, 1 at local speed. */
     timeScale?: number;
+    /** Runs of each stack, interleaved (repeated-runs.ts); each row shows the median run. Default 1. */
+    repeat?: number;
     workload: WorkloadOptions;
     /** AWS's limits and latencies in front of the stand-ins; undefined runs at local speed. */
     awsProfile?: AwsProfileOptions;
@@ -34,7 +37,8 @@ export interface CompareOptions {
     faults?: FaultOptions;
     /** The volume the monthly cost is planned for. */
     recordsPerDay: number;
-    onStackStart?: (stack: string, index: number) => void;
+    /** Before each run: the stack, its index, and the round (0 first; there are `repeat` rounds). */
+    onStackStart?: (stack: string, index: number, round: number) => void;
     onProgress?: Parameters<typeof runPipeline>[0]["onProgress"];
     signal?: AbortSignal;
 }
@@ -46,7 +50,10 @@ export interface StackComparison {
     warnings: string[];
     /** The stack's run's time scale K (run.timeScale): its own automatic one unless --time-scale set one for all. */
     timeScale: number;
+    /** The run the row shows: the one with the median seconds of the stack's runs (all of them in `runs`). */
     run: RunReport;
+    /** Every run of the stack, in the order they ran (one unless --repeat asked for more). */
+    runs: RunOfStack[];
     /**
      * False when the machine was CPU-bound during the run (run.headroom), or when the writer's
      * sandboxes, held to their CPU share, used more or less CPU than the calibration says for the
@@ -65,6 +72,8 @@ export interface Comparison {
     awsProfile: boolean;
     /** Whether each stack's K was chosen automatically (its own), or set for all with --time-scale. The runs' figures are in AWS time either way. */
     timeScaleAutomatic: boolean;
+    /** Runs of each stack (--repeat). */
+    repeat: number;
     faults?: FaultOptions;
     recordsPerDay: number;
     stacks: StackComparison[];
@@ -98,9 +107,11 @@ export async function compareStacks(options: CompareOptions): Promise<Comparison
         const inputFile = path.join(scratch, "products.jsonl");
         if (options.faults?.poison) await writePoisonedWorkloadFile(inputFile, { ...options.workload, poison: options.faults.poison });
         else await writeWorkloadFile(inputFile, options.workload);
-        const results: StackComparison[] = [];
-        for (const [index, stack] of stacks.entries()) {
-            options.onStackStart?.(stack.stack, index);
+        const repeat = options.repeat ?? 1;
+        const runsOf = stacks.map(() => [] as Array<{ run: RunReport; writerCpu?: WriterCpuCheck; summary: RunOfStack }>);
+        for (const [round, index] of runOrder(stacks.length, repeat)) {
+            const stack = stacks[index];
+            options.onStackStart?.(stack.stack, index, round);
             const run = await runPipeline({
                 stack: stack.stack,
                 settings: stack.settings,
@@ -116,16 +127,31 @@ export async function compareStacks(options: CompareOptions): Promise<Comparison
                 onProgress: options.onProgress,
                 signal: options.signal,
             });
-            const prices = loadPrices(stack.region);
             const writerCpu = runWriterCpu(run, stack.settings, latencies);
-            results.push({
+            const summary: RunOfStack = {
+                round,
+                seconds: run.seconds.pipeline,
+                recordsPerSecond: run.recordsPerSecond,
+                timeScale: run.timeScale,
+                busyFraction: run.headroom.busyFraction,
+                ...(writerCpu ? { writerCpuRatio: writerCpu.paceRatio ?? writerCpu.ratio } : {}),
+                representative: !run.headroom.cpuBound && (writerCpu?.within ?? true),
+            };
+            runsOf[index].push({ run, writerCpu, summary });
+        }
+        const results: StackComparison[] = stacks.map((stack, index) => {
+            const runs = runsOf[index];
+            const { run, writerCpu, summary } = runs[medianRunIndex(runs.map((each) => each.summary.seconds))];
+            const prices = loadPrices(stack.region);
+            return {
                 stack: stack.stack,
                 region: stack.region,
                 settings: stack.settings,
                 warnings: stack.warnings,
                 timeScale: run.timeScale,
                 run,
-                representative: !run.headroom.cpuBound && (writerCpu?.within ?? true),
+                runs: runs.map((each) => each.summary),
+                representative: summary.representative,
                 ...(writerCpu ? { writerCpu } : {}),
                 prediction: predictDrainTime(stack.settings, { records: options.workload.records, recordBytes: options.workload.recordBytes }, latencies),
                 cost: {
@@ -135,13 +161,14 @@ export async function compareStacks(options: CompareOptions): Promise<Comparison
                     region: stack.region,
                     pricesRetrieved: prices.retrieved,
                 },
-            });
-        }
+            };
+        });
         return {
             generatedAt: new Date().toISOString(),
             workload: options.workload,
             awsProfile: options.awsProfile !== undefined,
             timeScaleAutomatic: options.timeScale === undefined,
+            repeat,
             faults: options.faults,
             recordsPerDay: options.recordsPerDay,
             stacks: results,

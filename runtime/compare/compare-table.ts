@@ -4,6 +4,7 @@ import { flaggedSeconds, retriedEntries } from "../pipeline/run-report";
 import { WRITER_CPU_BAND, type WriterCpuCheck } from "../../planner";
 import { CPU_BOUND_FRACTION } from "../time-scale/headroom";
 import type { Comparison, StackComparison } from "./compare-stacks";
+import { spreadOf } from "./repeated-runs";
 
 /**
  * The side-by-side table of a comparison, as rows of text: the settings that differ between the
@@ -58,6 +59,11 @@ export function comparisonPreamble(comparison: Comparison): string[] {
     const awake = stacks.some((stack) => (stack.run.headroom.coresKeptAwake ?? "off") !== "off");
     const lines = [
         timeScaleLine(comparison),
+        ...(comparison.repeat > 1
+            ? [
+                  `${comparison.repeat} runs of each stack, interleaved (every other round in reverse order, so that the machine's drift falls on every stack alike); each column shows its median run, and the seconds' fastest to slowest beside it`,
+              ]
+            : []),
         `headroom: at most ${Math.round(busiest * 100)}% of ${cores} cores busy during a run, ${Math.round(peak * 100)}% in a run's busiest second (whole machine, other load included${awake ? "; cores kept awake by idle-priority loops, not counted" : ""})${modes.length ? `; CPU share: ${modes.join(", ")}` : ""}`,
     ];
     const bound = stacks.filter((stack) => stack.run.headroom.cpuBound);
@@ -87,10 +93,13 @@ function timeScaleLine(comparison: Comparison): string {
     return `time scale K = ${each}${comparison.timeScaleAutomatic ? ", each stack's own (automatic: the smallest that keeps its busiest moment, the writers' cold starts included, under 60% of the cores, and at least 4, the least at which the functions' CPU matches the planner's calibration)" : ""}: every modelled second took K s of wall time; all figures are in AWS time`;
 }
 
-/** A run's seconds, flagged when they are this machine's rather than the stack's. */
+/** A run's seconds, flagged when they are this machine's rather than the stack's; with --repeat, the spread of all the stack's runs beside the median one's. */
 function secondsCell(stack: StackComparison): string {
     const seconds = flaggedSeconds(stack.run.seconds.pipeline, stack.run.headroom);
-    return stack.writerCpu && !stack.writerCpu.within && !stack.run.headroom.cpuBound ? `${seconds} ⚠ writer CPU ${paceRatioOf(stack.writerCpu).toFixed(2)}×` : seconds;
+    const cell = stack.writerCpu && !stack.writerCpu.within && !stack.run.headroom.cpuBound ? `${seconds} ⚠ writer CPU ${paceRatioOf(stack.writerCpu).toFixed(2)}×` : seconds;
+    if (stack.runs.length < 2) return cell;
+    const spread = spreadOf(stack.runs);
+    return `${cell} (${spread.min.toFixed(1)} to ${spread.max.toFixed(1)} over ${spread.count} runs${spread.flagged ? `, ${spread.flagged} ⚠` : ""})`;
 }
 
 /** The writer CPU's verdict figure: the ratio of the invocations whose CPU set the pace, or the whole run's where none did. */
