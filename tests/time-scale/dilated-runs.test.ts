@@ -9,6 +9,7 @@ import { writeWorkloadFile } from "../../runtime/workload/seed-workload";
 import { tempDir } from "../support/temp-dir";
 
 const PROJECT_DIR = path.resolve(__dirname, "../..");
+const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
 const percent = (report: RunReport) => `${Math.round(report.headroom.busyFraction * 100)}%`;
 
 describe("a run under time dilation", function () {
@@ -94,13 +95,26 @@ exports.handler = async () => {
         if (atTwo.headroom.cpuBound || atFour.headroom.cpuBound) {
             this.skip();
         }
+        for (const report of [atTwo, atFour]) assert.equal(report.output.verified, true, report.output.problems.join("; "));
+        // One run is one draw: in one CI run of about nine (2026-12-03) K = 2 took 7.32 s, where twelve runs here took
+        // 5.58 to 5.73 s (K = 4: 5.25 to 5.32 s); what made it slow was not recorded. (The splitter's throttled
+        // PutRecords, which back off with the SDK's random jitter, are one source of spread: split took 1.94 to 3.69 s.) A pair that disagrees is run twice more, and the medians of three are compared: a K that changes
+        // the AWS seconds moves every run, and the median with them.
+        const twos = [atTwo.seconds.pipeline];
+        const fours = [atFour.seconds.pipeline];
+        const apart = () => Math.abs(median(twos) - median(fours)) / Math.min(median(twos), median(fours));
+        if (apart() > 0.15) {
+            for (let more = 0; more < 2; more++) {
+                twos.push((await run(2)).seconds.pipeline);
+                fours.push((await run(4)).seconds.pipeline);
+            }
+        }
 
         // Assess
-        for (const report of [atTwo, atFour]) assert.equal(report.output.verified, true, report.output.problems.join("; "));
         assert.equal(atTwo.timeScale, 2);
         assert.equal(atFour.timeScale, 4);
-        const [a, b] = [atTwo.seconds.pipeline, atFour.seconds.pipeline];
-        assert.ok(Math.abs(a - b) / Math.min(a, b) <= 0.15, `K = 2: ${a.toFixed(2)} s, K = 4: ${b.toFixed(2)} s of AWS time (machine busy ${percent(atTwo)} and ${percent(atFour)})`);
+        const seconds = (list: number[]) => list.map((s) => s.toFixed(2)).join(", ");
+        assert.ok(apart() <= 0.15, `K = 2: ${seconds(twos)} s, K = 4: ${seconds(fours)} s of AWS time (first pair: machine busy ${percent(atTwo)} and ${percent(atFour)}, split ${atTwo.seconds.split.toFixed(2)} and ${atFour.seconds.split.toFixed(2)} s)`);
         assert.ok(atFour.headroom.wallSeconds > 1.5 * atTwo.headroom.wallSeconds, `K = 4 took ${atFour.headroom.wallSeconds.toFixed(1)} s wall, K = 2 ${atTwo.headroom.wallSeconds.toFixed(1)} s`);
     });
 });
