@@ -29,7 +29,7 @@ const n = (value: number, digits = 0) => value.toLocaleString("en-US", { maximum
 
 function row(name: string, run: BenchRun): string[] {
     const flag = run.headroom.cpuBound ? " ⚠" : "";
-    return [name, n(run.records), String(run.timeScale), flaggedSeconds(run.seconds, run.headroom), `${n(run.recordsPerSecond)}${flag}`, n(run.inRecordsPerSecond), n(run.outRecordsPerSecond), run.plannedRecordsPerSecond ? n(run.plannedRecordsPerSecond) : "–", n(run.throttledPutEntries), run.verified ? "yes" : "NO"];
+    return [name, n(run.records), run.timeScaleSettled ? `${run.timeScale} → ${run.timeScaleSettled.timeScale}` : String(run.timeScale), flaggedSeconds(run.seconds, run.headroom), `${n(run.recordsPerSecond)}${flag}`, n(run.inRecordsPerSecond), n(run.outRecordsPerSecond), run.plannedRecordsPerSecond ? n(run.plannedRecordsPerSecond) : "–", n(run.throttledPutEntries), run.verified ? "yes" : "NO"];
 }
 
 export function formatBench(report: BenchReport): string {
@@ -44,7 +44,7 @@ export function formatBench(report: BenchReport): string {
         `seed article on AWS:  97 records/s in, 20 records/s out; seedBaseline here: ${n(report.seedBaseline.inRecordsPerSecond)} in, ${n(report.seedBaseline.outRecordsPerSecond)} out`,
         `speedup               ${n(report.speedup, 1)}×${report.speedupRepresentative ? "" : " ⚠ not representative"} (prod ÷ seedBaseline records/s, both in AWS time; goal ≥ 50: ${goal(report.goals.speedupAtLeast50)})`,
         ...(report.prodWriterCpu ? [formatWriterCpu(report.prodWriterCpu)] : []),
-        `time scale            seedBaseline K = ${report.seedBaseline.timeScale}, prod K = ${report.prod.timeScale} (every modelled second took K s of wall time); CPU share: ${report.prod.cpuShareMode ?? "not modelled"}`,
+        `time scale            seedBaseline K = ${report.seedBaseline.timeScale}, prod K = ${report.prod.timeScale}${report.prod.timeScaleSettled ? `, then ${report.prod.timeScaleSettled.timeScale} from ${report.prod.timeScaleSettled.atSeconds.toFixed(1)} s, once its writers' cold starts were over` : ""} (every modelled second took K s of wall time); CPU share: ${report.prod.cpuShareMode ?? "not modelled"}`,
         `headroom              seedBaseline ${formatHeadroom(report.seedBaseline.headroom, true)}; prod ${formatHeadroom(report.prod.headroom, true)}; embedded ${formatHeadroom(report.embedded.headroom, true)} (whole machine; ⚠ above ${CPU_BOUND_FRACTION * 100}%: the timings measure this machine, not the stacks)`,
         `rawS3PutsPerSecond    ${n(report.rawS3PutsPerSecond)} (embedded S3, same client and concurrency as prod's writers, same run)`,
         `efficiency            ${n(report.efficiency, 2)} (embedded records/s ÷ raw S3 PutObject/s; goal ≥ 0.8: ${goal(report.goals.efficiencyAtLeast08)})`,

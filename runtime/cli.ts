@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { addAwsProfileOptions, addStacksDirOption, addTimeScaleOption, awsProfileFrom, httpUrl, interruptSignal, keepCoresAwakeFrom, runCommand, stacksDirFrom, wholeNumber } from "./cli-options";
-import { autoTimeScale } from "./time-scale/auto-time-scale";
+import { autoTimeScales, type AutomaticTimeScales } from "./time-scale/auto-time-scale";
 import { readStackFile } from "./stack/read-stack-file";
 import { collectConfigOverride, withConfigOverrides } from "./stack/config-overrides";
 import { SEED_WORKLOAD, writeWorkloadFile } from "./workload/seed-workload";
@@ -70,12 +70,16 @@ async function main(): Promise<number> {
         const awsProfile = awsProfileFrom(options);
         const settings = options.splitterTimeout === undefined ? configured.settings : { ...configured.settings, splitterTimeoutSeconds: options.splitterTimeout };
         // At local speed no AWS time is modelled, so nothing is dilated unless asked for.
-        const timeScale: number = options.timeScale ?? (awsProfile ? autoTimeScale(settings, { records: options.records, recordBytes: options.recordBytes }) : 1);
-        if (timeScale !== 1) process.stderr.write(`time scale K = ${timeScale}${options.timeScale === undefined ? " (automatic)" : ""}: the run takes about ${timeScale}× its AWS time\n`);
+        const scales: AutomaticTimeScales =
+            options.timeScale !== undefined ? { timeScale: options.timeScale } : awsProfile ? autoTimeScales(settings, { records: options.records, recordBytes: options.recordBytes }) : { timeScale: 1 };
+        const { timeScale, timeScaleAfterColdStarts } = scales;
+        const step = timeScaleAfterColdStarts ? `, then ${timeScaleAfterColdStarts.timeScale} once the writers' ${timeScaleAfterColdStarts.lanes} cold starts are over` : "";
+        if (timeScale !== 1) process.stderr.write(`time scale K = ${timeScale}${step}${options.timeScale === undefined ? " (automatic)" : ""}: the run takes about K times its AWS time\n`);
         const report = await runPipeline({
             stack: stack.stack,
             settings,
             timeScale,
+            timeScaleAfterColdStarts,
             region: options.region ?? stack.region,
             inputFile,
             inputName,

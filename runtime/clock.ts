@@ -24,6 +24,8 @@ export interface Clock {
     setTimeout(callback: () => void, ms: number): Timer;
     /** Calls `callback` every `ms` until cancelled. */
     setInterval(callback: () => void, ms: number): Timer;
+    /** A clock whose K can change (ScaledClock.rescale) calls `listener` with each new K; the returned function stops that. */
+    onRescale?(listener: (scale: number) => void): () => void;
 }
 
 export interface Timer {
@@ -55,16 +57,30 @@ export const realClock: Clock = Object.freeze({
  * the ScaledClock was made, so an elapsed modelled time is the elapsed wall time ÷ K. Rates
  * measured on it (token buckets, records/s) are per modelled second, so each is K times lower
  * in wall time.
+ *
+ * K may change during a run (`rescale`): modelled time goes on from where it is, at the new rate;
+ * every timer still waiting falls due at the same modelled moment, now at the new rate; moments
+ * before the change keep their wall time (toWall and fromWall go through each stretch of K in
+ * turn); and whatever holds a K of its own (a sandbox's CPU share, its timers and deadline) hears
+ * of it through `onRescale`.
  */
 export class ScaledClock implements Clock {
-    private readonly origin: number;
+    /** Each stretch of one K, in order: where it began, in wall and in modelled time. */
+    private readonly stretches: Array<{ wall: number; modelled: number; scale: number }>;
+    private readonly waiting = new Set<ScaledTimer>();
+    private readonly listeners = new Set<(scale: number) => void>();
 
     constructor(
-        readonly scale: number,
+        scale: number,
         private readonly base: Clock = realClock,
     ) {
-        if (!(Number.isFinite(scale) && scale > 0)) throw new Error(`a time scale must be a finite number more than 0 (got ${scale})`);
-        this.origin = base.now();
+        checkScale(scale);
+        const origin = base.now();
+        this.stretches = [{ wall: origin, modelled: origin, scale }];
+    }
+
+    get scale(): number {
+        return this.stretches[this.stretches.length - 1].scale;
     }
 
     now(): number {
@@ -72,24 +88,94 @@ export class ScaledClock implements Clock {
     }
 
     toWall(modelledMs: number): number {
-        return this.origin + (modelledMs - this.origin) * this.scale;
+        const stretch = this.stretchOf((each) => each.modelled <= modelledMs);
+        return stretch.wall + (modelledMs - stretch.modelled) * stretch.scale;
     }
 
     fromWall(wallMs: number): number {
-        return this.origin + (wallMs - this.origin) / this.scale;
+        const stretch = this.stretchOf((each) => each.wall <= wallMs);
+        return stretch.modelled + (wallMs - stretch.wall) / stretch.scale;
     }
 
     sleep(ms: number): Promise<void> {
-        return this.base.sleep(ms * this.scale);
+        return new Promise((resolve) => this.setTimeout(resolve, ms));
     }
 
     setTimeout(callback: () => void, ms: number): Timer {
-        return this.base.setTimeout(callback, ms * this.scale);
+        return this.arm({ dueMs: this.now() + Math.max(0, ms), callback });
     }
 
     setInterval(callback: () => void, ms: number): Timer {
-        return this.base.setInterval(callback, ms * this.scale);
+        if (!(ms > 0)) throw new Error(`an interval must be more than 0 ms (got ${ms})`);
+        return this.arm({ dueMs: this.now() + ms, every: ms, callback });
     }
+
+    /**
+     * From now on, every modelled millisecond takes `scale` wall milliseconds. Timers still waiting
+     * keep their modelled due time; the listeners (onRescale) are told the new K.
+     */
+    rescale(scale: number): void {
+        checkScale(scale);
+        if (scale === this.scale) return;
+        const wall = this.base.now();
+        this.stretches.push({ wall, modelled: this.fromWall(wall), scale });
+        for (const timer of this.waiting) {
+            timer.handle?.cancel();
+            this.schedule(timer);
+        }
+        for (const listener of this.listeners) listener(scale);
+    }
+
+    /** Calls `listener` with the new K after every rescale; the returned function stops that. */
+    onRescale(listener: (scale: number) => void): () => void {
+        this.listeners.add(listener);
+        return () => void this.listeners.delete(listener);
+    }
+
+    /** The stretches of K so far: from which modelled moment each K held. */
+    get scales(): Array<{ fromMs: number; scale: number }> {
+        return this.stretches.map((stretch) => ({ fromMs: stretch.modelled, scale: stretch.scale }));
+    }
+
+    private stretchOf(began: (stretch: { wall: number; modelled: number }) => boolean) {
+        for (let index = this.stretches.length - 1; index > 0; index--) if (began(this.stretches[index])) return this.stretches[index];
+        return this.stretches[0];
+    }
+
+    private arm(timer: ScaledTimer): Timer {
+        this.waiting.add(timer);
+        this.schedule(timer);
+        return {
+            cancel: () => {
+                timer.handle?.cancel();
+                this.waiting.delete(timer);
+            },
+        };
+    }
+
+    private schedule(timer: ScaledTimer): void {
+        timer.handle = this.base.setTimeout(() => {
+            if (!this.waiting.has(timer)) return;
+            if (timer.every === undefined) this.waiting.delete(timer);
+            else {
+                timer.dueMs += timer.every;
+                this.schedule(timer);
+            }
+            timer.callback();
+        }, Math.max(0, this.toWall(timer.dueMs) - this.base.now()));
+    }
+}
+
+interface ScaledTimer {
+    /** The modelled moment it falls due. */
+    dueMs: number;
+    every?: number;
+    callback: () => void;
+    handle?: Timer;
+}
+
+function checkScale(scale: number): void {
+    if (!(Number.isFinite(scale) && scale > 0)) throw new Error(`a time scale must be a finite number more than 0 (got ${scale})`);
 }
 
 /** A sleep that `wake()` ends early: a poll loop's wait, cut short when the loop is stopped. */

@@ -11,7 +11,7 @@ import { predictDrainTime, type WriterCpuCheck } from "../../planner";
 import { plannerLatencies } from "../compare/compare-stacks";
 import { runWriterCpu } from "../compare/run-writer-cpu";
 import { createSeedSplitter, createSeedWriter } from "./seed-baseline-functions";
-import { autoTimeScale } from "../time-scale/auto-time-scale";
+import { autoTimeScale, autoTimeScales } from "../time-scale/auto-time-scale";
 import type { Headroom } from "../time-scale/headroom";
 import { peaksByRole, sampleProcessMemory, type RoleUsage } from "../soak/process-memory";
 
@@ -49,6 +49,8 @@ export interface BenchRun {
     throttledPutEntries: number;
     /** The run's time dilation K; its seconds and rates are in AWS time. */
     timeScale: number;
+    /** The K it stepped down to once the writers' cold starts were over, and when (RunReport.timeScaleSettled). */
+    timeScaleSettled?: { timeScale: number; atSeconds: number };
     /** How busy the machine was from upload to drained. */
     headroom: Headroom;
     cpuShareMode?: string;
@@ -93,6 +95,7 @@ function summarize(report: RunReport, planned: number): BenchRun {
         verified: report.output.verified,
         throttledPutEntries: report.awsProfile?.stats.kinesis.throttledPutEntries ?? 0,
         timeScale: report.timeScale,
+        ...(report.timeScaleSettled ? { timeScaleSettled: report.timeScaleSettled } : {}),
         headroom: report.headroom,
         cpuShareMode: report.cpuShare.writer.mode,
     };
@@ -121,9 +124,11 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         const latencies = plannerLatencies(options.awsProfile);
         const seedPlanned = predictDrainTime(seedSettings, workload(options.seedRecords), latencies, { recordsPerPutCall: 1 }).recordsPerSecond;
 
-        const prodScale = options.timeScale ?? autoTimeScale(prodStack.settings, workload(options.records));
-        options.onPhase?.(`prod: ${options.records} lines, AWS profile, time scale K = ${prodScale}`);
-        const prodRun = await runPipeline({ ...common, stack: "prod", settings: prodStack.settings, inputFile: mainFile, awsProfile: options.awsProfile, measureS3Ceiling: false, timeScale: prodScale });
+        // prod steps down to its running lanes' K once its eight cold starts are over (step-after-cold-starts.ts); the seed baseline keeps one K, as its calibration to the seed's figures was made.
+        const prodScales = options.timeScale !== undefined ? { timeScale: options.timeScale } : autoTimeScales(prodStack.settings, workload(options.records));
+        const prodStep = prodScales.timeScaleAfterColdStarts ? `, then ${prodScales.timeScaleAfterColdStarts.timeScale} after the cold starts` : "";
+        options.onPhase?.(`prod: ${options.records} lines, AWS profile, time scale K = ${prodScales.timeScale}${prodStep}`);
+        const prodRun = await runPipeline({ ...common, stack: "prod", settings: prodStack.settings, inputFile: mainFile, awsProfile: options.awsProfile, measureS3Ceiling: false, ...prodScales });
         const prodPlanned = predictDrainTime(prodStack.settings, workload(options.records), latencies).recordsPerSecond;
 
         options.onPhase?.(`embedded: prod, ${options.records} lines, local speed, then the raw S3 PutObject rate`);

@@ -8,7 +8,7 @@ import type { RunReport } from "../pipeline/run-report";
 import { SEED_CALIBRATION, type AwsProfileOptions } from "../aws-profile";
 import type { FaultOptions } from "../faults/fault-options";
 import { writePoisonedWorkloadFile } from "../faults/poison-lines";
-import { autoTimeScale } from "../time-scale/auto-time-scale";
+import { autoTimeScales, type AutomaticTimeScales } from "../time-scale/auto-time-scale";
 import { estimateMonthlyCost, loadPrices, predictDrainTime, SEED_LATENCIES, type CostEstimate, type DrainPrediction, type Latencies, type WriterCpuCheck } from "../../planner";
 import { runWriterCpu } from "./run-writer-cpu";
 import { medianRunIndex, runOrder, type RunOfStack } from "./repeated-runs";
@@ -23,7 +23,7 @@ export interface CompareOptions {
     /** Folder of the `Pulumi.<stack>.yaml` files; default projectDir. */
     stackDir?: string;
     stacks: string[];
-    /** Time dilation K for every stack's run; default each stack's automatic one (autoTimeScale) under the AWS profile, 1 at local speed. */
+    /** Time dilation K for every stack's whole run; default each stack's automatic ones (autoTimeScales: the cold start's, then the running lanes') under the AWS profile, 1 at local speed. */
     timeScale?: number;
     /** Runs of each stack, interleaved (repeated-runs.ts); each row shows the median run. Default 1. */
     repeat?: number;
@@ -101,7 +101,8 @@ export async function compareStacks(options: CompareOptions): Promise<Comparison
     const stacks = options.stacks.map((stack) => readStackFile(options.stackDir ?? options.projectDir, stack));
     const latencies = plannerLatencies(options.awsProfile);
     // Each stack at the K it needs (K sets the wall time, not the AWS seconds), unless one is given for all.
-    const timeScaleOf = (settings: StackFile["settings"]) => options.timeScale ?? (options.awsProfile ? autoTimeScale(settings, options.workload, latencies) : 1);
+    const timeScalesOf = (settings: StackFile["settings"]): AutomaticTimeScales =>
+        options.timeScale !== undefined ? { timeScale: options.timeScale } : options.awsProfile ? autoTimeScales(settings, options.workload, latencies) : { timeScale: 1 };
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "kinesis-fanout-compare-"));
     try {
         const inputFile = path.join(scratch, "products.jsonl");
@@ -123,7 +124,7 @@ export async function compareStacks(options: CompareOptions): Promise<Comparison
                 keepCoresAwake: options.keepCoresAwake,
                 faults: options.faults,
                 measureS3Ceiling: false,
-                timeScale: timeScaleOf(stack.settings),
+                ...timeScalesOf(stack.settings),
                 onProgress: options.onProgress,
                 signal: options.signal,
             });

@@ -26,7 +26,7 @@ export function comparisonRows(comparison: Comparison): string[][] {
         ...differing.map((key) => row(key, (stack) => String(stack.settings[key]))),
         row(`seconds (${measured})`, (stack) => secondsCell(stack)),
         row("records/s", (stack) => `${n(stack.run.recordsPerSecond)}${stack.run.headroom.cpuBound ? " ⚠" : ""}`),
-        ...(comparison.awsProfile ? [row("time scale K", (stack) => String(stack.timeScale))] : []),
+        ...(comparison.awsProfile ? [row("time scale K", (stack) => (stack.run.timeScaleSettled ? `${stack.timeScale} → ${stack.run.timeScaleSettled.timeScale} at ${stack.run.timeScaleSettled.atSeconds.toFixed(1)} s` : String(stack.timeScale)))] : []),
         row("machine cores busy (busiest second)", (stack) => `${Math.round(stack.run.headroom.busyFraction * 100)}%${stack.run.headroom.peakBusyFraction === undefined ? "" : ` (${Math.round(stack.run.headroom.peakBusyFraction * 100)}%)`}`),
         ...(stacks.some((stack) => stack.writerCpu)
             ? [row("writer CPU ÷ calibration (where it set the pace)", (stack) => (stack.writerCpu ? writerCpuCell(stack.writerCpu) : "–"))]
@@ -85,6 +85,11 @@ export function comparisonPreamble(comparison: Comparison): string[] {
 /** "time scale K = 1.5 (dev), 9 (prod), each stack's own: …", or one K when every run had the same. */
 function timeScaleLine(comparison: Comparison): string {
     const scales = [...new Set(comparison.stacks.map((stack) => stack.timeScale))];
+    const stepped = comparison.stacks.filter((stack) => stack.run.timeScaleSettled).map((stack) => stack.stack);
+    if (stepped.length) {
+        const each = comparison.stacks.map((stack) => `${stack.timeScale}${stack.run.timeScaleSettled ? ` then ${stack.run.timeScaleSettled.timeScale}` : ""} (${stack.stack})`).join(", ");
+        return `time scale K = ${each}, each stack's own (automatic: the smallest that keeps its busiest moment, the writers' cold starts included, under 60% of the cores, and at least 4, the least at which the functions' CPU matches the planner's calibration; ${stepped.join(", ")} stepped down to the K of ${stepped.length === 1 ? "its" : "their"} running lanes once ${stepped.length === 1 ? "its" : "their"} writers' cold starts were over): every modelled second took K s of wall time; all figures are in AWS time`;
+    }
     if (scales.length === 1) {
         const [k] = scales;
         return `time scale K = ${k}${comparison.timeScaleAutomatic && k > 1 ? " (automatic)" : ""}: ${k === 1 ? "no dilation" : `every modelled second took ${k} s of wall time`}; all figures are in AWS time`;

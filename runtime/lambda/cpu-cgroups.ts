@@ -37,13 +37,15 @@ const CALIBRATION_MEMORY_MB = 512;
  * (28.9 ms). Smaller shares get a longer window instead of a shorter slice (quotaFor).
  */
 export const MIN_SLICE_US = Math.floor((CALIBRATION_MEMORY_MB / AWS_LIMITS.lambda.memoryMbPerVcpu) * DEFAULT_PERIOD_US);
+/** Where in [0, 1) a driver's windows begin, as a fraction of a window: each sandbox its own. */
+const windowPhase = () => Math.random();
 /** How often a window's driver reads its group's CPU usage (wall ms): at most, and at least. */
 const USAGE_POLL_MS = { max: 50, min: 1 };
 
 export interface CpuGroup {
     readonly dir: string;
-    /** Holds the group's processes to `cores` of a core (more than 1 allowed). */
-    setCores(cores: number): void;
+    /** Holds the group's processes to `cores` of a core (more than 1 allowed); `timeScale`, when given, is the run's new K (the window's length follows it). */
+    setCores(cores: number, timeScale?: number): void;
     /** Whether a window longer than the kernel's period is kept by a driver (slice-budget.ts). */
     readonly windowed: boolean;
     /** Moves any process still in it to the root group and removes it; safe to call twice. */
@@ -151,7 +153,8 @@ class RunGroups implements CpuCgroups {
         }
     }
 
-    join(pid: number, cores: number, timeScale = 1): CpuGroup {
+    join(pid: number, cores: number, joinedAt = 1): CpuGroup {
+        let timeScale = joinedAt;
         this.ensureParent();
         const name = `sandbox-${++this.next}`;
         const dir = path.join(this.parentDir, name);
@@ -182,7 +185,8 @@ class RunGroups implements CpuCgroups {
             get windowed() {
                 return driver !== undefined;
             },
-            setCores: (share) => {
+            setCores: (share, rescaled) => {
+                if (rescaled !== undefined) timeScale = rescaled;
                 quota = this.setCores(dir, share, timeScale);
                 drive();
             },
@@ -299,28 +303,36 @@ class SliceDriver {
         sliceUs: number,
         private windowMs: number,
     ) {
-        this.budget = new SliceBudget(sliceUs, readUsageUs());
-        this.windowTimer = this.scheduleWindows();
+        const stretch = 1 + windowPhase();
+        this.budget = new SliceBudget(sliceUs, readUsageUs(), sliceUs * stretch);
+        this.windowTimer = this.scheduleWindows(windowMs * stretch);
         this.pollTimer = this.schedulePoll();
     }
 
-    /** A new share (init's cores, then the invocations'): a new window of the new length with the new slice, at once. */
+    /**
+     * A new share (init's cores, then the invocations'; or a new K for all at once): a new window
+     * with the new slice, at once. The first window is 1 to 2 windows long, at random, with its
+     * slice in proportion, so that sandboxes whose shares changed together don't start every later
+     * window together: forty sandboxes rescaled at one moment would otherwise all wake at each
+     * window's start and queue for the two cores, as sandboxes on AWS, each with its own CPU, never do.
+     */
     reset(sliceUs: number, windowMs: number): void {
         if (this.ended) return;
         this.windowMs = windowMs;
         this.windowTimer.cancel();
+        const stretch = 1 + windowPhase();
         this.step((usage) => {
-            this.budget = new SliceBudget(sliceUs, usage);
+            this.budget = new SliceBudget(sliceUs, usage, sliceUs * stretch);
             return true;
         });
-        this.windowTimer = this.scheduleWindows();
+        this.windowTimer = this.scheduleWindows(windowMs * stretch);
         this.pollTimer.cancel();
         if (!this.ended) this.pollTimer = this.schedulePoll();
     }
 
-    /** Each window: a fresh slice, and the polls timed to it. */
-    private scheduleWindows(): Timer {
-        return realClock.setInterval(() => {
+    /** Each window after the first (`firstMs` long): a fresh slice, and the polls timed to it. */
+    private scheduleWindows(firstMs: number): Timer {
+        const startWindow = () => {
             try {
                 this.refillKernelQuota();
             } catch {
@@ -329,7 +341,18 @@ class SliceDriver {
             this.step((usage) => this.budget.startWindow(usage));
             this.pollTimer.cancel();
             if (!this.ended && !this.stopped) this.pollTimer = this.schedulePoll();
-        }, this.windowMs);
+        };
+        let every: Timer | undefined;
+        const first = realClock.setTimeout(() => {
+            every = realClock.setInterval(startWindow, this.windowMs);
+            startWindow();
+        }, firstMs);
+        return {
+            cancel: () => {
+                first.cancel();
+                every?.cancel();
+            },
+        };
     }
 
     /** The next poll: sooner as the slice runs out, so that the stop comes near its end. */

@@ -78,6 +78,11 @@ export interface CpuSharePlan {
     cgroups?: CpuCgroups;
 }
 
+/** The same plan at a new time scale K (the run's K changed: runtime/clock.ts, rescale): the mode and the groups stay, the cores follow K. */
+export function rescaleCpuShare(plan: CpuSharePlan, memoryMb: number, timeScale: number): CpuSharePlan {
+    return { ...plan, invokeCores: invokeCores(memoryMb, timeScale), initCores: initCores(memoryMb, timeScale), timeScale };
+}
+
 export function planCpuShare(choice: CpuShareChoice, memoryMb: number, timeScale: number): CpuSharePlan {
     if (!(CPU_SHARE_CHOICES as readonly string[]).includes(choice)) throw new Error(`cpuShare must be one of ${CPU_SHARE_CHOICES.join(", ")} (got "${String(choice)}")`);
     if (!(Number.isFinite(timeScale) && timeScale > 0)) throw new Error(`timeScale must be a number more than 0 (got ${timeScale})`);

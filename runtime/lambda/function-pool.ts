@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { realClock, type Clock } from "../clock";
 import { throttledResult, type ConcurrencyGate } from "./concurrency-limit";
-import { CPU_ORDINALS, planCpuShare, type CpuShareChoice, type CpuSharePlan, type CpuShareStats } from "./cpu-share";
+import { CPU_ORDINALS, planCpuShare, rescaleCpuShare, type CpuShareChoice, type CpuSharePlan, type CpuShareStats } from "./cpu-share";
 import { createLogSink, withTap, type LogDestination, type LogSink } from "./log-sink";
 import { invocationTraceHeader } from "./recursion-detection";
 import { Sandbox, SandboxInitError, type SandboxOutcome } from "./sandbox";
@@ -136,7 +136,9 @@ export class FunctionPool {
     private readonly faults: InvocationFaults | undefined;
     private readonly clock: Clock;
     private readonly concurrency: ConcurrencyGate | undefined;
-    private readonly cpuPlan: CpuSharePlan;
+    private cpuPlan: CpuSharePlan;
+    /** Stops following the clock's K (it changes when the clock is rescaled). */
+    private readonly stopFollowingScale: () => void;
     /** Every sandbox started and not yet gone, also one a timeout killed: close() waits for them all. */
     private readonly sandboxes = new Set<Sandbox>();
     private closed = false;
@@ -145,6 +147,9 @@ export class FunctionPool {
     /** Each sandbox's number (InvocationTiming.sandbox), in the order they started. */
     private readonly sandboxNumbers = new WeakMap<Sandbox, number>();
     private sandboxesStarted = 0;
+    /** Inits finished (ready or failed) and running, for watchInits. */
+    private readonly inits = { finished: 0, running: 0 };
+    private readonly initWatchers = new Set<(inits: { finished: number; running: number }) => void>();
     private readonly cpuUsed = { invocationCpuMs: 0, cpuMsByOrdinal: [] as number[], invocationsByOrdinal: [] as number[], recordsByOrdinal: [] as number[], initCpuMs: 0, inits: 0, addedWaitMs: 0 };
 
     constructor(private readonly definition: FunctionDefinition, options: FunctionPoolOptions = {}) {
@@ -153,6 +158,8 @@ export class FunctionPool {
         this.clock = options.clock ?? realClock;
         this.concurrency = options.concurrency;
         this.cpuPlan = planCpuShare(options.cpuShare ?? "off", definition.memoryMb, options.timeScale ?? 1);
+        // A new K (the clock rescaled): sandboxes started from now on get its share and timers; running ones follow by themselves (sandbox.ts).
+        this.stopFollowingScale = this.clock.onRescale?.((scale) => (this.cpuPlan = rescaleCpuShare(this.cpuPlan, definition.memoryMb, scale))) ?? (() => {});
         this.slots = new SandboxSlots(definition.reservedConcurrency ?? DEFAULT_CONCURRENCY);
         this.functionArn = `arn:aws:lambda:${definition.region}:${definition.accountId ?? DEFAULT_ACCOUNT}:function:${definition.functionName}`;
         this.ownsWorkDir = options.workDir === undefined;
@@ -221,10 +228,17 @@ export class FunctionPool {
         return { ...this.counters, sandboxes: this.slots.alive, cpuShare: { mode, ...cores, timeScale, ...this.cpuUsed }, invocationLog: [...this.invocationLog] };
     }
 
+    /** Calls `watcher` each time a sandbox's init ends (ready or failed), with the inits finished and still running; the returned function stops that. */
+    watchInits(watcher: (inits: { finished: number; running: number }) => void): () => void {
+        this.initWatchers.add(watcher);
+        return () => void this.initWatchers.delete(watcher);
+    }
+
     /** Kills every sandbox, closes the log sink and removes the default work dir. */
     async close(): Promise<void> {
         if (this.closed) return;
         this.closed = true;
+        this.stopFollowingScale();
         await this.slots.closeAll();
         await Promise.all([...this.sandboxes].map((sandbox) => sandbox.kill()));
         await this.logSink.close();
@@ -298,7 +312,15 @@ export class FunctionPool {
         });
         const cpuShare = this.cpuPlan.mode === "off" ? undefined : this.cpuPlan;
         const number = ++this.sandboxesStarted;
-        const sandbox = await Sandbox.start({ env, codeDir: this.codeDir, memoryMb, logStreamName, logSink: this.logSink, clock: this.clock, cpuShare, timeScale: this.cpuPlan.timeScale });
+        this.inits.running++;
+        let sandbox: Sandbox;
+        try {
+            sandbox = await Sandbox.start({ env, codeDir: this.codeDir, memoryMb, logStreamName, logSink: this.logSink, clock: this.clock, cpuShare, timeScale: this.cpuPlan.timeScale });
+        } finally {
+            this.inits.running--;
+            this.inits.finished++;
+            for (const watcher of this.initWatchers) watcher({ ...this.inits });
+        }
         this.sandboxNumbers.set(sandbox, number);
         this.cpuUsed.addedWaitMs += sandbox.initAddedWaitMs;
         this.cpuUsed.initCpuMs += sandbox.initCpuMs;

@@ -20,6 +20,7 @@
  *   cpu / cores - wall before it reports ready or answers, so init and each invocation last as long as they would at that share.
  * - Time scale: with `--time-scale=K`, the handler's own setTimeout, setInterval and
  *   timers/promises wait K times as long (sandbox-timers.js), like every other modelled duration.
+ *   `{ type: "time-scale", ... }` changes K during the run (rescale below).
  * - console.* is written to stdout as `<time>\t<requestId>\t<LEVEL>\t<message>`, Lambda's format.
  * - An uncaught exception or unhandled rejection fails the current invocation and ends the process.
  *
@@ -40,7 +41,7 @@ const [moduleName, exportName] = (process.env._HANDLER || "index.handler").split
 
 let current = undefined;
 
-const { dilateTimers, realSetTimeout } = require("./sandbox-timers.js");
+const { dilateTimers, setTimeScale, realSetTimeout } = require("./sandbox-timers.js");
 
 /** The parent's arguments: `--measured-cores=<init>,<invoke>` and `--time-scale=<K>`. */
 function argument(name) {
@@ -49,8 +50,8 @@ function argument(name) {
     return found === undefined ? undefined : found.slice(prefix.length);
 }
 
-/** The measured CPU share's cores, [init, invoke], when the parent asked for it. */
-const measuredCores = argument("measured-cores") ? argument("measured-cores").split(",").map(Number) : undefined;
+/** The measured CPU share's cores, [init, invoke], when the parent asked for it; a `time-scale` message changes them. */
+let measuredCores = argument("measured-cores") ? argument("measured-cores").split(",").map(Number) : undefined;
 /** The time scale K: the handler's own timers wait K times as long (sandbox-timers.js). */
 const timeScale = Number(argument("time-scale") ?? 1);
 
@@ -98,7 +99,7 @@ function patchConsole() {
     }
 }
 
-function contextFor(message) {
+function contextFor(message, deadline) {
     const env = process.env;
     return {
         awsRequestId: message.requestId,
@@ -109,7 +110,7 @@ function contextFor(message) {
         logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME,
         logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME,
         callbackWaitsForEmptyEventLoop: true,
-        getRemainingTimeInMillis: () => Math.max(0, message.deadlineMs - Date.now()),
+        getRemainingTimeInMillis: () => Math.max(0, deadline.ms - Date.now()),
     };
 }
 
@@ -146,7 +147,8 @@ function finish(requestId, outcome) {
 
 function invoke(handler, message) {
     const { requestId } = message;
-    current = { requestId, cpuStart: process.cpuUsage(), wallStart: performance.now() };
+    const deadline = { ms: message.deadlineMs };
+    current = { requestId, cpuStart: process.cpuUsage(), wallStart: performance.now(), deadline };
     // As Lambda's Node.js runtime does for each invocation: the AWS SDK's recursion detection
     // middleware forwards it as X-Amzn-Trace-Id on every call the function makes.
     if (message.traceId) process.env._X_AMZN_TRACE_ID = message.traceId;
@@ -155,7 +157,7 @@ function invoke(handler, message) {
         finish(requestId, error === undefined || error === null ? { ok: true, payload } : { ok: false, error });
     let returned;
     try {
-        returned = handler(message.event, contextFor(message), callback);
+        returned = handler(message.event, contextFor(message, deadline), callback);
     } catch (error) {
         finish(requestId, { ok: false, error });
         return;
@@ -168,6 +170,17 @@ function invoke(handler, message) {
     } else if (handler.length < 3) {
         finish(requestId, { ok: true, payload: returned });
     }
+}
+
+/**
+ * The run's K changed (runtime/clock.ts, rescale): `{ type: "time-scale", timeScale, measuredCores?,
+ * requestId?, deadlineMs? }`. Later timers wait by the new K, the measured share uses the new
+ * cores, and the invocation running (requestId) gets its deadline in the new wall time.
+ */
+function rescale(message) {
+    setTimeScale(message.timeScale);
+    if (Array.isArray(message.measuredCores)) measuredCores = message.measuredCores;
+    if (current && message.requestId === current.requestId && typeof message.deadlineMs === "number") current.deadline.ms = message.deadlineMs;
 }
 
 function crash(kind, error) {
@@ -207,6 +220,7 @@ function main() {
     }
     process.on("message", (message) => {
         if (message && message.type === "invoke") invoke(handler, message);
+        else if (message && message.type === "time-scale") rescale(message);
     });
     // Init's CPU is the process's whole CPU so far, over its whole life so far.
     const initCpuMs = cpuMsSince(undefined);

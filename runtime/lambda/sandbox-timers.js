@@ -20,13 +20,32 @@ const util = require("node:util");
 /** The real timers, for the bootstrap's own waits (which are already in wall time). */
 const realSetTimeout = globalThis.setTimeout;
 
+/** The K every dilated timer waits by; changed by the parent's `time-scale` message (setTimeScale). */
+let currentScale = 1;
+let installed = false;
+
 /**
  * Makes every later setTimeout / setInterval / timers/promises wait `timeScale` times as long.
- * A scale of 1 (or less) changes nothing.
+ * A scale of 1 (or less) changes nothing until a larger one comes.
  */
 function dilateTimers(timeScale) {
-    if (!(Number.isFinite(timeScale) && timeScale > 1)) return;
-    const scaled = (delay) => (typeof delay === "number" && delay > 0 ? delay * timeScale : delay);
+    setTimeScale(timeScale);
+}
+
+/**
+ * A new K for the timers set from now on (the run's K changed: runtime/clock.ts, rescale). A
+ * timer already waiting keeps the wait it was given; the handler's waits are short next to the
+ * run (an SDK backoff), so the stretch of K it straddles is small.
+ */
+function setTimeScale(timeScale) {
+    if (!(Number.isFinite(timeScale) && timeScale > 0)) return;
+    currentScale = timeScale;
+    if (timeScale > 1 && !installed) install();
+}
+
+function install() {
+    installed = true;
+    const scaled = (delay) => (typeof delay === "number" && delay > 0 && currentScale !== 1 ? delay * currentScale : delay);
     const original = {
         setTimeout: globalThis.setTimeout,
         setInterval: globalThis.setInterval,
@@ -48,4 +67,4 @@ function dilateTimers(timeScale) {
     }
 }
 
-module.exports = { dilateTimers, realSetTimeout };
+module.exports = { dilateTimers, setTimeScale, realSetTimeout };

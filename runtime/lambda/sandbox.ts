@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import type { Clock, Timer } from "../clock";
 import type { CpuGroup } from "./cpu-cgroups";
-import type { CpuSharePlan } from "./cpu-share";
+import { rescaleCpuShare, type CpuSharePlan } from "./cpu-share";
 import type { LogSink } from "./log-sink";
 
 /**
@@ -66,6 +66,8 @@ interface ChildMessage {
 
 interface Pending {
     requestId: string;
+    /** The invocation's deadline, in modelled time (clock ms). */
+    deadlineMs: number;
     resolve(outcome: SandboxOutcome): void;
     timer: Timer;
 }
@@ -88,13 +90,17 @@ export class Sandbox {
     /** Wall time the measured CPU share added to init, and init's CPU time (the whole process's until ready), in ms. */
     initAddedWaitMs = 0;
     initCpuMs = 0;
+    /** Until the handler is ready, the sandbox runs at init's cores. */
+    private initializing = true;
 
     private constructor(
         private readonly child: ChildProcess,
         readonly logStreamName: string,
         logSink: LogSink,
         private readonly clock: Clock,
-        cpuGroup?: CpuGroup,
+        private readonly cpuGroup: CpuGroup | undefined,
+        private cpuPlan: CpuSharePlan | undefined,
+        private readonly memoryMb: number,
     ) {
         child.stdout?.setEncoding("utf8").on("data", (text: string) => logSink.write(logStreamName, text));
         child.stderr?.setEncoding("utf8").on("data", (text: string) => {
@@ -150,7 +156,9 @@ export class Sandbox {
             child.kill("SIGKILL");
             return Promise.reject(new SandboxInitError("Runtime.ExitError", `could not hold the sandbox to its CPU share: ${(error as Error).message}`));
         }
-        const sandbox = new Sandbox(child, spec.logStreamName, spec.logSink, spec.clock, cpuGroup);
+        const sandbox = new Sandbox(child, spec.logStreamName, spec.logSink, spec.clock, cpuGroup, plan, spec.memoryMb);
+        const unsubscribe = spec.clock.onRescale?.((scale) => sandbox.rescale(scale));
+        if (unsubscribe) void sandbox.closed.then(unsubscribe);
         return new Promise((resolve, reject) => {
             const timer = spec.clock.setTimeout(() => {
                 child.kill("SIGKILL");
@@ -162,8 +170,9 @@ export class Sandbox {
                     child.off("message", onMessage);
                     sandbox.initAddedWaitMs = message.addedWaitMs ?? 0;
                     sandbox.initCpuMs = message.initCpuMs ?? 0;
+                    sandbox.initializing = false;
                     try {
-                        if (plan && cpuGroup) cpuGroup.setCores(plan.invokeCores);
+                        if (sandbox.cpuPlan && cpuGroup) cpuGroup.setCores(sandbox.cpuPlan.invokeCores);
                     } catch {
                         // The process ended meanwhile: its first invocation finds it dead.
                     }
@@ -198,9 +207,30 @@ export class Sandbox {
                     dead: true,
                 });
             }, timeoutMs);
-            this.pending = { requestId, resolve, timer };
-            this.child.send({ type: "invoke", requestId, event, deadlineMs: this.clock.toWall(this.clock.now() + timeoutMs), invokedFunctionArn, traceId });
+            const deadlineMs = this.clock.now() + timeoutMs;
+            this.pending = { requestId, deadlineMs, resolve, timer };
+            this.child.send({ type: "invoke", requestId, event, deadlineMs: this.clock.toWall(deadlineMs), invokedFunctionArn, traceId });
         });
+    }
+
+    /**
+     * The run's K changed (the clock's onRescale): the CPU share follows it (init's cores while the
+     * sandbox starts, the invocations' after), and the process is told, so that the handler's own
+     * timers wait by the new K, the measured share uses the new cores, and the invocation running
+     * sees its deadline (the same modelled moment) in the new wall time.
+     */
+    private rescale(timeScale: number): void {
+        if (this.exited) return;
+        if (this.cpuPlan) this.cpuPlan = rescaleCpuShare(this.cpuPlan, this.memoryMb, timeScale);
+        try {
+            if (this.cpuPlan && this.cpuGroup) this.cpuGroup.setCores(this.initializing ? this.cpuPlan.initCores : this.cpuPlan.invokeCores, timeScale);
+        } catch {
+            // The process ended meanwhile.
+        }
+        const measuredCores = this.cpuPlan?.mode === "measured" ? [this.cpuPlan.initCores, this.cpuPlan.invokeCores] : undefined;
+        const pending = this.pending;
+        const running = pending ? { requestId: pending.requestId, deadlineMs: this.clock.toWall(pending.deadlineMs) } : {};
+        if (this.child.connected) this.child.send({ type: "time-scale", timeScale, ...(measuredCores ? { measuredCores } : {}), ...running });
     }
 
     /** Kills the process and waits until it is gone. */

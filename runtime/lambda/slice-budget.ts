@@ -22,13 +22,14 @@ export class SliceBudget {
     private balanceUs: number;
     private lastUsageUs: number;
 
-    /** `sliceUs`: CPU per window; `usageUs`: the group's CPU usage so far (any origin). */
+    /** `sliceUs`: CPU per window; `usageUs`: the group's CPU usage so far (any origin); `firstSliceUs`: the first window's, when it is longer or shorter than the rest. */
     constructor(
         readonly sliceUs: number,
         usageUs: number,
+        firstSliceUs = sliceUs,
     ) {
         if (!(sliceUs > 0)) throw new Error(`a slice must be more than 0 µs (got ${sliceUs})`);
-        this.balanceUs = sliceUs;
+        this.balanceUs = firstSliceUs;
         this.lastUsageUs = usageUs;
     }
 

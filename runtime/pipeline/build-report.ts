@@ -33,8 +33,10 @@ export interface ReportParts {
     seconds: RunReport["seconds"];
     measured: RunMeasurements;
     s3Ceiling?: S3PutRate;
-    /** The run's time dilation K (1: none). */
+    /** The run's time dilation K (1: none): the one it started at. */
     timeScale: number;
+    /** The K it stepped down to after the writers' cold starts, and when. */
+    timeScaleSettled?: RunReport["timeScaleSettled"];
     /** How busy the machine was from upload to drained. */
     headroom: Headroom;
     /** The handlers' metrics, summed from the EMF documents in the sandboxes' output. */
@@ -43,7 +45,7 @@ export interface ReportParts {
 
 /** The last phase of a run: gathers what it measured and verified into the report `npm start` prints and `--report` writes. */
 export function buildReport(parts: ReportParts): RunReport {
-    const { run, env, stack, expected, seconds, measured, s3Ceiling, timeScale, headroom } = parts;
+    const { run, env, stack, expected, seconds, measured, s3Ceiling, timeScale, timeScaleSettled, headroom } = parts;
     const recordsPerSecond = seconds.pipeline > 0 ? expected.records / seconds.pipeline : 0;
     const report: RunReport = {
         stack: run.stack,
@@ -64,9 +66,10 @@ export function buildReport(parts: ReportParts): RunReport {
         concurrency: measured.concurrency,
         maxIteratorAgeMs: measured.mapping.maxIteratorAgeMs,
         s3Ceiling,
-        // The ceiling is a wall-clock rate; the pipeline's wall-clock rate is its modelled rate ÷ K.
-        efficiency: s3Ceiling ? recordsPerSecond / timeScale / s3Ceiling.putsPerSecond : undefined,
+        // The ceiling is a wall-clock rate; the pipeline's wall-clock rate is its modelled rate ÷ K (÷ the K of each stretch, when K stepped down: its wall seconds).
+        efficiency: s3Ceiling ? (timeScaleSettled ? expected.records / headroom.wallSeconds : recordsPerSecond / timeScale) / s3Ceiling.putsPerSecond : undefined,
         timeScale,
+        ...(timeScaleSettled ? { timeScaleSettled } : {}),
         headroom,
         cpuShare: { splitter: measured.splitter.cpuShare, writer: measured.writer.cpuShare },
         awsProfile: env.profile && { options: env.profile.options, stats: env.profile.stats() },

@@ -1,7 +1,8 @@
 import { createSplitterHandler } from "../../handlers/splitter";
 import { createWriterHandler } from "../../handlers/writer";
 import { splitterEnvironment, writerEnvironment } from "../../handlers/shared/environment";
-import type { Clock } from "../clock";
+import { ScaledClock, type Clock } from "../clock";
+import { stepAfterColdStarts } from "../time-scale/step-after-cold-starts";
 import { writerLanes } from "../../settings/parse";
 import { AccountConcurrency, type ConcurrencyGate } from "../lambda/concurrency-limit";
 import type { CpuShareChoice } from "../lambda/cpu-share";
@@ -75,6 +76,7 @@ export async function startFunctions(env: RunEnvironment, stack: RunStack, optio
     const splitter = cleanup.adopt(splitterPool({ ...base, code: splitterCode, environment: splitterEnv, gate: concurrency.register(stack.resources.splitterFunction) }), (pool) => pool.close());
     const writer = cleanup.adopt(writerPool({ ...base, code: writerCode, environment: lambdaEndpoints, gate: writerGate }, env.faults?.crashes), (pool) => pool.close());
     stopSplitterOnAbort(splitter, options.signal, cleanup);
+    if (options.timeScaleAfterColdStarts && clock instanceof ScaledClock) stepAfterColdStarts(clock, writer, options.timeScaleAfterColdStarts);
     const owned = cleanup.move();
     return { splitter, writer, invokeApi, concurrency, emf, packageSeconds, [Symbol.asyncDispose]: () => owned[Symbol.asyncDispose]() };
 }

@@ -1,3 +1,4 @@
+import type { SettledTimeScale } from "../time-scale/step-after-cold-starts";
 import type { CpuShareChoice } from "../lambda/cpu-share";
 import type { FanoutSettings } from "../../settings/parse";
 import type { AwsProfileOptions } from "../aws-profile";
@@ -39,6 +40,12 @@ export interface RunSpec {
      * emulates; the report speaks in modelled (AWS) time. Ignored when `clock` is given.
      */
     timeScale?: number;
+    /**
+     * A smaller K for the rest of the run once the writers' cold starts are over
+     * (runtime/time-scale/step-after-cold-starts.ts): `timeScale` is the cold start's. Ignored
+     * without dilation or when `clock` is given.
+     */
+    timeScaleAfterColdStarts?: SettledTimeScale;
     /**
      * Keep the machine's cores awake with idle-priority busy loops during the run
      * (runtime/time-scale/awake-cores.ts), so a dilated sandbox's waits don't make its wake-ups

@@ -56,7 +56,15 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     const seconds = { standIns: env.standInsSeconds ?? 0, package: functions.packageSeconds, ...driven.seconds, verify: verifySeconds, total: (clock.now() - started) / 1000 };
     // Read last, after verification: by then every sandbox's output of the run has come in.
     const metrics = functions.emf.totals();
-    return buildReport({ run: options, env, stack, expected: driven.expected, ...checked, seconds, measured: flowed, s3Ceiling, timeScale: clock.scale, headroom, metrics });
+    return buildReport({ run: options, env, stack, expected: driven.expected, ...checked, seconds, measured: flowed, s3Ceiling, ...timeScalesOf(clock, sampler.startedAt), headroom, metrics });
+}
+
+/** The K the run started at and, when it stepped down after the cold starts, the K it settled at and when (seconds on the timeline). */
+function timeScalesOf(clock: Clock, timelineStartMs: number): { timeScale: number; timeScaleSettled?: { timeScale: number; atSeconds: number } } {
+    if (!(clock instanceof ScaledClock) || clock.scales.length < 2) return { timeScale: clock.scale };
+    const [first, ...later] = clock.scales;
+    const last = later[later.length - 1];
+    return { timeScale: first.scale, timeScaleSettled: { timeScale: last.scale, atSeconds: (last.fromMs - timelineStartMs) / 1000 } };
 }
 
 /** The run's clock: the one given, or real time dilated by `timeScale`. */

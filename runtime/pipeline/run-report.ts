@@ -64,9 +64,12 @@ export interface RunReport {
     efficiency?: number;
     /**
      * Time dilation K: modelled durations took K times as long in wall time. Every figure of the
-     * report (seconds, rates, iterator ages, the timeline) is in modelled (AWS) time.
+     * report (seconds, rates, iterator ages, the timeline) is in modelled (AWS) time. The K the run
+     * started at, when it stepped down after the cold starts (timeScaleSettled).
      */
     timeScale: number;
+    /** The smaller K the run stepped down to once the writers' cold starts were over, and when (seconds on the timeline): runtime/time-scale/step-after-cold-starts.ts. */
+    timeScaleSettled?: { timeScale: number; atSeconds: number };
     /** How busy the machine's cores were from upload to drained; `cpuBound` runs are not representative. */
     headroom: Headroom;
     /** Lambda's CPU share per function (runtime/lambda/cpu-share.ts): how it was held, and the CPU the invocations used. */
@@ -123,7 +126,7 @@ export function formatSummary(report: RunReport): string {
         `  accounted    ${n(report.output.accounted)} of ${n(report.input.records)}`,
         `  seconds      upload ${s(report.seconds.upload)}, split ${s(report.seconds.split)}, split+write ${s(report.seconds.write)}, verify ${s(report.seconds.verify)}; total ${s(report.seconds.total)} (stand-ins ${s(report.seconds.standIns)}, packaging ${s(report.seconds.package)})`,
         `  throughput   ${n(Math.round(report.recordsPerSecond))} records/s from upload to drained (${pipelineSeconds(report)})`,
-        `  time scale   K = ${report.timeScale}${report.timeScale === 1 ? " (no dilation)" : `: each modelled second took ${report.timeScale} s of wall time; figures are in AWS time`}; CPU share ${report.cpuShare.writer.mode}`,
+        `  time scale   ${timeScaleText(report)}; CPU share ${report.cpuShare.writer.mode}`,
         `  headroom     ${formatHeadroom(report.headroom)}`,
         `  invocations  splitter ${n(report.invocations.splitter)} (${report.coldStarts.splitter} cold), writer ${n(report.invocations.writer)} (${report.coldStarts.writer} cold), errors ${report.functionErrors.splitter + report.functionErrors.writer}`,
         `  mapping      ${n(report.mapping.batches)} batches, mean ${report.mapping.meanBatchSize.toFixed(0)} records, ${report.mapping.retries} retries, ${report.mapping.bisections} bisections; max iterator age ${n(Math.round(report.maxIteratorAgeMs))} ms`,
@@ -155,6 +158,14 @@ export function formatSummary(report: RunReport): string {
     }
     lines.push(report.output.verified ? "  verified     yes: every valid line has exactly one object with its exact bytes" : `  verified     NO: ${report.output.problems.join("; ")}`);
     return lines.join("\n");
+}
+
+/** "K = 35.5, then 11 from 1.4 s (after the cold starts)": the run's K, and the step down when there was one. */
+export function timeScaleText(report: Pick<RunReport, "timeScale" | "timeScaleSettled">): string {
+    const { timeScale, timeScaleSettled } = report;
+    if (timeScale === 1 && !timeScaleSettled) return "K = 1 (no dilation)";
+    const step = timeScaleSettled ? `, then ${timeScaleSettled.timeScale} from ${timeScaleSettled.atSeconds.toFixed(1)} s (after the writers' cold starts)` : "";
+    return timeScaleSettled ? `K = ${timeScale}${step}: each modelled second took K s of wall time; figures are in AWS time` : `K = ${timeScale}: each modelled second took ${timeScale} s of wall time; figures are in AWS time`;
 }
 
 /** The pipeline's seconds, flagged when the machine was CPU-bound: never a plain figure then. */

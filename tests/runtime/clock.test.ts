@@ -158,6 +158,58 @@ describe("the runtime's clock", () => {
             assert.ok(Math.abs(modelled - wall / 3) < 2, `modelled ${modelled} ms = wall ${wall} ms ÷ 3`);
         });
 
+        it("goes on from the same modelled moment at a new K, and keeps each waiting timer's modelled due time", async () => {
+            const base = new ManualClock(0);
+            const clock = new ScaledClock(10, base);
+            const seen: Array<[string, number]> = [];
+            clock.setTimeout(() => seen.push(["timeout", clock.now()]), 300);
+            const interval = clock.setInterval(() => seen.push(["tick", clock.now()]), 200);
+            base.advance(1_000);
+            assert.equal(clock.now(), 100);
+            clock.rescale(2);
+            assert.equal(clock.scale, 2);
+            assert.equal(clock.now(), 100, "no jump at the change");
+            base.advance(199);
+            assert.deepEqual(seen, [], "the tick due at 200 modelled ms is 100 modelled ms away: 200 wall ms at K = 2, not 1,000");
+            base.advance(1);
+            base.advance(200);
+            base.advance(200);
+            interval.cancel();
+            assert.deepEqual(seen, [
+                ["tick", 200],
+                ["timeout", 300],
+                ["tick", 400],
+            ]);
+        });
+
+        it("converts moments before a rescale with the K they had, and later ones with the new K", () => {
+            const base = new ManualClock(0);
+            const clock = new ScaledClock(10, base);
+            base.advance(1_000);
+            clock.rescale(4);
+            base.advance(400);
+            assert.equal(clock.now(), 200);
+            assert.equal(clock.fromWall(500), 50, "half way through the K = 10 stretch");
+            assert.equal(clock.toWall(50), 500);
+            assert.equal(clock.toWall(300), 1_000 + 200 * 4);
+            assert.deepEqual(clock.scales, [
+                { fromMs: 0, scale: 10 },
+                { fromMs: 100, scale: 4 },
+            ]);
+        });
+
+        it("tells whoever listens of a new K, once, and nothing when K stays", () => {
+            const clock = new ScaledClock(8, new ManualClock(0));
+            const heard: number[] = [];
+            const stop = clock.onRescale((scale) => heard.push(scale));
+            clock.rescale(8);
+            clock.rescale(3);
+            stop();
+            clock.rescale(5);
+            assert.deepEqual(heard, [3]);
+            assert.throws(() => clock.rescale(0), /time scale must be a finite number more than 0 \(got 0\)/);
+        });
+
         it("refuses a scale that is not a positive number", () => {
             assert.throws(() => new ScaledClock(0), /time scale must be a finite number more than 0 \(got 0\)/);
             assert.throws(() => new ScaledClock(Number.NaN), /got NaN/);

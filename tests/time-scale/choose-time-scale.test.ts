@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { parseSettings } from "../../settings/parse";
 import { busiestCores, CALIBRATED_TIME_SCALE_FLOOR, chooseTimeScale, coldStartCores, demandOf, sandboxCores, TARGET_BUSY_FRACTION } from "../../runtime/time-scale/choose-time-scale";
-import { autoTimeScale } from "../../runtime/time-scale/auto-time-scale";
+import { autoTimeScale, autoTimeScales } from "../../runtime/time-scale/auto-time-scale";
 import { AWS_LIMITS } from "../../settings/aws-limits";
 
 const settings = (values: Record<string, unknown>) => parseSettings({ streamMode: "PROVISIONED", ...values }).settings;
@@ -50,6 +50,19 @@ describe("the automatic time scale", () => {
         // 8 inits + the splitter + the runtime ≈ 10.3 cores ÷ 1.2 → 9; 40 inits ≈ 42.3 ÷ 1.2 → 35.5.
         assert.ok(eight >= 8 && eight <= 10, `8 lanes: K = ${eight}`);
         assert.ok(forty >= 34 && forty <= 37, `40 lanes: K = ${forty}`);
+    });
+
+    it("steps a stack of 40 lanes down after its cold starts to the K its running lanes need, and keeps one K where the cold start is not the busiest moment", () => {
+        const workload = { records: 4000, recordBytes: 2048 };
+        const forty = autoTimeScales(settings({ shardCount: 4, parallelizationFactor: 10, writerMemoryMb: 512, splitterMemoryMb: 1024, batchSize: 100 }), workload, undefined, 2);
+        // Running: 40 × 512 / 1,769 + the splitter ≈ 12.2 cores + the runtime ≈ 1.5 → 13.7 ÷ 1.2 → 11.5.
+        assert.ok(forty.timeScale >= 34 && forty.timeScale <= 37, `cold start: K = ${forty.timeScale}`);
+        assert.ok(forty.timeScaleAfterColdStarts, "a step");
+        assert.ok(forty.timeScaleAfterColdStarts.timeScale >= 10 && forty.timeScaleAfterColdStarts.timeScale <= 13, `running: K = ${forty.timeScaleAfterColdStarts.timeScale}`);
+        assert.equal(forty.timeScaleAfterColdStarts.lanes, 40, "the cold start ends with the 40 lanes' inits");
+        const devLike = autoTimeScales(settings({ shardCount: 1, parallelizationFactor: 1, writerMemoryMb: 512, splitterMemoryMb: 1024, batchSize: 100 }), workload, undefined, 2);
+        assert.deepEqual(devLike, { timeScale: 4 }, "at the floor either way: no step");
+        assert.equal(autoTimeScale(settings({ shardCount: 4, parallelizationFactor: 10, writerMemoryMb: 512, splitterMemoryMb: 1024, batchSize: 100 }), workload, undefined, 2), forty.timeScale);
     });
 
     it("never goes below its floor: 1 by default, so a light load on a big machine runs at local speed", () => {

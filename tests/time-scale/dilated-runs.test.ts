@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { ScaledClock } from "../../runtime/clock";
 import { FunctionPool } from "../../runtime/lambda/function-pool";
 import { runPipeline } from "../../runtime/pipeline/run-pipeline";
-import type { RunReport } from "../../runtime/pipeline/run-report";
+import { formatSummary, type RunReport } from "../../runtime/pipeline/run-report";
 import { readStackFile } from "../../runtime/stack/read-stack-file";
 import { writeWorkloadFile } from "../../runtime/workload/seed-workload";
 import { tempDir } from "../support/temp-dir";
@@ -71,6 +71,72 @@ exports.handler = async () => {
         } finally {
             await Promise.all(pools.map((pool) => pool.close()));
         }
+    });
+
+    it("moves a running sandbox to a new K when the clock is rescaled: its deadline, its own timers and its CPU share", async () => {
+        // Prepare: a handler that reports its deadline, waits 100 ms of its own, and reports it again.
+        const handler = `
+exports.handler = async (event, context) => {
+    const before = context.getRemainingTimeInMillis();
+    const started = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return { before, waitedMs: Date.now() - started, after: context.getRemainingTimeInMillis() };
+};`;
+        const clock = new ScaledClock(8);
+        const pool = new FunctionPool(
+            { functionName: "rescaled", handler: { text: handler, exportName: "handler" }, environment: {}, memoryMb: 1769, timeoutSeconds: 2, region: "us-east-1" },
+            { clock, timeScale: 8, cpuShare: "measured" },
+        );
+        try {
+            // Act: after a cold start, an invocation waits 800 ms of wall time at K = 8; half way through, K becomes 2.
+            const cold = await pool.invoke({});
+            assert.equal(cold.ok, true, cold.errorMessage);
+            const first = pool.invoke({});
+            await new Promise((resolve) => setTimeout(resolve, 400));
+            clock.rescale(2);
+            const [atEight, atTwo] = [await first, await pool.invoke({})];
+
+            // Assess
+            assert.equal(atEight.ok && atTwo.ok, true, atEight.errorMessage ?? atTwo.errorMessage);
+            const started = atEight.payload as { before: number; waitedMs: number; after: number };
+            assert.ok(started.before > 12_000 && started.before <= 16_000, `2 s at K = 8: ${started.before} wall ms left at the start`);
+            // What was left of the deadline after the change (about 1.9 s of AWS time) is now counted at K = 2: under 4 s.
+            assert.ok(started.after < 4_000 && started.after > 2_500, `after the change: ${started.after} wall ms left`);
+            const next = atTwo.payload as { before: number; waitedMs: number };
+            assert.ok(next.before > 3_000 && next.before <= 4_000, `2 s at K = 2: ${next.before} wall ms left at the start`);
+            assert.ok(next.waitedMs >= 200 && next.waitedMs < 500, `a 100 ms wait at K = 2 took ${next.waitedMs} wall ms`);
+            const share = pool.stats().cpuShare;
+            assert.equal(share.timeScale, 2);
+            assert.ok(Math.abs(share.invokeCores! - 1 / 2) < 1e-3, `1,769 MB at K = 2: ${share.invokeCores} cores`);
+        } finally {
+            await pool.close();
+        }
+    });
+
+    it("steps a run down to a smaller K once its writers' cold starts are over, and still accounts for every line", async () => {
+        // Prepare: dev (one writer lane) at K = 6 until its one writer sandbox is ready, then K = 2.
+        const stack = readStackFile(PROJECT_DIR, "dev");
+        const inputFile = path.join(tempDir("stepped-"), "products.jsonl");
+        await writeWorkloadFile(inputFile, { records: 300, recordBytes: 1024, seed: 11 });
+
+        // Act
+        const report = await runPipeline({
+            stack: "dev", settings: stack.settings, region: stack.region, inputFile, inputName: "products.jsonl", awsProfile: {}, cpuShare: "off", measureS3Ceiling: false,
+            timeScale: 6, timeScaleAfterColdStarts: { timeScale: 2, lanes: 1 },
+        });
+
+        // Assess
+        assert.equal(report.output.verified, true, report.output.problems.join("; "));
+        assert.equal(report.output.objects, 300);
+        assert.equal(report.timeScale, 6, "the K the run started at");
+        assert.equal(report.timeScaleSettled?.timeScale, 2);
+        const firstWriter = Math.min(...report.writerInvocations.map((invocation) => invocation.startSeconds));
+        const settledAt = report.timeScaleSettled!.atSeconds;
+        assert.ok(settledAt > firstWriter, `the step (${settledAt.toFixed(2)} s) comes after the first writer invocation began (${firstWriter.toFixed(2)} s), once its init was over`);
+        assert.ok(settledAt < report.seconds.pipeline, `and before the run drained (${report.seconds.pipeline.toFixed(2)} s)`);
+        const times = report.timeline.map((point) => point.seconds);
+        assert.ok(times.every((seconds, index) => index === 0 || seconds >= times[index - 1]), "the timeline's AWS seconds never go back at the step");
+        assert.match(formatSummary(report), /time scale {3}K = 6, then 2 from \d+\.\d s \(after the writers' cold starts\)/);
     });
 
     it("reports the same AWS seconds for the same stack at K = 2 and K = 4, within 15%", async function () {
