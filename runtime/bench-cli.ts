@@ -23,7 +23,7 @@ const program = new Command()
     .option("--report <file>", "where to write the JSON", "out/bench.json")
     .showHelpAfterError();
 addAwsProfileOptions(program, true);
-addTimeScaleOption(program, "for each run under the AWS profile, the smallest K that keeps it under about 60% of this machine's cores, and at least 4 for prod (below it the functions' CPU falls under the planner's calibration); the embedded run is never dilated");
+addTimeScaleOption(program, "for each run under the AWS profile, the smallest K that keeps its busiest moment under about 60% of this machine's cores and its running lanes under 35%, and at least 4 for prod; prod steps down to its running lanes' K after its cold starts where that is smaller (below it the functions' CPU falls under the planner's calibration); the embedded run is never dilated");
 
 const n = (value: number, digits = 0) => value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 

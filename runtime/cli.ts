@@ -41,7 +41,7 @@ const program = new Command()
     .option("--splitter-timeout <seconds>", `override the stack's splitterTimeoutSeconds (more than 0, at most ${AWS_LIMITS.lambda.timeoutSeconds.max}; fractions allowed locally), to watch the splitter continue past its timeout`, splitterTimeout)
     .showHelpAfterError();
 addAwsProfileOptions(program, false);
-addTimeScaleOption(program, "1 at local speed; with --aws-profile, the smallest K that keeps the run under about 60% of this machine's cores, and at least 4 (below it the functions' CPU falls under the planner's calibration)");
+addTimeScaleOption(program, "1 at local speed; with --aws-profile, the smallest K that keeps the run's busiest moment under about 60% of this machine's cores and its running lanes under 35%, and at least 4; the run steps down to the running lanes' K after the writers' cold starts where that is smaller (below it the functions' CPU falls under the planner's calibration)");
 addStacksDirOption(program);
 addFaultOptions(program);
 

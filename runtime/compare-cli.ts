@@ -34,7 +34,7 @@ const program = new Command()
     .option("--repeat <n>", "runs of each stack, interleaved (A B, B A, …); each column shows the median run and the spread of all", wholeNumber("--repeat"), 1)
     .showHelpAfterError();
 addAwsProfileOptions(program, true);
-addTimeScaleOption(program, "each stack's own: the smallest K that keeps its run, cold starts included, under about 60% of this machine's cores, and at least 4 (below it the functions' CPU falls under the planner's calibration); --time-scale sets one K for every stack; 1 with --no-aws-profile");
+addTimeScaleOption(program, "each stack's own: the smallest K that keeps its busiest moment, cold starts included, under about 60% of this machine's cores and its running lanes under 35%, and at least 4, stepping down to the running lanes' K after the cold starts where that is smaller (below it the functions' CPU falls under the planner's calibration); --time-scale sets one K for every stack; 1 with --no-aws-profile");
 addStacksDirOption(program);
 addFaultOptions(program);
 

@@ -88,14 +88,14 @@ function timeScaleLine(comparison: Comparison): string {
     const stepped = comparison.stacks.filter((stack) => stack.run.timeScaleSettled).map((stack) => stack.stack);
     if (stepped.length) {
         const each = comparison.stacks.map((stack) => `${stack.timeScale}${stack.run.timeScaleSettled ? ` then ${stack.run.timeScaleSettled.timeScale}` : ""} (${stack.stack})`).join(", ");
-        return `time scale K = ${each}, each stack's own (automatic: the smallest that keeps its busiest moment, the writers' cold starts included, under 60% of the cores, and at least 4, the least at which the functions' CPU matches the planner's calibration; ${stepped.join(", ")} stepped down to the K of ${stepped.length === 1 ? "its" : "their"} running lanes once ${stepped.length === 1 ? "its" : "their"} writers' cold starts were over): every modelled second took K s of wall time; all figures are in AWS time`;
+        return `time scale K = ${each}, each stack's own (automatic: the smallest that keeps its busiest moment, the writers' cold starts included, under 60% of the cores and its running lanes under 35%, and at least 4, the least at which the functions' CPU matches the planner's calibration; ${stepped.join(", ")} stepped down to the K of ${stepped.length === 1 ? "its" : "their"} running lanes once ${stepped.length === 1 ? "its" : "their"} writers' cold starts were over): every modelled second took K s of wall time; all figures are in AWS time`;
     }
     if (scales.length === 1) {
         const [k] = scales;
         return `time scale K = ${k}${comparison.timeScaleAutomatic && k > 1 ? " (automatic)" : ""}: ${k === 1 ? "no dilation" : `every modelled second took ${k} s of wall time`}; all figures are in AWS time`;
     }
     const each = comparison.stacks.map((stack) => `${stack.timeScale} (${stack.stack})`).join(", ");
-    return `time scale K = ${each}${comparison.timeScaleAutomatic ? ", each stack's own (automatic: the smallest that keeps its busiest moment, the writers' cold starts included, under 60% of the cores, and at least 4, the least at which the functions' CPU matches the planner's calibration)" : ""}: every modelled second took K s of wall time; all figures are in AWS time`;
+    return `time scale K = ${each}${comparison.timeScaleAutomatic ? ", each stack's own (automatic: the smallest that keeps its busiest moment, the writers' cold starts included, under 60% of the cores and its running lanes under 35%, and at least 4, the least at which the functions' CPU matches the planner's calibration)" : ""}: every modelled second took K s of wall time; all figures are in AWS time`;
 }
 
 /** A run's seconds, flagged when they are this machine's rather than the stack's; with --repeat, the spread of all the stack's runs beside the median one's. */

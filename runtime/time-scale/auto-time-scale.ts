@@ -1,6 +1,6 @@
 import type { FanoutSettings } from "../../settings/parse";
 import { predictDrainTime, type Latencies } from "../../planner";
-import { CALIBRATED_TIME_SCALE_FLOOR, chooseTimeScale, demandOf, TARGET_BUSY_FRACTION } from "./choose-time-scale";
+import { CALIBRATED_TIME_SCALE_FLOOR, chooseTimeScale, demandOf, SUSTAINED_BUSY_FRACTION, TARGET_BUSY_FRACTION } from "./choose-time-scale";
 import { availableCores } from "./machine-cpu";
 import type { SettledTimeScale } from "./step-after-cold-starts";
 
@@ -12,9 +12,11 @@ import type { SettledTimeScale } from "./step-after-cold-starts";
  * functions' CPU matches the planner's calibration) unless `floor` says otherwise: the seed
  * baseline's run of the seed's own code passes 1.
  *
- * `timeScale` keeps the busiest moment, the writers' cold starts included, inside the machine;
- * where the lanes once running need less, `timeScaleAfterColdStarts` is their K, and the run
- * steps down to it when the cold starts are over (step-after-cold-starts.ts).
+ * Two loads set it: the busiest moment, the writers' cold starts included, a burst held under
+ * TARGET_BUSY_FRACTION of the cores; and the running lanes, a load the run keeps up, held under
+ * SUSTAINED_BUSY_FRACTION. `timeScale` is the larger of the two Ks; where the running lanes need
+ * less, `timeScaleAfterColdStarts` is theirs, and the run steps down to it when the cold starts are
+ * over (step-after-cold-starts.ts).
  */
 export interface AutomaticTimeScales {
     timeScale: number;
@@ -30,8 +32,8 @@ export function autoTimeScales(
 ): AutomaticTimeScales {
     const planned = predictDrainTime(settings, workload, latencies);
     const demand = demandOf(settings, planned);
-    const timeScale = chooseTimeScale(demand, cores, TARGET_BUSY_FRACTION, floor);
-    const running = chooseTimeScale({ ...demand, coldStartCores: 0 }, cores, TARGET_BUSY_FRACTION, floor);
+    const running = chooseTimeScale({ ...demand, coldStartCores: 0 }, cores, SUSTAINED_BUSY_FRACTION, floor);
+    const timeScale = Math.max(running, chooseTimeScale(demand, cores, TARGET_BUSY_FRACTION, floor));
     return running < timeScale ? { timeScale, timeScaleAfterColdStarts: { timeScale: running, lanes: planned.concurrentBatches } } : { timeScale };
 }
 

@@ -33,6 +33,16 @@ export interface TimeScaleDemand {
 export const TARGET_BUSY_FRACTION = 0.6;
 
 /**
+ * The share of the cores the running lanes may keep busy, all the time: less than a burst may use,
+ * because every batch of the run waits in the machine's run queue, and a queue's wait grows as
+ * busy ÷ (1 − busy). pf10's forty running lanes at K = 11.5 (their shares, the stand-ins and the
+ * runtime at about 60% of 2 cores) took 1.17 and 1.45 times their batches' planned seconds; at
+ * K = 20 (about 35%) 1.04, 1.09 and 1.15 (2026-12-03, each invocation of the report's
+ * writerInvocations against the planner's batch seconds).
+ */
+export const SUSTAINED_BUSY_FRACTION = 0.35;
+
+/**
  * CPU milliseconds the stand-ins and the runtime spend per record that flows through the pipeline
  * under the AWS profile, sandboxes excluded. Measured on 2026-12-02 on a 2-core Linux machine
  * (Node 22.23, loaded by other work) with the prod stack, 4,000 records of 2 KiB at K = 3: CPU

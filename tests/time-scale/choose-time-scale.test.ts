@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { parseSettings } from "../../settings/parse";
-import { busiestCores, CALIBRATED_TIME_SCALE_FLOOR, chooseTimeScale, coldStartCores, demandOf, sandboxCores, TARGET_BUSY_FRACTION } from "../../runtime/time-scale/choose-time-scale";
+import { busiestCores, CALIBRATED_TIME_SCALE_FLOOR, chooseTimeScale, coldStartCores, demandOf, sandboxCores, SUSTAINED_BUSY_FRACTION, TARGET_BUSY_FRACTION } from "../../runtime/time-scale/choose-time-scale";
 import { autoTimeScale, autoTimeScales } from "../../runtime/time-scale/auto-time-scale";
 import { AWS_LIMITS } from "../../settings/aws-limits";
 
@@ -55,13 +55,18 @@ describe("the automatic time scale", () => {
     it("steps a stack of 40 lanes down after its cold starts to the K its running lanes need, and keeps one K where the cold start is not the busiest moment", () => {
         const workload = { records: 4000, recordBytes: 2048 };
         const forty = autoTimeScales(settings({ shardCount: 4, parallelizationFactor: 10, writerMemoryMb: 512, splitterMemoryMb: 1024, batchSize: 100 }), workload, undefined, 2);
-        // Running: 40 × 512 / 1,769 + the splitter ≈ 12.2 cores + the runtime ≈ 1.5 → 13.7 ÷ 1.2 → 11.5.
+        // Running, a load kept up: 40 × 512 / 1,769 + the splitter ≈ 12.2 cores + the runtime ≈ 1.5 → 13.7 ÷ (0.35 × 2) → 19.5.
         assert.ok(forty.timeScale >= 34 && forty.timeScale <= 37, `cold start: K = ${forty.timeScale}`);
         assert.ok(forty.timeScaleAfterColdStarts, "a step");
-        assert.ok(forty.timeScaleAfterColdStarts.timeScale >= 10 && forty.timeScaleAfterColdStarts.timeScale <= 13, `running: K = ${forty.timeScaleAfterColdStarts.timeScale}`);
+        assert.ok(forty.timeScaleAfterColdStarts.timeScale >= 18 && forty.timeScaleAfterColdStarts.timeScale <= 21, `running: K = ${forty.timeScaleAfterColdStarts.timeScale}`);
         assert.equal(forty.timeScaleAfterColdStarts.lanes, 40, "the cold start ends with the 40 lanes' inits");
         const devLike = autoTimeScales(settings({ shardCount: 1, parallelizationFactor: 1, writerMemoryMb: 512, splitterMemoryMb: 1024, batchSize: 100 }), workload, undefined, 2);
         assert.deepEqual(devLike, { timeScale: 4 }, "at the floor either way: no step");
+        // Eight 1,024 MB lanes kept running want more than their cold start's burst: one K, the larger.
+        const eight = autoTimeScales(settings({ shardCount: 4, parallelizationFactor: 2, writerMemoryMb: 1024, splitterMemoryMb: 1024, batchSize: 500 }), workload, undefined, 2);
+        assert.equal(eight.timeScaleAfterColdStarts, undefined);
+        const running = chooseTimeScale({ ...demandOf(settings({ shardCount: 4, parallelizationFactor: 2, writerMemoryMb: 1024, splitterMemoryMb: 1024, batchSize: 500 }), { recordsPerSecond: 1000 }), coldStartCores: 0 }, 2, SUSTAINED_BUSY_FRACTION, 4);
+        assert.ok(eight.timeScale >= running - 0.5, `K = ${eight.timeScale} holds the running lanes (${running})`);
         assert.equal(autoTimeScale(settings({ shardCount: 4, parallelizationFactor: 10, writerMemoryMb: 512, splitterMemoryMb: 1024, batchSize: 100 }), workload, undefined, 2), forty.timeScale);
     });
 
@@ -76,10 +81,11 @@ describe("the automatic time scale", () => {
         assert.equal(CALIBRATED_TIME_SCALE_FLOOR, 4);
         const workload = { records: 4000, recordBytes: 2048 };
         const devLike = settings({ shardCount: 1, parallelizationFactor: 1, writerMemoryMb: 512, splitterMemoryMb: 1024, batchSize: 100 });
-        // On 2 cores the load alone would pick 1.5 (one writer's init, the splitter and the runtime), on 64 cores 1.
+        // On 2 cores the load alone would pick 2 (the writer, the splitter and the runtime, about 1.1 cores kept
+        // under 35% of the cores; the cold start's burst alone 1.5), on 64 cores 1.
         assert.equal(autoTimeScale(devLike, workload, undefined, 2), 4);
         assert.equal(autoTimeScale(devLike, workload, undefined, 64), 4);
-        assert.equal(autoTimeScale(devLike, workload, undefined, 2, 1), 1.5);
+        assert.equal(autoTimeScale(devLike, workload, undefined, 2, 1), 2);
         assert.equal(autoTimeScale(devLike, workload, undefined, 64, 1), 1);
     });
 
