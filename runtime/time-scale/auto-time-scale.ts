@@ -38,12 +38,6 @@ export function autoTimeScales(
 }
 
 /** The K a run starts at (autoTimeScales' first). */
-export function autoTimeScale(
-    settings: FanoutSettings,
-    workload: { records: number; recordBytes: number },
-    latencies?: Latencies,
-    cores = availableCores(),
-    floor = CALIBRATED_TIME_SCALE_FLOOR,
-): number {
-    return autoTimeScales(settings, workload, latencies, cores, floor).timeScale;
+export function autoTimeScale(...args: Parameters<typeof autoTimeScales>): number {
+    return autoTimeScales(...args).timeScale;
 }
