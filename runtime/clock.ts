@@ -158,7 +158,8 @@ export class ScaledClock implements Clock {
             if (!this.waiting.has(timer)) return;
             if (timer.every === undefined) this.waiting.delete(timer);
             else {
-                timer.dueMs += timer.every;
+                // Periods missed while the event loop was held up are skipped, as Node's setInterval skips them.
+                timer.dueMs = Math.max(timer.dueMs + timer.every, this.now());
                 this.schedule(timer);
             }
             timer.callback();

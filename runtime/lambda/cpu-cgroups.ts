@@ -325,6 +325,7 @@ class SliceDriver {
             this.budget = new SliceBudget(sliceUs, usage, sliceUs * stretch);
             return true;
         });
+        if (this.ended) return;
         this.windowTimer = this.scheduleWindows(windowMs * stretch);
         this.pollTimer.cancel();
         if (!this.ended) this.pollTimer = this.schedulePoll();

@@ -147,9 +147,9 @@ export class FunctionPool {
     /** Each sandbox's number (InvocationTiming.sandbox), in the order they started. */
     private readonly sandboxNumbers = new WeakMap<Sandbox, number>();
     private sandboxesStarted = 0;
-    /** Inits finished (ready or failed) and running, for watchInits. */
-    private readonly inits = { finished: 0, running: 0 };
-    private readonly initWatchers = new Set<(inits: { finished: number; running: number }) => void>();
+    /** Inits running, for watchInits. */
+    private initsRunning = 0;
+    private readonly initWatchers = new Set<(inits: { ready: number; running: number }) => void>();
     private readonly cpuUsed = { invocationCpuMs: 0, cpuMsByOrdinal: [] as number[], invocationsByOrdinal: [] as number[], recordsByOrdinal: [] as number[], initCpuMs: 0, inits: 0, addedWaitMs: 0 };
 
     constructor(private readonly definition: FunctionDefinition, options: FunctionPoolOptions = {}) {
@@ -228,10 +228,22 @@ export class FunctionPool {
         return { ...this.counters, sandboxes: this.slots.alive, cpuShare: { mode, ...cores, timeScale, ...this.cpuUsed }, invocationLog: [...this.invocationLog] };
     }
 
-    /** Calls `watcher` each time a sandbox's init ends (ready or failed), with the inits finished and still running; the returned function stops that. */
-    watchInits(watcher: (inits: { finished: number; running: number }) => void): () => void {
+    /** Calls `watcher` each time a sandbox's init ends (ready or failed), with the sandboxes ready and alive, and the inits still running; the returned function stops that. */
+    watchInits(watcher: (inits: { ready: number; running: number }) => void): () => void {
         this.initWatchers.add(watcher);
         return () => void this.initWatchers.delete(watcher);
+    }
+
+    /** A watcher that throws (or rescales the clock under the others) must not break the sandbox's start. */
+    private tellInitWatchers(): void {
+        const inits = { ready: [...this.sandboxes].filter((sandbox) => sandbox.alive).length, running: this.initsRunning };
+        for (const watcher of [...this.initWatchers]) {
+            try {
+                watcher(inits);
+            } catch {
+                // A watcher's own error is its own.
+            }
+        }
     }
 
     /** Kills every sandbox, closes the log sink and removes the default work dir. */
@@ -312,21 +324,23 @@ export class FunctionPool {
         });
         const cpuShare = this.cpuPlan.mode === "off" ? undefined : this.cpuPlan;
         const number = ++this.sandboxesStarted;
-        this.inits.running++;
+        this.initsRunning++;
         let sandbox: Sandbox;
         try {
             sandbox = await Sandbox.start({ env, codeDir: this.codeDir, memoryMb, logStreamName, logSink: this.logSink, clock: this.clock, cpuShare, timeScale: this.cpuPlan.timeScale });
-        } finally {
-            this.inits.running--;
-            this.inits.finished++;
-            for (const watcher of this.initWatchers) watcher({ ...this.inits });
+        } catch (error) {
+            this.initsRunning--;
+            this.tellInitWatchers();
+            throw error;
         }
+        this.initsRunning--;
         this.sandboxNumbers.set(sandbox, number);
         this.cpuUsed.addedWaitMs += sandbox.initAddedWaitMs;
         this.cpuUsed.initCpuMs += sandbox.initCpuMs;
         this.cpuUsed.inits++;
         this.sandboxes.add(sandbox);
         void sandbox.gone.then(() => this.sandboxes.delete(sandbox));
+        this.tellInitWatchers();
         if (this.closed) {
             await sandbox.kill();
             throw new SandboxInitError("Runtime.ExitError", `function ${functionName} was closed during INIT`);

@@ -60,6 +60,11 @@ function cpuMsSince(start) {
     return (used.user + used.system) / 1000;
 }
 
+/** The K the measured share's waits are in: a rescale stretches or shrinks a wait still running by new K ÷ this. */
+let waitScale = timeScale;
+/** A measured share's wait still running: its message, when it ends (performance.now()) and its timer. */
+let waiting = undefined;
+
 /** Sends `message` once the time `cpuMs` of CPU takes at `cores` has passed since `wallStart` (performance.now()). */
 function sendAtShare(message, cpuMs, wallStart, cores) {
     const extra = cores > 0 ? cpuMs / cores - (performance.now() - wallStart) : 0;
@@ -68,7 +73,16 @@ function sendAtShare(message, cpuMs, wallStart, cores) {
         return;
     }
     message.addedWaitMs = extra;
-    realSetTimeout(() => send(message), extra);
+    waitThenSend(message, performance.now() + extra);
+}
+
+function waitThenSend(message, endsAt) {
+    const entry = { message, endsAt };
+    entry.timer = realSetTimeout(() => {
+        if (waiting === entry) waiting = undefined;
+        send(message);
+    }, Math.max(0, endsAt - performance.now()));
+    waiting = entry;
 }
 
 function errorFields(error, fallbackType) {
@@ -180,6 +194,13 @@ function invoke(handler, message) {
 function rescale(message) {
     setTimeScale(message.timeScale);
     if (Array.isArray(message.measuredCores)) measuredCores = message.measuredCores;
+    // A measured share's wait still running is modelled time too: what is left of it, at the new K.
+    if (waiting && Number.isFinite(message.timeScale) && message.timeScale > 0) {
+        clearTimeout(waiting.timer);
+        const left = Math.max(0, waiting.endsAt - performance.now()) * (message.timeScale / waitScale);
+        waitThenSend(waiting.message, performance.now() + left);
+    }
+    if (Number.isFinite(message.timeScale) && message.timeScale > 0) waitScale = message.timeScale;
     if (current && message.requestId === current.requestId && typeof message.deadlineMs === "number") current.deadline.ms = message.deadlineMs;
 }
 

@@ -15,7 +15,8 @@ import type { FunctionPool } from "../lambda/function-pool";
  * invocation of the report's writerInvocations against the planner's batch seconds).
  *
  * So the run starts at the cold start's K and, once as many writer sandboxes as the planner has
- * lanes starting at once have finished their inits and none is still starting, the clock steps
+ * lanes starting at once are ready (alive, their inits over; a failed init or a crashed sandbox
+ * does not count) and none is still starting, the clock steps
  * down to the K of the running lanes (ScaledClock.rescale: modelled time goes on at the new rate,
  * and every sandbox's CPU share, timers and deadline follow). If fewer lanes ever start (fewer
  * records, failed inits), the run keeps the larger K: slower on the wall, never squeezed.
@@ -30,8 +31,8 @@ export interface SettledTimeScale {
 /** Watches the writer pool's inits and rescales the clock once; the returned function stops watching. */
 export function stepAfterColdStarts(clock: ScaledClock, writer: Pick<FunctionPool, "watchInits">, settled: SettledTimeScale): () => void {
     if (!(Number.isInteger(settled.lanes) && settled.lanes >= 1)) throw new Error(`the cold start's lanes must be a whole number of at least 1 (got ${settled.lanes})`);
-    const stop = writer.watchInits(({ finished, running }) => {
-        if (finished < settled.lanes || running > 0) return;
+    const stop = writer.watchInits(({ ready, running }) => {
+        if (ready < settled.lanes || running > 0) return;
         stop();
         clock.rescale(settled.timeScale);
     });

@@ -73,7 +73,7 @@ exports.handler = async () => {
         }
     });
 
-    it("moves a running sandbox to a new K when the clock is rescaled: its deadline, its own timers and its CPU share", async () => {
+    it("moves a running sandbox to a new K when the clock is rescaled: its deadline and its own timers, and its pool's CPU share", async () => {
         // Prepare: a handler that reports its deadline, waits 100 ms of its own, and reports it again.
         const handler = `
 exports.handler = async (event, context) => {
@@ -108,6 +108,36 @@ exports.handler = async (event, context) => {
             const share = pool.stats().cpuShare;
             assert.equal(share.timeScale, 2);
             assert.ok(Math.abs(share.invokeCores! - 1 / 2) < 1e-3, `1,769 MB at K = 2: ${share.invokeCores} cores`);
+        } finally {
+            await pool.close();
+        }
+    });
+
+    it("shortens a measured share's wait still running when K steps down, to what is left of it at the new K", async () => {
+        // Prepare: a handler that burns 50 ms of CPU; at 1,769 MB and K = 8 the measured share (1/8 of a core)
+        // makes it wait 50 × 8 − 50 = 350 ms of wall time more before it answers.
+        const handler = `
+exports.handler = async () => {
+    const start = process.cpuUsage();
+    while ((process.cpuUsage(start).user + process.cpuUsage(start).system) / 1000 < 50) {}
+    return "done";
+};`;
+        const clock = new ScaledClock(8);
+        const pool = new FunctionPool(
+            { functionName: "measured-wait", handler: { text: handler, exportName: "handler" }, environment: {}, memoryMb: 1769, timeoutSeconds: 10, region: "us-east-1" },
+            { clock, timeScale: 8, cpuShare: "measured" },
+        );
+        try {
+            assert.equal((await pool.invoke({})).ok, true, "the cold start");
+            // Act: K becomes 2 about 150 ms into the invocation, when some 250 ms of its wait are left: 62 ms at K = 2.
+            const started = performance.now();
+            const answered = pool.invoke({}).then((result) => ({ result, wallMs: performance.now() - started }));
+            await new Promise((resolve) => setTimeout(resolve, 150));
+            clock.rescale(2);
+            const { result, wallMs } = await answered;
+            // Assess: about 210 ms of wall time in all, against 400 had the wait kept K = 8's length.
+            assert.equal(result.ok, true, result.errorMessage);
+            assert.ok(wallMs < 320, `the invocation answered after ${Math.round(wallMs)} wall ms`);
         } finally {
             await pool.close();
         }

@@ -4,14 +4,14 @@ import { stepAfterColdStarts } from "../../runtime/time-scale/step-after-cold-st
 
 /** A writer pool's inits, told by hand. */
 function initsByHand() {
-    let watcher: ((inits: { finished: number; running: number }) => void) | undefined;
+    let watcher: ((inits: { ready: number; running: number }) => void) | undefined;
     return {
-        watchInits(next: (inits: { finished: number; running: number }) => void) {
+        watchInits(next: (inits: { ready: number; running: number }) => void) {
             watcher = next;
             return () => (watcher = undefined);
         },
-        end(finished: number, running: number) {
-            watcher?.({ finished, running });
+        end(ready: number, running: number) {
+            watcher?.({ ready, running });
         },
         get watched() {
             return watcher !== undefined;
@@ -20,7 +20,7 @@ function initsByHand() {
 }
 
 describe("the step down after the writers' cold starts", () => {
-    it("rescales the clock once, when as many inits as the cold start's lanes are over and none is still running", () => {
+    it("rescales the clock once, when as many sandboxes as the cold start's lanes are ready and none is still in its init", () => {
         const clock = new ScaledClock(35.5, new ManualClock(0));
         const pool = initsByHand();
         stepAfterColdStarts(clock, pool, { timeScale: 11.5, lanes: 3 });
@@ -42,7 +42,7 @@ describe("the step down after the writers' cold starts", () => {
         const clock = new ScaledClock(8.5, new ManualClock(0));
         const pool = initsByHand();
         stepAfterColdStarts(clock, pool, { timeScale: 5.5, lanes: 8 });
-        for (let finished = 1; finished <= 5; finished++) pool.end(finished, 0);
+        for (let ready = 1; ready <= 5; ready++) pool.end(ready, 0);
         assert.equal(clock.scale, 8.5);
     });
 
