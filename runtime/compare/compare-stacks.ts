@@ -95,75 +95,30 @@ export function plannerLatencies(profile: AwsProfileOptions | undefined): Latenc
     };
 }
 
+/** One run of a stack, with its writer CPU check and the summary `--repeat` keeps of it. */
+interface StackRun {
+    run: RunReport;
+    writerCpu?: WriterCpuCheck;
+    summary: RunOfStack;
+}
+
 export async function compareStacks(options: CompareOptions): Promise<Comparison> {
     if (options.stacks.length === 0) throw new Error("name at least one stack to compare, e.g. npm run compare -- dev prod");
     // Read (and validate) every stack before running any, so a typo fails at once.
     const stacks = options.stacks.map((stack) => readStackFile(options.stackDir ?? options.projectDir, stack));
     const latencies = plannerLatencies(options.awsProfile);
-    // Each stack at the K it needs (K sets the wall time, not the AWS seconds), unless one is given for all.
-    const timeScalesOf = (settings: StackFile["settings"]): AutomaticTimeScales =>
-        options.timeScale !== undefined ? { timeScale: options.timeScale } : options.awsProfile ? autoTimeScales(settings, options.workload, latencies) : { timeScale: 1 };
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "kinesis-fanout-compare-"));
     try {
         const inputFile = path.join(scratch, "products.jsonl");
         if (options.faults?.poison) await writePoisonedWorkloadFile(inputFile, { ...options.workload, poison: options.faults.poison });
         else await writeWorkloadFile(inputFile, options.workload);
         const repeat = options.repeat ?? 1;
-        const runsOf = stacks.map(() => [] as Array<{ run: RunReport; writerCpu?: WriterCpuCheck; summary: RunOfStack }>);
+        const runsOf = stacks.map(() => [] as StackRun[]);
         for (const [round, index] of runOrder(stacks.length, repeat)) {
-            const stack = stacks[index];
-            options.onStackStart?.(stack.stack, index, round);
-            const run = await runPipeline({
-                stack: stack.stack,
-                settings: stack.settings,
-                region: stack.region,
-                inputFile,
-                inputName: "products.jsonl",
-                awsProfile: options.awsProfile,
-                cpuShare: options.cpuShare,
-                keepCoresAwake: options.keepCoresAwake,
-                faults: options.faults,
-                measureS3Ceiling: false,
-                ...timeScalesOf(stack.settings),
-                onProgress: options.onProgress,
-                signal: options.signal,
-            });
-            const writerCpu = runWriterCpu(run, stack.settings, latencies);
-            const summary: RunOfStack = {
-                round,
-                seconds: run.seconds.pipeline,
-                recordsPerSecond: run.recordsPerSecond,
-                timeScale: run.timeScale,
-                busyFraction: run.headroom.busyFraction,
-                ...(writerCpu ? { writerCpuRatio: writerCpu.paceRatio ?? writerCpu.ratio } : {}),
-                representative: !run.headroom.cpuBound && (writerCpu?.within ?? true),
-            };
-            runsOf[index].push({ run, writerCpu, summary });
+            options.onStackStart?.(stacks[index].stack, index, round);
+            runsOf[index].push(await runStack(stacks[index], round, inputFile, latencies, options));
         }
-        const results: StackComparison[] = stacks.map((stack, index) => {
-            const runs = runsOf[index];
-            const { run, writerCpu, summary } = runs[medianRunIndex(runs.map((each) => each.summary.seconds))];
-            const prices = loadPrices(stack.region);
-            return {
-                stack: stack.stack,
-                region: stack.region,
-                settings: stack.settings,
-                warnings: stack.warnings,
-                timeScale: run.timeScale,
-                run,
-                runs: runs.map((each) => each.summary),
-                representative: summary.representative,
-                ...(writerCpu ? { writerCpu } : {}),
-                prediction: predictDrainTime(stack.settings, { records: options.workload.records, recordBytes: options.workload.recordBytes }, latencies),
-                cost: {
-                    ...estimateMonthlyCost(stack.settings, { recordsPerDay: options.recordsPerDay, recordBytes: options.workload.recordBytes }, prices, latencies, {
-                        recordsPerFile: options.workload.records,
-                    }),
-                    region: stack.region,
-                    pricesRetrieved: prices.retrieved,
-                },
-            };
-        });
+        const results = stacks.map((stack, index) => stackComparison(stack, runsOf[index], latencies, options));
         return {
             generatedAt: new Date().toISOString(),
             workload: options.workload,
@@ -177,4 +132,60 @@ export async function compareStacks(options: CompareOptions): Promise<Comparison
     } finally {
         fs.rmSync(scratch, { recursive: true, force: true });
     }
+}
+
+/** A stack's run on the comparison's input, at its own K (K sets the wall time, not the AWS seconds) unless one is given for all. */
+async function runStack(stack: StackFile, round: number, inputFile: string, latencies: Latencies, options: CompareOptions): Promise<StackRun> {
+    const timeScales: AutomaticTimeScales =
+        options.timeScale !== undefined ? { timeScale: options.timeScale } : options.awsProfile ? autoTimeScales(stack.settings, options.workload, latencies) : { timeScale: 1 };
+    const run = await runPipeline({
+        stack: stack.stack,
+        settings: stack.settings,
+        region: stack.region,
+        inputFile,
+        inputName: "products.jsonl",
+        awsProfile: options.awsProfile,
+        cpuShare: options.cpuShare,
+        keepCoresAwake: options.keepCoresAwake,
+        faults: options.faults,
+        measureS3Ceiling: false,
+        ...timeScales,
+        onProgress: options.onProgress,
+        signal: options.signal,
+    });
+    const writerCpu = runWriterCpu(run, stack.settings, latencies);
+    const summary: RunOfStack = {
+        round,
+        seconds: run.seconds.pipeline,
+        recordsPerSecond: run.recordsPerSecond,
+        timeScale: run.timeScale,
+        busyFraction: run.headroom.busyFraction,
+        ...(writerCpu ? { writerCpuRatio: writerCpu.paceRatio ?? writerCpu.ratio } : {}),
+        representative: !run.headroom.cpuBound && (writerCpu?.within ?? true),
+    };
+    return { run, writerCpu, summary };
+}
+
+/** A stack's column: its median run, every run's summary, and the planner's time and cost for AWS. */
+function stackComparison(stack: StackFile, runs: StackRun[], latencies: Latencies, options: CompareOptions): StackComparison {
+    const { run, writerCpu, summary } = runs[medianRunIndex(runs.map((each) => each.summary.seconds))];
+    const prices = loadPrices(stack.region);
+    const { records, recordBytes } = options.workload;
+    return {
+        stack: stack.stack,
+        region: stack.region,
+        settings: stack.settings,
+        warnings: stack.warnings,
+        timeScale: run.timeScale,
+        run,
+        runs: runs.map((each) => each.summary),
+        representative: summary.representative,
+        ...(writerCpu ? { writerCpu } : {}),
+        prediction: predictDrainTime(stack.settings, { records, recordBytes }, latencies),
+        cost: {
+            ...estimateMonthlyCost(stack.settings, { recordsPerDay: options.recordsPerDay, recordBytes }, prices, latencies, { recordsPerFile: records }),
+            region: stack.region,
+            pricesRetrieved: prices.retrieved,
+        },
+    };
 }
