@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { Command } from "commander";
 import Table from "cli-table3";
 import { addAwsProfileOptions, addTimeScaleOption, awsProfileFrom, wholeNumber, interruptSignal, keepCoresAwakeFrom, runCommand } from "./cli-options";
-import { flaggedSeconds } from "./pipeline/run-report";
+import { flaggedSeconds, timeScaleCell } from "./pipeline/run-report";
 import { WRITER_CPU_BAND, type WriterCpuCheck } from "../planner";
 import { CPU_BOUND_FRACTION, formatHeadroom } from "./time-scale/headroom";
 import { runBench, type BenchReport, type BenchRun } from "./bench/run-bench";
@@ -29,7 +29,7 @@ const n = (value: number, digits = 0) => value.toLocaleString("en-US", { maximum
 
 function row(name: string, run: BenchRun): string[] {
     const flag = run.headroom.cpuBound ? " ⚠" : "";
-    return [name, n(run.records), run.timeScaleSettled ? `${run.timeScale} → ${run.timeScaleSettled.timeScale}` : String(run.timeScale), flaggedSeconds(run.seconds, run.headroom), `${n(run.recordsPerSecond)}${flag}`, n(run.inRecordsPerSecond), n(run.outRecordsPerSecond), run.plannedRecordsPerSecond ? n(run.plannedRecordsPerSecond) : "–", n(run.throttledPutEntries), run.verified ? "yes" : "NO"];
+    return [name, n(run.records), timeScaleCell(run), flaggedSeconds(run.seconds, run.headroom), `${n(run.recordsPerSecond)}${flag}`, n(run.inRecordsPerSecond), n(run.outRecordsPerSecond), run.plannedRecordsPerSecond ? n(run.plannedRecordsPerSecond) : "–", n(run.throttledPutEntries), run.verified ? "yes" : "NO"];
 }
 
 export function formatBench(report: BenchReport): string {

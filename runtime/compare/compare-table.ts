@@ -1,6 +1,6 @@
 import Table from "cli-table3";
 import { SETTING_KEYS, type SettingKey } from "../../settings/definitions";
-import { flaggedSeconds, retriedEntries } from "../pipeline/run-report";
+import { flaggedSeconds, retriedEntries, timeScaleCell } from "../pipeline/run-report";
 import { WRITER_CPU_BAND, type WriterCpuCheck } from "../../planner";
 import { CPU_BOUND_FRACTION } from "../time-scale/headroom";
 import type { Comparison, StackComparison } from "./compare-stacks";
@@ -26,7 +26,7 @@ export function comparisonRows(comparison: Comparison): string[][] {
         ...differing.map((key) => row(key, (stack) => String(stack.settings[key]))),
         row(`seconds (${measured})`, (stack) => secondsCell(stack)),
         row("records/s", (stack) => `${n(stack.run.recordsPerSecond)}${stack.run.headroom.cpuBound ? " ⚠" : ""}`),
-        ...(comparison.awsProfile ? [row("time scale K", (stack) => (stack.run.timeScaleSettled ? `${stack.timeScale} → ${stack.run.timeScaleSettled.timeScale} at ${stack.run.timeScaleSettled.atSeconds.toFixed(1)} s` : String(stack.timeScale)))] : []),
+        ...(comparison.awsProfile ? [row("time scale K", (stack) => timeScaleCell(stack.run))] : []),
         row("machine cores busy (busiest second)", (stack) => `${Math.round(stack.run.headroom.busyFraction * 100)}%${stack.run.headroom.peakBusyFraction === undefined ? "" : ` (${Math.round(stack.run.headroom.peakBusyFraction * 100)}%)`}`),
         ...(stacks.some((stack) => stack.writerCpu)
             ? [row("writer CPU ÷ calibration (where it set the pace)", (stack) => (stack.writerCpu ? writerCpuCell(stack.writerCpu) : "–"))]

@@ -160,12 +160,17 @@ export function formatSummary(report: RunReport): string {
     return lines.join("\n");
 }
 
-/** "K = 35.5, then 11 from 1.4 s (after the cold starts)": the run's K, and the step down when there was one. */
+/** "K = 35.5, then 19.5 from 1.6 s (after the writers' cold starts)": the run's K, and the step down when there was one. */
 export function timeScaleText(report: Pick<RunReport, "timeScale" | "timeScaleSettled">): string {
-    const { timeScale, timeScaleSettled } = report;
-    if (timeScale === 1 && !timeScaleSettled) return "K = 1 (no dilation)";
-    const step = timeScaleSettled ? `, then ${timeScaleSettled.timeScale} from ${timeScaleSettled.atSeconds.toFixed(1)} s (after the writers' cold starts)` : "";
-    return timeScaleSettled ? `K = ${timeScale}${step}: each modelled second took K s of wall time; figures are in AWS time` : `K = ${timeScale}: each modelled second took ${timeScale} s of wall time; figures are in AWS time`;
+    const { timeScale, timeScaleSettled: settled } = report;
+    if (!settled) return timeScale === 1 ? "K = 1 (no dilation)" : `K = ${timeScale}: each modelled second took ${timeScale} s of wall time; figures are in AWS time`;
+    return `K = ${timeScale}, then ${settled.timeScale} from ${settled.atSeconds.toFixed(1)} s (after the writers' cold starts): each modelled second took K s of wall time; figures are in AWS time`;
+}
+
+/** A table cell for a run's K: "9.5", or "35.5 → 19.5 at 1.6 s" when it stepped down after the cold starts. */
+export function timeScaleCell(report: Pick<RunReport, "timeScale" | "timeScaleSettled">): string {
+    const settled = report.timeScaleSettled;
+    return settled ? `${report.timeScale} → ${settled.timeScale} at ${settled.atSeconds.toFixed(1)} s` : String(report.timeScale);
 }
 
 /** The pipeline's seconds, flagged when the machine was CPU-bound: never a plain figure then. */
