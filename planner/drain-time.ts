@@ -16,15 +16,20 @@
  *    × S3 PutObject latency, plus one GetRecords call before it. Rate = lanes × batch / cycle,
  *    capped by each used shard's reads: 2 MiB/s, and 5 GetRecords calls/s of at most 10,000
  *    records or 10 MiB each.
- * 3. Pipeline. One lane's batches in time (the records spread evenly over the lanes): the
- *    splitter's records reach the stream at its rate; the mapping reads them half a second later
- *    (it polls a caught-up shard once a second), then every 0.2 s while more come. A lane starts a
+ * 3. Pipeline. The busiest lane's batches in time. Keys fall on shards by their MD5 hash and on a
+ *    shard's lanes by key, so lanes are uneven: the busiest holds the median of the largest of the
+ *    lanes' counts (planner/busiest-lane.ts), about 121 where the mean is 100 on 40 lanes, and gets
+ *    that share of every read. Each put call's records reach the stream together when it completes.
+ *    The mapping polls a caught-up shard once a second, at a phase nobody chooses: the first read
+ *    finds the first call's records 0 to 1 s after they land, and the drain is the mean over ten
+ *    phases of that second. A read that finds records is followed by another 0.2 s later; one that
+ *    finds none leaves the shard caught up until the next once-a-second poll. A lane starts a
  *    batch when it is free and holds a full batch, or holds some records and its batching window
  *    has passed; the window starts when its previous invocation completes (AWS's rule for Kinesis).
  *    A lane's last batch waits out the window: keys spread unevenly, so it is rarely full.
  *    The lanes together read no faster than the shards' reads and S3's prefix allow. The drain ends
- *    with the lane's last batch. The bottleneck is the slower stage's limit ("poll" when the last
- *    batch's window is longer than the whole split).
+ *    with the busiest lane's last batch. The bottleneck is the slower stage's limit ("poll" when the
+ *    last batch's window is longer than the whole split).
  *
  * 4. CPU. Each function's CPU (planner/measured-cpu.json, measured by `npm run calibrate-cpu`) at
  *    its memory's share of a vCPU (memoryMb / 1,769): a writer batch takes max(its I/O time, its
@@ -35,8 +40,9 @@
  *    share, most of it on the sandbox's first few hundred records (measured); the splitter's init
  *    comes before everything.
  *
- * Left out: throttling retries and their backoff, Lambda's scaling ramp, uneven spreading of keys
- * over shards and lanes, the caught-up poll's phase (its mean is used), the splitter's own S3 read.
+ * Left out: throttling retries and their backoff, Lambda's scaling ramp, hash key ranges other than
+ * a new stream's even split, shards polled at different phases (the runtime, too, draws one phase
+ * for a mapping's shards), the splitter's own S3 read.
  */
 import type { FanoutSettings } from "../settings/parse";
 import { effectiveShardCount, writerLanes } from "../settings/parse";
@@ -48,6 +54,7 @@ import { concurrencyWarnings } from "./concurrency-warning";
 import { s3PrefixPutCap } from "./s3-prefix-cap";
 import { cpuSeconds, initSeconds, loadMeasuredCpu, warmUpCpuSeconds, type MeasuredCpu } from "./function-cpu";
 import { laneTimeline } from "./lane-timeline";
+import { busiestLaneRecords } from "./busiest-lane";
 import { batchCpuSeconds, batchIoSeconds, batchRounds } from "./writer-batch";
 
 export interface Workload {
@@ -155,16 +162,33 @@ interface SplitterStage {
     clientRate: number;
     /** Records the shards take at once when idle: one second of their write limit. */
     burst: number;
+    /** Records of one put call, and the seconds between calls. */
+    perCall: number;
+    callSeconds: number;
 }
 
-/** Records in the stream `seconds` after the splitter's first put call: at the client's rate until the shards' first second is used up, then at theirs. */
+/**
+ * Records in the stream `seconds` after the splitter's init: a put call's records arrive together,
+ * when the call completes (calls follow one another, each taking the longer of its latency and its
+ * CPU), and no faster than the shards' first second and then their rate allow.
+ */
 function recordsSplit(split: SplitterStage, seconds: number): number {
-    return Math.min(split.clientRate * seconds, split.burst + split.rate * seconds);
+    return Math.max(0, Math.min(split.perCall * callsDone(split, seconds), split.burst + split.rate * seconds));
 }
 
-/** Seconds until the splitter has put n records. */
+function callsDone(split: SplitterStage, seconds: number): number {
+    return Math.floor(seconds / split.callSeconds + 1e-9);
+}
+
+/** Seconds after the splitter's init when the records in the stream next grow after `seconds`: at once while the shards hold them back, else at its next call's completion. */
+function nextArrival(split: SplitterStage, seconds: number): number {
+    const throttled = split.burst + split.rate * seconds < split.perCall * callsDone(split, seconds);
+    return throttled ? seconds : (callsDone(split, seconds) + 1) * split.callSeconds;
+}
+
+/** Seconds after the splitter's init until it has put n records: its last call's completion, or the shards' rate. */
 function splitSecondsFor(split: SplitterStage, n: number): number {
-    return Math.max(n / split.clientRate, (n - split.burst) / split.rate);
+    return Math.max(Math.ceil(n / split.perCall) * split.callSeconds, (n - split.burst) / split.rate);
 }
 
 function splitterStage(settings: FanoutSettings, shape: StreamShape, latencies: Latencies, options: DrainOptions, cpu: MeasuredCpu, notes: string[]): SplitterStage {
@@ -188,13 +212,15 @@ function splitterStage(settings: FanoutSettings, shape: StreamShape, latencies: 
             `= ${fmt(shardWriteRate)}; in = ${fmt(rate)} records/s (${limit})` +
             (limit === "shard-write" ? `, after a first second at the client's rate (a shard's limits are per second: an idle one takes a second's worth at once)` : ""),
     );
-    return { rate, limit, clientRate, burst: shardWriteRate };
+    return { rate, limit, clientRate, burst: shardWriteRate, perCall: Math.max(1, perCall), callSeconds: callMs / 1000 };
 }
 
 interface WriterStage {
     rate: number;
     limit: Bottleneck;
     lanes: number;
+    /** Records of a full batch: BatchSize, or what the 6 MB payload holds; and of the mean lane's, at most its share of the file. */
+    batchLimit: number;
     fullBatch: number;
     /** Billed seconds of a warm batch of b records. */
     batchSeconds: (b: number) => number;
@@ -209,7 +235,8 @@ function writerStage(settings: FanoutSettings, shape: StreamShape, latencies: La
     const { records: n, recordBytes, shardsUsed } = shape;
     const lanes = Math.max(1, Math.min(writerLanes(settings, shardsUsed), shape.distinctKeys, n, options.lambdaConcurrency ?? lambda.concurrency));
     const payloadFit = recordsPerPayload(shape.lineBytes);
-    const fullBatch = Math.max(1, Math.min(settings.batchSize, payloadFit, Math.ceil(n / lanes) || 1));
+    const batchLimit = Math.max(1, Math.min(settings.batchSize, payloadFit));
+    const fullBatch = Math.min(batchLimit, Math.ceil(n / lanes) || 1);
     if (payloadFit < settings.batchSize) notes.push(`6 MB invocation payload holds ${payloadFit} records, so batches stop there (batchSize ${settings.batchSize})`);
     const rounds = (b: number) => batchRounds(b, settings.writerConcurrency);
     const ioSeconds = (b: number) => batchIoSeconds(b, settings.writerConcurrency, latencies);
@@ -242,7 +269,7 @@ function writerStage(settings: FanoutSettings, shape: StreamShape, latencies: La
             `GetRecords calls ${fmt(pollRate)}; out = ${fmt(rate)} records/s (${limit})`,
     );
     if (limit === "s3-prefix") notes.push(`S3 allows ${s3Cap.toLocaleString("en-US")} PutObject/s on the output keys' one prefix (503 SlowDown above it): out is capped there`);
-    return { rate, limit, lanes, fullBatch, batchSeconds, laneBatchSeconds, readCap: Math.min(readRate, pollRate, s3Cap) };
+    return { rate, limit, lanes, fullBatch, batchLimit, batchSeconds, laneBatchSeconds, readCap: Math.min(readRate, pollRate, s3Cap) };
 }
 
 interface PipelineStage {
@@ -256,18 +283,22 @@ interface PipelineStage {
     writerInvocations: number;
 }
 
-/** Lambda polls a caught-up shard once a second (with-kinesis, "Polling and batching streams"), so new records wait half of that on average for their first read. */
+/** Lambda polls a caught-up shard once a second (with-kinesis, "Polling and batching streams"), so new records wait up to that long for their first read. */
 const CAUGHT_UP_POLL_SECONDS = 1;
+/** The poll's phase after the first records land, as fractions of its second: ten, evenly spaced. */
+const POLL_PHASES = Array.from({ length: 10 }, (_, i) => (i + 0.5) / 10);
+/** Drains longer than this take the middle phase alone: a second of phase is under 0.1% of them. */
+const LONG_DRAIN_SECONDS = 1000;
 
 /**
- * 3. Pipeline: one lane's batches in time, fed by the splitter (every lane alike: the records are
- * spread evenly over them). The splitter's records reach the stream at its rate from its first
- * put call on; the mapping reads them half a caught-up poll later, then every 0.2 s (5 GetRecords
- * a second) while more come. A lane starts its next batch when it is free and has a full batch, or
+ * 3. Pipeline: the busiest lane's batches in time, fed by the splitter's put calls (the lane gets its
+ * share of each). The mapping's first read finds the first call's records up to a caught-up poll
+ * later; reads follow every 0.2 s (5 GetRecords a second) while they find records, and a second
+ * apart once one finds none. A lane starts its next batch when it is free and has a full batch, or
  * when it has records and its batching window has passed; the window starts when the lane's
  * previous invocation completes ("the next batching window begins as soon as the previous function
  * invocation completes", invocation-eventsourcemapping). A lane's first batch also pays the
- * sandbox's init, and its first records V8's warm-up.
+ * sandbox's init, and its first records V8's warm-up. The mean lane's timeline counts the invocations.
  */
 function pipelineStage(
     settings: FanoutSettings,
@@ -283,28 +314,45 @@ function pipelineStage(
     const writeSeconds = n / write.rate;
     if (n === 0) return { seconds: 0, bottleneck: write.limit, splitSeconds, writeSeconds, meanBatch: 0, lastRun: 0, writerInvocations: 0 };
     const window = settings.maximumBatchingWindowInSeconds;
+    const start = splitterInit;
+    // The first put call's records land `firstLanding` after the splitter's init; the mapping's
+    // once-a-second poll of the caught-up shard finds them up to a second later.
+    const firstLanding = split.callSeconds;
+    // A lane that holds `perLane` of the file's records gets that share of every read.
+    const lane = (perLane: number, phase: number) =>
+        laneTimeline({
+            perLane,
+            start,
+            inStream: (seconds) => (recordsSplit(split, seconds) * perLane) / n,
+            nextArrival: (seconds) => nextArrival(split, seconds),
+            firstReadAfter: firstLanding + phase * CAUGHT_UP_POLL_SECONDS,
+            readEvery: 1 / kinesis.shardGetRecordsCallsPerSecond,
+            caughtUpEvery: CAUGHT_UP_POLL_SECONDS,
+            readLag: latencies.getRecordsMs / 1000,
+            window,
+            fullBatch: write.batchLimit,
+            // The lanes together read and store no faster than the shards' reads and S3's prefix allow.
+            batchSeconds: (batch, before) => Math.max(write.laneBatchSeconds(batch, before), (batch * write.lanes) / write.readCap),
+        });
     const perLane = n / write.lanes;
-    const start = splitterInit + latencies.putRecordsCallMs / 1000;
-    const { finish, batches, lastRun, lastWindowWait } = laneTimeline({
-        perLane,
-        start,
-        splitSeconds,
-        inStream: (seconds) => recordsSplit(split, seconds) / write.lanes,
-        firstReadAfter: CAUGHT_UP_POLL_SECONDS / 2,
-        readEvery: 1 / kinesis.shardGetRecordsCallsPerSecond,
-        readLag: latencies.getRecordsMs / 1000,
-        window,
-        fullBatch: write.fullBatch,
-        // The lanes together read and store no faster than the shards' reads and S3's prefix allow.
-        batchSeconds: (batch, before) => Math.max(write.laneBatchSeconds(batch, before), (batch * write.lanes) / write.readCap),
-    });
-    const seconds = finish;
+    const busiest = busiestLaneRecords(n, shape.distinctKeys, write.lanes);
+    const middle = lane(perLane, 0.5);
+    const { batches } = middle;
+    // The poll's phase is anyone's: the drain's seconds are their mean over it. Past LONG_DRAIN_SECONDS the
+    // phase's second is lost in the drain, and the middle phase alone stands for it.
+    const atMiddle = busiest === perLane ? middle : lane(busiest, 0.5);
+    const byPhase = atMiddle.finish > LONG_DRAIN_SECONDS ? [atMiddle] : POLL_PHASES.map((phase) => lane(busiest, phase));
+    const seconds = byPhase.reduce((sum, timeline) => sum + timeline.finish, 0) / byPhase.length;
+    const { lastRun, lastWindowWait, batches: busiestBatches } = byPhase[Math.floor(byPhase.length / 2)];
+    const [fastest, slowest] = [Math.min(...byPhase.map((t) => t.finish)), Math.max(...byPhase.map((t) => t.finish))];
     const meanBatch = perLane / batches;
     const bottleneck = split.rate < write.rate ? (lastWindowWait > splitSeconds ? "poll" : split.limit) : write.limit;
     notes.push(
-        `pipeline: records reach the stream from ${fmt(start)} s (the splitter's init and first put call) to ${fmt(start + splitSeconds)} s; ` +
-            `each of ${write.lanes} lane(s) runs ${batches} batch(es) of ${fmt(meanBatch)} records on average (the batching window of ${window} s starting when its previous one completes), ` +
-            `the last done at ${fmt(seconds)} s; bottleneck ${bottleneck}`,
+        `pipeline: records reach the stream from ${fmt(start + firstLanding)} s (the splitter's init and first put call) to ${fmt(start + splitSeconds)} s; ` +
+            `each of ${write.lanes} lane(s) runs ${batches} batch(es) of ${fmt(meanBatch)} records on average (the batching window of ${window} s starting when its previous one completes)` +
+            (write.lanes > 1 ? `; keys spread unevenly, so the busiest lane holds about ${fmt(busiest)} records, not ${fmt(perLane)}, in ${busiestBatches} batch(es)` : "") +
+            `; the first read finds the first put call's records 0 to ${CAUGHT_UP_POLL_SECONDS} s after they land (the mapping's poll of a caught-up shard), ` +
+            `so the last batch is done ${slowest - fastest < 0.0005 ? `at ${fmt(seconds)} s` : `between ${fmt(fastest)} and ${fmt(slowest)} s, at ${fmt(seconds)} s on average`}; bottleneck ${bottleneck}`,
     );
     if (splitSeconds > settings.splitterTimeoutSeconds) {
         notes.push(`the splitter needs ${fmt(splitSeconds)} s for this file, more than its ${settings.splitterTimeoutSeconds} s timeout`);

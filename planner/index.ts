@@ -8,6 +8,7 @@ export { kinesisRecordBytes, eventRecordBytes, recordsPerPayload, putPayloadUnit
 export { concurrencyWarnings } from "./concurrency-warning";
 export { loadMeasuredCpu, NO_CPU, MEASURED_CPU_FILE, vcpuShare, type MeasuredCpu, type FunctionCpu } from "./function-cpu";
 export { checkWriterCpu, calibratedWriterCpuMs, WRITER_BUSY_BOUND, WRITER_CPU_BAND, type WriterCpuCheck } from "./writer-cpu-check";
+export { busiestLaneRecords } from "./busiest-lane";
 export { predictDrainTime, type Workload, type DrainOptions, type DrainPrediction, type Bottleneck } from "./drain-time";
 export { loadPrices, availableRegions, validatePriceTable, PriceFileError, PRICE_ITEMS, PRICES_DIRECTORY, type PriceTable } from "./prices";
 export {

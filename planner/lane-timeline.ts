@@ -9,14 +9,19 @@
 export interface LaneInput {
     /** The lane's records: the file's, spread evenly over the lanes. */
     perLane: number;
-    /** Seconds when the splitter's first records reach the stream, and how long it takes to put them all. */
+    /** Seconds from which `inStream` and the reads count. */
     start: number;
-    splitSeconds: number;
     /** The lane's records in the stream `seconds` after `start`. */
     inStream(seconds: number): number;
-    /** Seconds from `start` to the mapping's first read that finds them, then between reads, and each read's latency. */
+    /** Seconds from `start` when the lane's records in the stream next grow after `seconds` (Infinity when they never do). */
+    nextArrival(seconds: number): number;
+    /**
+     * Seconds from `start` to the mapping's first read that finds them; between reads while they find
+     * records, and between reads of a caught-up shard (default `readEvery`); and each read's latency.
+     */
     firstReadAfter: number;
     readEvery: number;
+    caughtUpEvery?: number;
     readLag: number;
     /** MaximumBatchingWindowInSeconds, and the records of a full batch. */
     window: number;
@@ -65,7 +70,7 @@ export function laneTimeline(input: LaneInput): LaneTimeline {
         const inHand = reads.visible(t) - consumed;
         // Whole records, but for a lane's last fraction (the even spread gives a lane n / lanes of them).
         const batch = Math.min(fullBatch, inHand >= remaining - EPSILON ? remaining : Math.max(Math.min(1, remaining), Math.floor(inHand + EPSILON)));
-        timeline.lastWindowWait = reads.visible(t) >= perLane - EPSILON ? t - Math.max(free, reads.last) : 0;
+        timeline.lastWindowWait = reads.visible(t) >= perLane - EPSILON ? t - Math.max(free, reads.last()) : 0;
         timeline.lastRun = input.batchSeconds(batch, consumed);
         timeline.finish = t + timeline.lastRun;
         timeline.batches++;
@@ -75,26 +80,68 @@ export function laneTimeline(input: LaneInput): LaneTimeline {
     return timeline;
 }
 
-/** The reads of the lane's shard: when each one's records are in hand, and how many. */
-function laneReads(input: LaneInput): { first: number; last: number; visible(t: number): number; nextAfter(t: number): number } {
-    const { perLane, start, splitSeconds, readEvery, readLag } = input;
-    const firstRead = start + input.firstReadAfter;
-    // The k-th read's records are the lane's from `start` to the read, in hand readLag later.
-    const done = (k: number) => firstRead + k * readEvery + readLag;
-    const lastRead = Math.max(0, Math.ceil((start + splitSeconds - firstRead) / readEvery));
-    // The last read done by t (-1 before the first), with a tolerance relative to t's size for rounding.
-    const indexAt = (t: number) => {
-        const x = (t - done(0)) / readEvery;
-        return x < -EPSILON ? -1 : Math.floor(x + EPSILON * Math.max(1, Math.abs(x)));
+/**
+ * The reads of the lane's shard that find new records: when each one's records are in hand, and the
+ * lane's records then. A read that found records is followed by the next `readEvery` later; one that
+ * finds none leaves the shard caught up, read again every `caughtUpEvery` until one finds the next
+ * records ("Lambda polls each shard ... at a base rate of once per second. When more records are
+ * available, Lambda keeps processing batches until the function catches up", with-kinesis). Reads
+ * that find nothing change nothing for the lane, so only the next one that finds records is kept.
+ * Made as the timeline asks for them, which it does in time order: a drain of months has millions.
+ */
+function laneReads(input: LaneInput): { first: number; last(): number; visible(t: number): number; nextAfter(t: number): number } {
+    const { perLane, start, readEvery, readLag } = input;
+    const caughtUpEvery = input.caughtUpEvery ?? readEvery;
+    const inStream = (seconds: number) => Math.min(perLane, input.inStream(seconds));
+    /** The first read at or after `from` (`from` itself, then the caught-up shard's polls) that finds more than `than` records. */
+    const readFinding = (from: number, than: number): number => {
+        let read = from;
+        for (let polls = 0; inStream(read) <= than + EPSILON; polls++) {
+            const arrival = input.nextArrival(read);
+            if (!Number.isFinite(arrival) || polls > MAX_STEPS) throw new Error(`the drain model did not converge (no records after ${than} of ${perLane} at ${read} s); please report the settings`);
+            read += Math.max(1, Math.ceil((arrival - read) / caughtUpEvery - EPSILON)) * caughtUpEvery;
+        }
+        return read;
+    };
+    // The last read asked about (seconds from `start`, and the lane's records then), and the one after it.
+    const firstAt = readFinding(input.firstReadAfter, 0);
+    const first = { at: firstAt, records: inStream(firstAt) };
+    let current = first;
+    let next: { at: number; records: number } | undefined;
+    let reads = 1;
+    const done = (read: { at: number }) => start + read.at + readLag;
+    const following = () => {
+        if (current.records >= perLane - EPSILON) return undefined;
+        if (!next) {
+            if (++reads > MAX_STEPS) throw new Error(`the drain model did not converge (${reads} reads by ${current.at} s); please report the settings`);
+            const at = readFinding(current.at + readEvery, current.records);
+            next = { at, records: inStream(at) };
+        }
+        return next;
+    };
+    // Within a rounding error relative to t's size.
+    const doneBy = (read: { at: number }, t: number) => done(read) <= t + EPSILON * Math.max(1, Math.abs(t));
+    /** Moves to the last read done by t. Reads are asked for in time order; an earlier t starts over from the first. */
+    const seek = (t: number) => {
+        if (!doneBy(current, t)) [current, next] = [first, undefined];
+        for (let read = following(); read && doneBy(read, t); read = following()) [current, next] = [read, undefined];
     };
     return {
-        first: done(0),
-        last: done(lastRead),
-        visible: (t) => (indexAt(t) < 0 ? 0 : Math.min(perLane, input.inStream(firstRead + Math.min(lastRead, indexAt(t)) * readEvery - start))),
+        first: done(first),
+        last: () => {
+            for (let read = following(); read; read = following()) [current, next] = [read, undefined];
+            return done(current);
+        },
+        visible: (t) => {
+            if (!doneBy(first, t)) return 0;
+            seek(t);
+            return current.records;
+        },
         nextAfter: (t) => {
-            let k = indexAt(t) + 1;
-            while (done(k) <= t) k++;
-            return done(k);
+            if (!doneBy(first, t)) return done(first);
+            seek(t);
+            const read = following();
+            return read ? done(read) : Number.POSITIVE_INFINITY;
         },
     };
 }

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { parseSettings, type FanoutSettings } from "../../settings/parse";
-import { NO_CPU, SEED_LATENCIES, loadMeasuredCpu, predictDrainTime, recordsPerPayload, type MeasuredCpu } from "../../planner";
+import { NO_CPU, SEED_LATENCIES, busiestLaneRecords, loadMeasuredCpu, predictDrainTime, recordsPerPayload, type MeasuredCpu } from "../../planner";
 
 function settings(raw: Record<string, unknown>): FanoutSettings {
     return parseSettings(raw).settings;
@@ -162,6 +162,33 @@ describe("planner: predictDrainTime", () => {
         within(slow.seconds, 6_000_000, 1e-4, "seconds to drain");
     });
 
+    it("plans the drain by its busiest lane: keys fall on lanes unevenly, and the drain waits for the fullest", () => {
+        // 4 lanes of 1,000 records on average; the busiest holds about 1,027, so 11 batches of 100, not 10.
+        const prediction = predictDrainTime(
+            settings({ shardCount: 4, batchSize: 100, writerConcurrency: 4, partitionKey: "field:original_id" }),
+            { records: 4000, recordBytes: 2048 },
+            SEED_LATENCIES,
+            { cpu: NO_CPU },
+        );
+        const note = prediction.notes.find((line) => line.startsWith("pipeline:")) ?? "";
+        assert.match(note, /the busiest lane holds about 1027\.\d records, not 1000, in 11 batch\(es\)/, note);
+        // A full batch: 20 ms + 25 rounds × 50 ms = 1.27 s; the last, of 27 records, 20 ms + 7 × 50 ms = 0.37 s.
+        // The mean lane's 10 batches would be done by 12.7 s after its first read.
+        assert.ok(prediction.seconds > 10 * 1.27 + 0.37, `${prediction.seconds} s`);
+    });
+
+    it("averages the drain over the phase of the mapping's once-a-second poll, which decides how much the first read finds", () => {
+        // 40 lanes (4 shards × 10): the first read finds one put call of 500 records or more, depending on when it
+        // comes; with one, the busiest lane's rest does not fit one batch of 100, and a third batch waits out a window.
+        const pf10 = settings({ shardCount: 4, parallelizationFactor: 10, batchSize: 100, writerConcurrency: 4, maximumBatchingWindowInSeconds: 1, partitionKey: "field:original_id", writerMemoryMb: 512 });
+        const prediction = predictDrainTime(pf10, { records: 4000, recordBytes: 2048 });
+        const note = prediction.notes.find((line) => line.startsWith("pipeline:")) ?? "";
+        const [, fastest, slowest, mean] = /between ([\d.]+) and ([\d.]+) s, at ([\d.]+) s on average/.exec(note) ?? [];
+        assert.ok(fastest && slowest && mean, note);
+        assert.ok(Number(slowest) - Number(fastest) > 0.5, `a second of phase moves this drain by ${Number(slowest) - Number(fastest)} s`);
+        assert.ok(Math.abs(prediction.seconds - Number(mean)) < 0.001 && prediction.seconds > Number(fastest) && prediction.seconds < Number(slowest), note);
+    });
+
     it("runs no more lanes than there are records", () => {
         const prediction = predictDrainTime(settings({ shardCount: 4, parallelizationFactor: 10 }), { records: 7, recordBytes: 2048, distinctKeys: 1000 });
         assert.equal(prediction.concurrentBatches, 7);
@@ -219,13 +246,16 @@ describe("planner: predictDrainTime", () => {
         });
 
         it("adds a new sandbox's V8 warm-up CPU once per lane, at the memory's share, most of it on its first records", () => {
-            // 1,000 records a lane: 500 ms × (1 − e^(−1000 / 300)) of CPU / (128 / 1769) = 6.664 s more, once (the lanes run in parallel).
+            // 1,000 records a lane on average; the busiest, which the drain waits for, holds about 1,027:
+            // 500 ms × (1 − e^(−1027 / 300)) of CPU / (128 / 1769) = 6.68 s more, once (the lanes run in parallel).
+            const busiest = busiestLaneRecords(4000, 4000, 4);
+            assert.ok(busiest > 1020 && busiest < 1035, `the busiest of 4 lanes: ${busiest} records`);
             const none = predictDrainTime(settings({ ...FOUR_LANES, writerMemoryMb: 128 }), { records: 4000, recordBytes: 2048 }, SEED_LATENCIES, {
                 cpu: { ...CPU, writer: { ...CPU.writer, msWarmUp: 0 } },
             });
             const cold = predictDrainTime(settings({ ...FOUR_LANES, writerMemoryMb: 128 }), { records: 4000, recordBytes: 2048 }, SEED_LATENCIES, { cpu: CPU });
 
-            within(cold.seconds - none.seconds, ((500 * (1 - Math.exp(-1000 / 300))) / 1000) * (1769 / 128), 1e-9, "the warm-up's extra seconds");
+            within(cold.seconds - none.seconds, ((500 * (1 - Math.exp(-busiest / 300))) / 1000) * (1769 / 128), 1e-9, "the warm-up's extra seconds");
         });
 
         it("charges a sandbox's first invocation its first-use CPU once, whatever the batch's size, at the memory's share", () => {
