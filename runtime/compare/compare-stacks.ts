@@ -162,6 +162,7 @@ async function runStack(stack: StackFile, round: number, inputFile: string, late
         busyFraction: run.headroom.busyFraction,
         ...(writerCpu ? { writerCpuRatio: writerCpu.paceRatio ?? writerCpu.ratio } : {}),
         representative: !run.headroom.cpuBound && (writerCpu?.within ?? true),
+        pollPhase: run.mapping.pollPhase,
     };
     return { run, writerCpu, summary };
 }

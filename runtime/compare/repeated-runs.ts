@@ -46,6 +46,8 @@ export interface RunOfStack {
     writerCpuRatio?: number;
     /** Whether the run stood for the stack (neither CPU-bound nor outside the writer CPU's band). */
     representative: boolean;
+    /** Where the mapping's once-a-second polls fell when the file came (0 to 1, drawn at random): one source of the spread. */
+    pollPhase: number;
 }
 
 /** The spread of a stack's runs: fastest and slowest seconds, and how many runs were not representative. */

@@ -40,6 +40,12 @@ export interface KinesisEventSourceMappingOptions {
     getRecordsIntervalMs?: number;
     /** Between reads of a caught-up shard; default 1000 = Lambda's "base rate of once per second". */
     caughtUpPollIntervalMs?: number;
+    /**
+     * Where the shards' caught-up polls fall, as a fraction of their interval, drawn once at start for
+     * all shards (Math.random for AWS's: its mapping has polled since it was deployed, so a new file's
+     * first records wait 0 to 1 s for a read). Default 0: the first reads at start.
+     */
+    pollPhase?: () => number;
     /** Default in memory; JsonFileCheckpointStore for runs that continue after a restart. */
     checkpoints?: CheckpointStore;
     /** Backoff between retries of a failing batch; default 100 ms doubling up to 3 s. */
@@ -55,6 +61,7 @@ export interface KinesisEventSourceMappingOptions {
 export class KinesisEventSourceMapping {
     private readers: KinesisShardReader[] = [];
     private stopped = false;
+    private pollPhase = 0;
     private readonly checkpoints: CheckpointStore;
     private readonly clock: Clock;
     private readonly metrics: KinesisMappingMetrics;
@@ -69,11 +76,14 @@ export class KinesisEventSourceMapping {
     /** Lists the shards and takes each one's first iterator; reading then goes on in the background. */
     async start(): Promise<void> {
         const shards = await this.listShards();
-        this.readers = await Promise.all(shards.map((shard) => this.readerFor(shard.ShardId as string)));
+        // One phase for the mapping's shards: its pollers started together, when it was deployed.
+        this.pollPhase = this.options.pollPhase?.() ?? 0;
+        const firstPollDelayMs = this.pollPhase * (this.options.caughtUpPollIntervalMs ?? 1000);
+        this.readers = await Promise.all(shards.map((shard) => this.readerFor(shard.ShardId as string, firstPollDelayMs)));
         await Promise.all(this.readers.map((reader) => reader.start()));
     }
 
-    private async readerFor(shardId: string): Promise<KinesisShardReader> {
+    private async readerFor(shardId: string, firstPollDelayMs: number): Promise<KinesisShardReader> {
         const { options, metrics } = this;
         const runner = this.runnerFor(shardId);
         return new KinesisShardReader({
@@ -89,6 +99,7 @@ export class KinesisEventSourceMapping {
             },
             getRecordsIntervalMs: options.getRecordsIntervalMs ?? 200,
             caughtUpPollIntervalMs: options.caughtUpPollIntervalMs ?? 1000,
+            firstPollDelayMs,
             clock: this.clock,
             checkpoint: await this.checkpoints.get(shardId),
             runBatch: (batch, finished) => this.deliver(runner, batch, finished),
@@ -138,6 +149,7 @@ export class KinesisEventSourceMapping {
             shards: this.readers.length,
             recordsFinished: this.readers.reduce((sum, reader) => sum + reader.recordsFinished, 0),
             lastError: this.readers.map((reader) => reader.lastError).find((error) => error !== undefined),
+            pollPhase: this.pollPhase,
         });
     }
 

@@ -35,6 +35,8 @@ export interface KinesisMappingStats {
     maxGetRecordsIteratorAgeMs: number;
     /** The last error a shard hit (GetRecords, invoke or checkpoint), if it hasn't recovered. */
     lastError?: string;
+    /** Where the shards' caught-up polls fell, as a fraction of their interval (the phase drawn at start). */
+    pollPhase: number;
 }
 
 /** What a batch runner tells about the invocations it makes. */
@@ -126,10 +128,11 @@ export class KinesisMappingMetrics implements BatchObserver {
         if (this.iteratorAge.length > MAX_SAMPLES) this.iteratorAge = this.iteratorAge.filter((_, index) => index % 2 === 0);
     }
 
-    snapshot(shards: { shards: number; recordsFinished: number; lastError?: Error }): KinesisMappingStats {
+    snapshot(shards: { shards: number; recordsFinished: number; lastError?: Error; pollPhase?: number }): KinesisMappingStats {
         const { lastError } = shards;
         return {
             shards: shards.shards,
+            pollPhase: shards.pollPhase ?? 0,
             ...this.counters,
             recordsFinished: shards.recordsFinished,
             iteratorAge: [...this.iteratorAge],

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { laneOfPartitionKey } from "./partition-key-lane";
 import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient, type ShardIteratorType } from "@aws-sdk/client-kinesis";
 import { LAMBDA_PAYLOAD_MAX_BYTES } from "../../settings/parse";
 import { wakeableSleep, type Clock, type Timer } from "../clock";
@@ -36,6 +36,11 @@ export interface ShardReaderOptions {
     getRecordsIntervalMs: number;
     /** Between reads of a caught-up shard: Lambda's base rate, once per second. */
     caughtUpPollIntervalMs: number;
+    /**
+     * Before the first read: where the caught-up shard's once-a-second polls fall. On AWS the mapping
+     * has polled since it was deployed, so a new file's first records wait anywhere from 0 to 1 s for a read.
+     */
+    firstPollDelayMs?: number;
     clock: Clock;
     /** Checkpoint stored by an earlier run: reading resumes after it. */
     checkpoint?: string;
@@ -112,18 +117,23 @@ export class KinesisShardReader {
     }
 
     private async pollLoop(): Promise<void> {
-        const { clock, getRecordsIntervalMs, caughtUpPollIntervalMs } = this.options;
+        const { clock, getRecordsIntervalMs, caughtUpPollIntervalMs, firstPollDelayMs = 0 } = this.options;
+        if (firstPollDelayMs > 0) await this.sleep(firstPollDelayMs);
         while (!this.stopped && !this.ended) {
             const started = clock.now();
             const caughtUp = this.hasRoom() && (await this.readOnce(started)) === "caught-up";
             const wait = (caughtUp ? caughtUpPollIntervalMs : getRecordsIntervalMs) - (clock.now() - started);
-            if (wait > 0 && !this.stopped) {
-                const sleep = wakeableSleep(clock, wait);
-                this.wake = sleep.wake;
-                await sleep.done;
-                this.wake = undefined;
-            }
+            if (wait > 0) await this.sleep(wait);
         }
+    }
+
+    /** Waits `ms` of the clock's time, or until stop(). */
+    private async sleep(ms: number): Promise<void> {
+        if (this.stopped) return;
+        const sleep = wakeableSleep(this.options.clock, ms);
+        this.wake = sleep.wake;
+        await sleep.done;
+        this.wake = undefined;
     }
 
     private hasRoom(): boolean {
@@ -183,9 +193,7 @@ export class KinesisShardReader {
     }
 
     private enqueue(record: BufferedRecord): void {
-        const lanes = this.lanes.length;
-        const index = lanes === 1 ? 0 : createHash("md5").update(record.partitionKey).digest().readUInt32BE(0) % lanes;
-        const lane = this.lanes[index];
+        const lane = this.lanes[laneOfPartitionKey(record.partitionKey, this.lanes.length)];
         lane.queue.push(record);
         lane.queueBytes += record.eventBytes;
     }

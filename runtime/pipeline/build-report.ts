@@ -136,5 +136,6 @@ function mappingSection(mapping: KinesisMappingStats): RunReport["mapping"] {
         retries: mapping.retries,
         bisections: mapping.bisections,
         recordsSentToOnFailure: mapping.recordsSentToOnFailure,
+        pollPhase: mapping.pollPhase,
     };
 }

@@ -52,6 +52,12 @@ export interface RunSpec {
      * cost more CPU than at AWS's latencies; default on under the AWS profile, off at local speed.
      */
     keepCoresAwake?: boolean;
+    /**
+     * Where the shards' once-a-second polls fall when the file comes, as a fraction of a second (the
+     * mapping's `pollPhase`): default random, as on AWS, where the mapping has polled since it was
+     * deployed. A fixed phase takes that second's chance out of a run.
+     */
+    pollPhase?: () => number;
 }
 
 /** Hooks for benchmarks (`npm run bench`), which measure the pipeline with other code or at its end. */

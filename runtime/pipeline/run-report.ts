@@ -55,7 +55,8 @@ export interface RunReport {
     splitter: unknown[];
     /** Time the splitter's invocations ran, summed. */
     splitterSeconds: number;
-    mapping: { batches: number; meanBatchSize: number; retries: number; bisections: number; recordsSentToOnFailure: number };
+    /** `pollPhase`: where the shards' once-a-second polls fell when the file came, as a fraction of a second (drawn at random, as on AWS). */
+    mapping: { batches: number; meanBatchSize: number; retries: number; bisections: number; recordsSentToOnFailure: number; pollPhase: number };
     /** Lambda concurrency: the account's limit, the writer's reservation (null: none), and the invocations throttled. */
     concurrency?: ConcurrencySection;
     maxIteratorAgeMs: number;

@@ -105,5 +105,6 @@ function writerMapping(env: RunEnvironment, stack: RunStack, writer: FunctionPoo
         checkpoints: stateDir ? new JsonFileCheckpointStore(checkpointPath(stateDir, resources.streamName)) : undefined,
         redeliver: env.faults?.redeliver,
         clock,
+        pollPhase: options.pollPhase ?? Math.random,
     });
 }

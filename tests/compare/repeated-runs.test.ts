@@ -36,7 +36,7 @@ describe("repeated runs of a comparison", () => {
     });
 
     it("give the spread as the fastest and slowest seconds and count the runs that did not stand for the stack", () => {
-        const run = (seconds: number, representative: boolean) => ({ round: 0, seconds, recordsPerSecond: 1, timeScale: 4, busyFraction: 0.3, representative });
+        const run = (seconds: number, representative: boolean) => ({ round: 0, seconds, recordsPerSecond: 1, timeScale: 4, busyFraction: 0.3, representative, pollPhase: 0.5 });
         assert.deepEqual(spreadOf([run(5.5, true), run(5.1, false), run(5.9, true)]), { min: 5.1, max: 5.9, count: 3, flagged: 1 });
     });
 
@@ -66,6 +66,10 @@ describe("repeated runs of a comparison", () => {
                 );
                 assert.equal(stack.run.output.verified, true, stack.run.output.problems.join("; "));
             }
+            // Each run draws where the mapping's once-a-second polls fall, as a deployed mapping's would be anywhere.
+            const phases = comparison.stacks.flatMap((stack) => stack.runs.map((run) => run.pollPhase));
+            assert.ok(phases.every((phase) => phase >= 0 && phase < 1), `poll phases ${phases.join(", ")}`);
+            assert.equal(new Set(phases).size, phases.length, `each run its own phase: ${phases.join(", ")}`);
         });
 
         it("shows each stack's median run, with its seconds among the runs' and the spread in the seconds row", () => {

@@ -22,7 +22,7 @@ describe("the shard reader's timing on the mapping's clock", () => {
     });
 
     /** A shard whose reads return what `stream.put` added since the last read, at most `perCall` records a call. */
-    function shard(clock: ManualClock, settings: Partial<KinesisMappingSettings>, perCall = Infinity) {
+    function shard(clock: ManualClock, settings: Partial<KinesisMappingSettings>, perCall = Infinity, firstPollDelayMs = 0) {
         const waiting: KinesisRecord[] = [];
         const readsAt: number[] = [];
         const invokedAt: Array<{ at: number; records: number }> = [];
@@ -45,6 +45,7 @@ describe("the shard reader's timing on the mapping's clock", () => {
             eventContext: { shardId: "shardId-000000000000", streamArn: "arn:aws:kinesis:us-east-1:000000000000:stream/s", region: "us-east-1", invokeIdentityArn: "arn:aws:iam::000000000000:role/r" },
             getRecordsIntervalMs: 200,
             caughtUpPollIntervalMs: 1000,
+            firstPollDelayMs,
             clock,
             runBatch: async (batch: BufferedRecord[], finished) => {
                 invokedAt.push({ at: clock.now(), records: batch.length });
@@ -83,6 +84,19 @@ describe("the shard reader's timing on the mapping's clock", () => {
             readsAt,
             Array.from({ length: 11 }, (_, second) => second * 1000),
         );
+    });
+
+    it("starts the once-a-second polls at the phase it is given, so a new file's first records wait up to a second for a read", async () => {
+        const clock = new ManualClock(0);
+        const { reader, put, readsAt, invokedAt } = shard(clock, {}, Infinity, 700);
+
+        await reader.start();
+        await run(clock, 1_000);
+        put(2); // the file's first records, at 1 s: the next poll is at 1.7 s
+        await run(clock, 2_000);
+
+        assert.deepEqual(readsAt, [700, 1_700, 1_900, 2_900], "polls at 0.7 s and 1.7 s, the next 200 ms after the read that found records, then a second later");
+        assert.deepEqual(invokedAt, [{ at: 1_700, records: 2 }]);
     });
 
     it("keeps reading at Kinesis' per-shard call rate while reads return records, and falls back to once a second when caught up", async () => {

@@ -169,7 +169,7 @@ exports.handler = async () => {
         assert.match(formatSummary(report), /time scale {3}K = 6, then 2 from \d+\.\d s \(after the writers' cold starts\)/);
     });
 
-    it("reports the same AWS seconds for the same stack at K = 2 and K = 4, within 15%", async function () {
+    it("reports the same AWS seconds for the same stack at K = 2 and K = 4, within 15% from the first batch on", async function () {
         // Prepare: the dev stack (1 shard, batches of 100, one writer at a time) under the AWS
         // profile's latencies: 1,200 records plan to 4.7 s of AWS time, so the two runs take about
         // 30 s of wall time, and the cold starts (real process starts, so wall time ÷ K) stay a
@@ -181,7 +181,13 @@ exports.handler = async () => {
             // The modelled clock alone: the CPU share's own K-scaling is checked in tests/runtime/cpu-share.test.ts
             // With the share on, this machine's run-to-run spread is too wide for a test: dev with 3,000 lines measured
             // 24.9 s and 29.7 s at K = 1, 26.0 s and 28.8 s at K = 3.5, once the quota's period was dilated too.
-            runPipeline({ stack: "dev", settings: stack.settings, region: stack.region, inputFile, inputName: "products.jsonl", awsProfile: {}, cpuShare: "off", measureS3Ceiling: false, timeScale });
+            runPipeline({ stack: "dev", settings: stack.settings, region: stack.region, inputFile, inputName: "products.jsonl", awsProfile: {}, cpuShare: "off", measureS3Ceiling: false, timeScale, pollPhase: () => 0.5 });
+        // The first batch waits for the mapping's once-a-second poll of the caught-up shard. With the CPU share off, the
+        // splitter's CPU takes 1/K of the modelled time, so its first records land at another moment at each K, and a poll
+        // of the same phase can find them or miss them by a second: the poll's grain, not the clock's scaling under test.
+        // So the drain is compared from the first batch on, and the whole run within that one second more.
+        const firstBatch = (report: RunReport) => Math.min(...report.writerInvocations.map((invocation) => invocation.startSeconds));
+        const fromFirstBatch = (report: RunReport) => report.seconds.pipeline - firstBatch(report);
 
         // Act: a pair where either run was CPU-bound measured this machine, not the stack (the
         // product flags such rows instead of printing them), so it is run once more; a machine
@@ -196,21 +202,25 @@ exports.handler = async () => {
         // 5.58 to 5.73 s (K = 4: 5.25 to 5.32 s); what made it slow was not recorded. (The splitter's throttled
         // PutRecords, which back off with the SDK's random jitter, are one source of spread: split took 1.94 to 3.69 s.) A pair that disagrees is run twice more, and the medians of three are compared: a K that changes
         // the AWS seconds moves every run, and the median with them.
-        const twos = [atTwo.seconds.pipeline];
-        const fours = [atFour.seconds.pipeline];
-        const apart = () => Math.abs(median(twos) - median(fours)) / Math.min(median(twos), median(fours));
+        const twos = [atTwo];
+        const fours = [atFour];
+        const medianOf = (reports: RunReport[], of: (report: RunReport) => number) => median(reports.map(of));
+        const apart = () => Math.abs(medianOf(twos, fromFirstBatch) - medianOf(fours, fromFirstBatch)) / Math.min(medianOf(twos, fromFirstBatch), medianOf(fours, fromFirstBatch));
         if (apart() > 0.15) {
             for (let more = 0; more < 2; more++) {
-                twos.push((await run(2)).seconds.pipeline);
-                fours.push((await run(4)).seconds.pipeline);
+                twos.push(await run(2));
+                fours.push(await run(4));
             }
         }
 
         // Assess
         assert.equal(atTwo.timeScale, 2);
         assert.equal(atFour.timeScale, 4);
-        const seconds = (list: number[]) => list.map((s) => s.toFixed(2)).join(", ");
-        assert.ok(apart() <= 0.15, `K = 2: ${seconds(twos)} s, K = 4: ${seconds(fours)} s of AWS time (first pair: machine busy ${percent(atTwo)} and ${percent(atFour)}, split ${atTwo.seconds.split.toFixed(2)} and ${atFour.seconds.split.toFixed(2)} s)`);
+        const runs = (reports: RunReport[]) => reports.map((report) => `${report.seconds.pipeline.toFixed(2)} (first batch at ${firstBatch(report).toFixed(2)})`).join(", ");
+        const detail = `K = 2: ${runs(twos)} s, K = 4: ${runs(fours)} s of AWS time (first pair: machine busy ${percent(atTwo)} and ${percent(atFour)}, split ${atTwo.seconds.split.toFixed(2)} and ${atFour.seconds.split.toFixed(2)} s)`;
+        assert.ok(apart() <= 0.15, detail);
+        const [wholeTwo, wholeFour] = [medianOf(twos, (report) => report.seconds.pipeline), medianOf(fours, (report) => report.seconds.pipeline)];
+        assert.ok(Math.abs(wholeTwo - wholeFour) <= 0.15 * Math.min(wholeTwo, wholeFour) + 1, detail);
         assert.ok(atFour.headroom.wallSeconds > 1.5 * atTwo.headroom.wallSeconds, `K = 4 took ${atFour.headroom.wallSeconds.toFixed(1)} s wall, K = 2 ${atTwo.headroom.wallSeconds.toFixed(1)} s`);
     });
 });
