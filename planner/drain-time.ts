@@ -42,7 +42,9 @@
  *
  * Left out: throttling retries and their backoff, Lambda's scaling ramp, hash key ranges other than
  * a new stream's even split, shards polled at different phases (the runtime, too, draws one phase
- * for a mapping's shards), the splitter's own S3 read.
+ * for a mapping's shards), the splitter's own S3 read, whole records in a throttled trickle (a read
+ * finds a share of one), and the runtime's AWS profile letting a put call's records be read up to
+ * its latency (10 ms) before the call returns.
  */
 import type { FanoutSettings } from "../settings/parse";
 import { effectiveShardCount, writerLanes } from "../settings/parse";
@@ -335,21 +337,22 @@ function pipelineStage(
             batchSeconds: (batch, before) => Math.max(write.laneBatchSeconds(batch, before), (batch * write.lanes) / write.readCap),
         });
     const perLane = n / write.lanes;
-    const busiest = busiestLaneRecords(n, shape.distinctKeys, write.lanes);
-    const middle = lane(perLane, 0.5);
-    const { batches } = middle;
-    // The poll's phase is anyone's: the drain's seconds are their mean over it. Past LONG_DRAIN_SECONDS the
-    // phase's second is lost in the drain, and the middle phase alone stands for it.
-    const atMiddle = busiest === perLane ? middle : lane(busiest, 0.5);
-    const byPhase = atMiddle.finish > LONG_DRAIN_SECONDS ? [atMiddle] : POLL_PHASES.map((phase) => lane(busiest, phase));
+    // Keys fall on every lane the shards in use have, whether or not as many keys or records come.
+    const busiest = busiestLaneRecords(n, shape.distinctKeys, writerLanes(settings, shape.shardsUsed));
+    // The poll's phase is anyone's: the drain's seconds, and the mean lane's batches, are their mean over it.
+    // Past LONG_DRAIN_SECONDS the phase's second is lost in the drain, and the middle phase alone stands for it.
+    const atMiddle = lane(busiest, 0.5);
+    const phases = atMiddle.finish > LONG_DRAIN_SECONDS ? [0.5] : POLL_PHASES;
+    const byPhase = phases.map((phase) => (phase === 0.5 ? atMiddle : lane(busiest, phase)));
+    const batches = phases.reduce((sum, phase) => sum + lane(perLane, phase).batches, 0) / phases.length;
     const seconds = byPhase.reduce((sum, timeline) => sum + timeline.finish, 0) / byPhase.length;
-    const { lastRun, lastWindowWait, batches: busiestBatches } = byPhase[Math.floor(byPhase.length / 2)];
+    const { lastRun, lastWindowWait, batches: busiestBatches } = atMiddle;
     const [fastest, slowest] = [Math.min(...byPhase.map((t) => t.finish)), Math.max(...byPhase.map((t) => t.finish))];
     const meanBatch = perLane / batches;
     const bottleneck = split.rate < write.rate ? (lastWindowWait > splitSeconds ? "poll" : split.limit) : write.limit;
     notes.push(
         `pipeline: records reach the stream from ${fmt(start + firstLanding)} s (the splitter's init and first put call) to ${fmt(start + splitSeconds)} s; ` +
-            `each of ${write.lanes} lane(s) runs ${batches} batch(es) of ${fmt(meanBatch)} records on average (the batching window of ${window} s starting when its previous one completes)` +
+            `each of ${write.lanes} lane(s) runs ${fmt(batches)} batch(es) of ${fmt(meanBatch)} records on average (the batching window of ${window} s starting when its previous one completes)` +
             (write.lanes > 1 ? `; keys spread unevenly, so the busiest lane holds about ${fmt(busiest)} records, not ${fmt(perLane)}, in ${busiestBatches} batch(es)` : "") +
             `; the first read finds the first put call's records 0 to ${CAUGHT_UP_POLL_SECONDS} s after they land (the mapping's poll of a caught-up shard), ` +
             `so the last batch is done ${slowest - fastest < 0.0005 ? `at ${fmt(seconds)} s` : `between ${fmt(fastest)} and ${fmt(slowest)} s, at ${fmt(seconds)} s on average`}; bottleneck ${bottleneck}`,
@@ -361,7 +364,7 @@ function pipelineStage(
     if (fullRun > settings.writerTimeoutSeconds) {
         notes.push(`a writer batch needs ${fmt(fullRun)} s, more than the writer's ${settings.writerTimeoutSeconds} s timeout`);
     }
-    return { seconds, bottleneck, splitSeconds, writeSeconds, meanBatch, lastRun, writerInvocations: batches * write.lanes };
+    return { seconds, bottleneck, splitSeconds, writeSeconds, meanBatch, lastRun, writerInvocations: Math.round(batches * write.lanes) };
 }
 
 function checkInputs(workload: Workload, latencies: Latencies, options: DrainOptions): void {

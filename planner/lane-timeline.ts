@@ -7,7 +7,7 @@
  * mapping polled long before the file came).
  */
 export interface LaneInput {
-    /** The lane's records: the file's, spread evenly over the lanes. */
+    /** The lane's records (the planner's: the busiest lane's share of the file). */
     perLane: number;
     /** Seconds from which `inStream` and the reads count. */
     start: number;

@@ -78,6 +78,7 @@ export class KinesisEventSourceMapping {
         const shards = await this.listShards();
         // One phase for the mapping's shards: its pollers started together, when it was deployed.
         this.pollPhase = this.options.pollPhase?.() ?? 0;
+        if (!(this.pollPhase >= 0 && this.pollPhase < 1)) throw new Error(`pollPhase must give a fraction of the poll interval, 0 or more and under 1 (got ${this.pollPhase})`);
         const firstPollDelayMs = this.pollPhase * (this.options.caughtUpPollIntervalMs ?? 1000);
         this.readers = await Promise.all(shards.map((shard) => this.readerFor(shard.ShardId as string, firstPollDelayMs)));
         await Promise.all(this.readers.map((reader) => reader.start()));

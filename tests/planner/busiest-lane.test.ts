@@ -42,6 +42,12 @@ describe("planner: the busiest writer lane", () => {
         }
     });
 
+    it("puts all of one key's records on one lane, and spreads few keys over all the lanes there are", () => {
+        assert.equal(busiestLaneRecords(4000, 1, 40), 4000);
+        // 10 keys on 40 lanes: the busiest lane most often gets 2 of them (a lane of its own for each is the less likely case).
+        assert.equal(busiestLaneRecords(4000, 10, 40), 800);
+    });
+
     it("spreads a few keys' records in whole keys' worth: 40 keys of 100 records on 40 lanes leave one lane several keys", () => {
         // Balls into bins: the busiest of 40 bins of 40 balls holds about 3 to 4 (its median).
         const busiest = busiestLaneRecords(4000, 40, 40);

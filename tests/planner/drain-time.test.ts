@@ -171,7 +171,7 @@ describe("planner: predictDrainTime", () => {
             { cpu: NO_CPU },
         );
         const note = prediction.notes.find((line) => line.startsWith("pipeline:")) ?? "";
-        assert.match(note, /the busiest lane holds about 1027\.\d records, not 1000, in 11 batch\(es\)/, note);
+        assert.match(note, /the busiest lane holds about 1027 records, not 1000, in 11 batch\(es\)/, note);
         // A full batch: 20 ms + 25 rounds × 50 ms = 1.27 s; the last, of 27 records, 20 ms + 7 × 50 ms = 0.37 s.
         // The mean lane's 10 batches would be done by 12.7 s after its first read.
         assert.ok(prediction.seconds > 10 * 1.27 + 0.37, `${prediction.seconds} s`);
@@ -186,7 +186,8 @@ describe("planner: predictDrainTime", () => {
         const [, fastest, slowest, mean] = /between ([\d.]+) and ([\d.]+) s, at ([\d.]+) s on average/.exec(note) ?? [];
         assert.ok(fastest && slowest && mean, note);
         assert.ok(Number(slowest) - Number(fastest) > 0.5, `a second of phase moves this drain by ${Number(slowest) - Number(fastest)} s`);
-        assert.ok(Math.abs(prediction.seconds - Number(mean)) < 0.001 && prediction.seconds > Number(fastest) && prediction.seconds < Number(slowest), note);
+        // The note rounds to 3 decimals under 10 s and to 1 above.
+        assert.ok(Math.abs(prediction.seconds - Number(mean)) < 0.05 && prediction.seconds > Number(fastest) && prediction.seconds < Number(slowest), note);
     });
 
     it("runs no more lanes than there are records", () => {

@@ -36,14 +36,15 @@ describe("planner: estimateMonthlyCost", () => {
         // 10,000 records × 30 days = 300,000 records of 2,128 bytes = 1 unit each; 300,000 × $0.014 / 1e6 = $0.0042
         assert.equal(item(estimate, "Kinesis PUT payload units").quantity, 300000);
         close(item(estimate, "Kinesis PUT payload units").monthlyUsd, 0.0042, "PUT payload units");
-        // writer: the drain model's 12 batches for the seed's file (the first ones smaller: the writer starts on
-        // what the first reads find, before the backlog fills a batch of 1,000), 833.3 records on average:
-        // ceil(10,000 / 833.3) = 12 a day × 30 = 360 requests × $0.20 / 1e6 = $0.000072
-        assert.equal(item(estimate, "Lambda requests (writer)").quantity, 360);
-        close(item(estimate, "Lambda requests (writer)").monthlyUsd, 0.000072, "writer requests");
-        // writer GB-s: 360 × 256 MB / 1024 × (20 ms + ceil(833.3) × 50 ms = 41.72 s) = 3,754.8 GB-s × $0.0000166667
-        close(item(estimate, "Lambda GB-seconds (writer)").quantity, 3754.8, "writer GB-seconds");
-        close(item(estimate, "Lambda GB-seconds (writer)").monthlyUsd, 3754.8 * 0.0000166667, "writer GB-seconds cost");
+        // writer: the drain model's 12.4 batches for the seed's file, on average over the phase of the mapping's
+        // first poll (the first ones smaller: the writer starts on what the first reads find, before the backlog
+        // fills a batch of 1,000), 806.5 records on average:
+        // ceil(10,000 / 806.5) = 13 a day × 30 = 390 requests × $0.20 / 1e6 = $0.000078
+        assert.equal(item(estimate, "Lambda requests (writer)").quantity, 390);
+        close(item(estimate, "Lambda requests (writer)").monthlyUsd, 0.000078, "writer requests");
+        // writer GB-s: 390 × 256 MB / 1024 × (20 ms + ceil(806.5) × 50 ms = 40.37 s) = 3,936.075 GB-s × $0.0000166667
+        close(item(estimate, "Lambda GB-seconds (writer)").quantity, 3936.075, "writer GB-seconds");
+        close(item(estimate, "Lambda GB-seconds (writer)").monthlyUsd, 3936.075 * 0.0000166667, "writer GB-seconds cost");
         // splitter: 1 file a day; 10,000 puts at 10 ms = 100 s + 20 ms overhead; × 30 days × 512 MB / 1024 = 1,500.3 GB-s
         assert.equal(item(estimate, "Lambda requests (splitter)").quantity, 30);
         close(item(estimate, "Lambda GB-seconds (splitter)").quantity, 1500.3, "splitter GB-seconds");
@@ -52,7 +53,7 @@ describe("planner: estimateMonthlyCost", () => {
         close(item(estimate, "S3 GET requests (one per file)").monthlyUsd, 0.000012, "S3 GETs");
         // SQS: no dead letters by default
         assert.equal(item(estimate, "SQS requests (dead letters)").monthlyUsd, 0);
-        const total = 10.95 + 0.0042 + 0.000072 + 30 * 0.0000002 + (3754.8 + 1500.3) * 0.0000166667 + 1.5 + 0.000012;
+        const total = 10.95 + 0.0042 + 0.000078 + 30 * 0.0000002 + (3936.075 + 1500.3) * 0.0000166667 + 1.5 + 0.000012;
         close(estimate.monthlyUsd, total, "total");
     });
 

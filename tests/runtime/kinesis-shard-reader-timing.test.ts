@@ -99,6 +99,18 @@ describe("the shard reader's timing on the mapping's clock", () => {
         assert.deepEqual(invokedAt, [{ at: 1_700, records: 2 }]);
     });
 
+    it("stops at once while it waits for its first poll", async () => {
+        const clock = new ManualClock(0);
+        const { reader, readsAt } = shard(clock, {}, Infinity, 60_000);
+
+        await reader.start();
+        await run(clock, 500);
+        await reader.stop();
+        await run(clock, 60_000);
+
+        assert.deepEqual(readsAt, [], "no read before the phase came, and none after the stop");
+    });
+
     it("keeps reading at Kinesis' per-shard call rate while reads return records, and falls back to once a second when caught up", async () => {
         const clock = new ManualClock(0);
         const { reader, put, readsAt, invokedAt } = shard(clock, { batchSize: 100 }, 100);
