@@ -342,8 +342,9 @@ function pipelineStage(
     // The poll's phase is anyone's: the drain's seconds, and the mean lane's batches, are their mean over it.
     // Past LONG_DRAIN_SECONDS the phase's second is lost in the drain, and the middle phase alone stands for it.
     const atMiddle = lane(busiest, 0.5);
-    const phases = atMiddle.finish > LONG_DRAIN_SECONDS ? [0.5] : POLL_PHASES;
-    const byPhase = phases.map((phase) => (phase === 0.5 ? atMiddle : lane(busiest, phase)));
+    const long = atMiddle.finish > LONG_DRAIN_SECONDS;
+    const phases = long ? [0.5] : POLL_PHASES;
+    const byPhase = long ? [atMiddle] : POLL_PHASES.map((phase) => lane(busiest, phase));
     const batches = phases.reduce((sum, phase) => sum + lane(perLane, phase).batches, 0) / phases.length;
     const seconds = byPhase.reduce((sum, timeline) => sum + timeline.finish, 0) / byPhase.length;
     const { lastRun, lastWindowWait, batches: busiestBatches } = atMiddle;

@@ -1,10 +1,10 @@
-import { laneOfPartitionKey } from "./partition-key-lane";
 import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient, type ShardIteratorType } from "@aws-sdk/client-kinesis";
 import { LAMBDA_PAYLOAD_MAX_BYTES } from "../../settings/parse";
 import { wakeableSleep, type Clock, type Timer } from "../clock";
 import type { RecordsFinished } from "./kinesis-batch-runner";
 import type { KinesisMappingSettings } from "./kinesis-mapping-settings";
 import { EVENT_ENVELOPE_BYTES, toBufferedRecord, type BufferedRecord, type EventRecordContext } from "./kinesis-event";
+import { laneOfPartitionKey } from "./partition-key-lane";
 import { ShardCheckpointTracker } from "./shard-checkpoint-tracker";
 
 /**

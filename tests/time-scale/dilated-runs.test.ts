@@ -12,6 +12,16 @@ const PROJECT_DIR = path.resolve(__dirname, "../..");
 const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
 const percent = (report: RunReport) => `${Math.round(report.headroom.busyFraction * 100)}%`;
 
+/** A 1,769 MB function held to the measured CPU share on a clock at K = 8, which the test rescales. */
+function poolAtEight(functionName: string, handlerText: string, timeoutSeconds: number): { clock: ScaledClock; pool: FunctionPool } {
+    const clock = new ScaledClock(8);
+    const pool = new FunctionPool(
+        { functionName, handler: { text: handlerText, exportName: "handler" }, environment: {}, memoryMb: 1769, timeoutSeconds, region: "us-east-1" },
+        { clock, timeScale: 8, cpuShare: "measured" },
+    );
+    return { clock, pool };
+}
+
 describe("a run under time dilation", function () {
     this.timeout(240_000);
 
@@ -82,11 +92,7 @@ exports.handler = async (event, context) => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     return { before, waitedMs: Date.now() - started, after: context.getRemainingTimeInMillis() };
 };`;
-        const clock = new ScaledClock(8);
-        const pool = new FunctionPool(
-            { functionName: "rescaled", handler: { text: handler, exportName: "handler" }, environment: {}, memoryMb: 1769, timeoutSeconds: 2, region: "us-east-1" },
-            { clock, timeScale: 8, cpuShare: "measured" },
-        );
+        const { clock, pool } = poolAtEight("rescaled", handler, 2);
         try {
             // Act: after a cold start, an invocation waits 800 ms of wall time at K = 8; half way through, K becomes 2.
             const cold = await pool.invoke({});
@@ -122,11 +128,7 @@ exports.handler = async () => {
     while ((process.cpuUsage(start).user + process.cpuUsage(start).system) / 1000 < 50) {}
     return "done";
 };`;
-        const clock = new ScaledClock(8);
-        const pool = new FunctionPool(
-            { functionName: "measured-wait", handler: { text: handler, exportName: "handler" }, environment: {}, memoryMb: 1769, timeoutSeconds: 10, region: "us-east-1" },
-            { clock, timeScale: 8, cpuShare: "measured" },
-        );
+        const { clock, pool } = poolAtEight("measured-wait", handler, 10);
         try {
             assert.equal((await pool.invoke({})).ok, true, "the cold start");
             // Act: K becomes 2 about 150 ms into the invocation, when some 250 ms of its wait are left: 62 ms at K = 2.
